@@ -11,6 +11,7 @@
 //! ([`feed`], [`extract`], [`dedup`], [`encoding`]) are pure functions on
 //! plain data; HTTP lives in [`fetch`] and SQLite in [`store`].
 
+pub mod commands;
 pub mod config;
 pub mod dedup;
 pub mod encoding;
