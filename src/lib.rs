@@ -13,7 +13,10 @@
 
 pub mod commands;
 pub mod config;
+pub mod daemon;
 pub mod dedup;
 pub mod encoding;
 pub mod extract;
 pub mod feed;
+pub mod fetch;
+pub mod store;

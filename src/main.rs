@@ -1,16 +1,27 @@
-//! The `feedsift` binary: parses the command line and calls the library.
+//! The `feedsift` binary: parses the command line, sets up logging and
+//! calls the library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use feedsift::commands;
+use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "feedsift", version, about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite")]
+#[command(
+    name = "feedsift",
+    version,
+    about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite"
+)]
 struct Cli {
     /// The feeds.toml to use.
-    #[arg(long, global = true, env = "FEEDSIFT_CONFIG", default_value = "feeds.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "FEEDSIFT_CONFIG",
+        default_value = "feeds.toml"
+    )]
     config: PathBuf,
     /// The SQLite database (overrides [settings].database).
     #[arg(long, global = true, env = "FEEDSIFT_DB")]
@@ -24,6 +35,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the daemon: poll every feed on its schedule until SIGTERM/SIGINT.
+    Run,
+    /// Poll feeds now, store every new article, print a summary and exit.
+    Poll {
+        /// Poll every configured feed (required: the only mode for now).
+        #[arg(long, required = true)]
+        all: bool,
+    },
     /// Extract the article text from saved pages (`-` reads stdin).
     Extract {
         /// The URL the page came from (resolves relative links, dates in paths).
@@ -35,12 +54,35 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Validate feeds.toml; errors name file:line:column.
+    Check,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.log_level.as_deref());
+    let db = cli.db.as_deref();
     let code = match cli.command {
-        Command::Extract { url, json, files } => commands::extract::run(&files, url.as_deref(), json),
+        Command::Run => commands::poll::run(&cli.config, db),
+        Command::Poll { all: _ } => commands::poll::poll_all(&cli.config, db),
+        Command::Extract { url, json, files } => {
+            commands::extract::run(&files, url.as_deref(), json)
+        }
+        Command::Check => commands::check::run(&cli.config),
     };
     ExitCode::from(code)
+}
+
+/// Logs go to stderr; stdout is for command output. `--log-level` wins over
+/// `RUST_LOG`; the default is `info`.
+fn init_logging(level: Option<&str>) {
+    let filter = match level {
+        Some(l) => EnvFilter::try_new(l),
+        None => EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new("info")),
+    }
+    .unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

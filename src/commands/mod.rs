@@ -1,11 +1,45 @@
 //! What each CLI subcommand does. `main.rs` parses arguments and calls one
 //! of these; each returns the process exit code.
 
+pub mod check;
 pub mod extract;
+pub mod poll;
+
+use std::path::Path;
+
+use crate::config::Config;
 
 /// Exit codes of the CLI contract (DESIGN.md).
 pub mod exit {
     pub const OK: u8 = 0;
     pub const FAILURE: u8 = 1;
     pub const USAGE: u8 = 2;
+}
+
+/// Loads feeds.toml and applies `--db`; on error prints it (file:line:col)
+/// and returns the exit code for a config error.
+pub fn load_config(path: &Path, db: Option<&Path>) -> Result<Config, u8> {
+    match Config::load(path) {
+        Ok(mut config) => {
+            if let Some(db) = db {
+                config.settings.database = db.to_path_buf();
+            }
+            Ok(config)
+        }
+        Err(e) => {
+            eprintln!("feedsift: {e}");
+            Err(exit::USAGE)
+        }
+    }
+}
+
+/// A multi-threaded tokio runtime for the commands that do network work.
+pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("feedsift: cannot start the async runtime: {e}");
+            exit::FAILURE
+        })
 }

@@ -6,7 +6,7 @@
 //! panics on some inputs), and entry keys that stay stable across polls.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which syntax the document turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,8 +19,9 @@ pub enum FeedFormat {
     Unknown,
 }
 
-/// One entry, normalized across formats.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One entry, normalized across formats. Serializable both ways: the
+/// poller keeps entries whose page must be retried as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedEntry {
     /// Stable identity within the feed: the GUID / Atom id / JSON id when the
     /// document gives one, else the link. Dedup layer 1 keys on it.
@@ -80,9 +81,68 @@ pub fn parse(
     content_type: Option<&str>,
     base_url: Option<&url::Url>,
 ) -> Result<ParsedFeed, FeedError> {
-    let _ = (content_type, base_url);
-    if bytes.is_empty() {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(FeedError::Empty);
     }
-    Err(FeedError::Invalid("not implemented yet".into()))
+    let decoded = crate::encoding::decode(bytes, content_type, crate::encoding::DocumentKind::Xml);
+    let text = decoded.text.clone();
+    let base = base_url.map(|u| u.to_string());
+    let parsed = std::panic::catch_unwind(move || {
+        feed_rs::parser::Builder::new()
+            .base_uri(base.as_deref())
+            .build()
+            .parse(text.as_bytes())
+    })
+    .map_err(|p| FeedError::Panicked(panic_message(&p)))?
+    .map_err(|e| FeedError::Invalid(e.to_string()))?;
+    let format = match parsed.feed_type {
+        feed_rs::model::FeedType::Atom => FeedFormat::Atom,
+        feed_rs::model::FeedType::JSON => FeedFormat::Json,
+        feed_rs::model::FeedType::RSS1 => FeedFormat::Rdf,
+        feed_rs::model::FeedType::RSS0 | feed_rs::model::FeedType::RSS2 => FeedFormat::Rss,
+    };
+    let entries = parsed
+        .entries
+        .into_iter()
+        .map(|e| {
+            let link = e
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .or(e.links.first())
+                .map(|l| l.href.clone());
+            FeedEntry {
+                key: e.id.clone(),
+                link,
+                title: e.title.map(|t| t.content),
+                author: e.authors.first().and_then(|a| a.name.clone()),
+                published: e.published,
+                updated: e.updated,
+                content_html: e
+                    .content
+                    .and_then(|c| c.body)
+                    .or(e.summary.map(|s| s.content)),
+            }
+        })
+        .collect();
+    Ok(ParsedFeed {
+        format,
+        title: parsed.title.map(|t| t.content),
+        site_url: parsed.links.first().map(|l| l.href.clone()),
+        entries,
+        min_interval: parsed
+            .ttl
+            .map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
+        charset: decoded.describe(),
+        recovered: Vec::new(),
+        warnings: Vec::new(),
+    })
+}
+
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }

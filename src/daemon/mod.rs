@@ -1,0 +1,177 @@
+//! The daemon around the pipeline: start-up (database, writer, HTTP
+//! client), the scheduler that polls each feed on its own interval, and
+//! graceful shutdown.
+//!
+//! Shutdown is a broadcast: a `watch` flag tells every poll task to stop
+//! fetching pages and commit what is complete; the writer thread finishes
+//! when the last handle to it is dropped, after committing everything it
+//! was sent.
+
+pub mod pages;
+pub mod poller;
+pub mod schedule;
+pub mod scheduler;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::fetch::{FetchSettings, Fetcher};
+use crate::store::writer::{self, Applied, FeedListing, WriterHandle};
+use crate::store::{self, ReadPool};
+use poller::{FeedTarget, PollContext, PollReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Everything a running pipeline holds; dropping it (after the poll tasks
+/// end) lets the writer finish.
+pub struct Pipeline {
+    pub ctx: PollContext,
+    pub writer_thread: std::thread::JoinHandle<()>,
+    pub shutdown: watch::Sender<bool>,
+}
+
+impl Pipeline {
+    /// Opens (creating and migrating) the database and starts the writer
+    /// and the HTTP client.
+    pub async fn start(config: &Config, fetch: FetchSettings) -> Result<Pipeline, DaemonError> {
+        let db = config.settings.database.clone();
+        let conn = tokio::task::spawn_blocking(move || store::open_writer(&db))
+            .await
+            .map_err(|e| DaemonError::Other(format!("database open task failed: {e}")))??;
+        let (writer, writer_thread) = writer::spawn(conn);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let ctx = PollContext {
+            fetcher: Arc::new(Fetcher::new(fetch)?),
+            reader: ReadPool::new(&config.settings.database),
+            writer,
+            allow_private_networks: config.settings.allow_private_networks,
+            pages: Arc::new(pages::PageMemo::new()),
+            shutdown: shutdown_rx,
+        };
+        Ok(Pipeline {
+            ctx,
+            writer_thread,
+            shutdown,
+        })
+    }
+
+    /// Mirrors feeds.toml into the `feeds` table; returns one target per feed.
+    pub async fn sync_feeds(&self, config: &Config) -> Result<Vec<FeedTarget>, DaemonError> {
+        let listings = config
+            .feeds
+            .iter()
+            .map(|f| FeedListing {
+                url: f.url.to_string(),
+                name: f.name.clone(),
+            })
+            .collect();
+        let ids = self.ctx.writer.sync_feeds(listings).await?;
+        Ok(ids
+            .into_iter()
+            .zip(&config.feeds)
+            .map(|(id, f)| FeedTarget {
+                id,
+                config: f.clone(),
+                interval: config.interval_of(f),
+            })
+            .collect())
+    }
+
+    /// Stops the writer after everything sent to it is committed.
+    pub async fn finish(self) {
+        let Pipeline {
+            ctx,
+            writer_thread,
+            shutdown,
+        } = self;
+        drop(ctx);
+        drop(shutdown);
+        let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    }
+
+    pub fn writer(&self) -> &WriterHandle {
+        &self.ctx.writer
+    }
+}
+
+/// What `poll --all` prints.
+#[derive(Debug, Clone, Default)]
+pub struct PollSummary {
+    pub feeds_ok: usize,
+    pub feeds_failed: usize,
+    pub not_modified: usize,
+    pub applied: Applied,
+}
+
+impl std::fmt::Display for PollSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "feeds: {} ok ({} not modified), {} failed; articles: {} new, {} duplicates, {} extra sightings, {} updated; pages pending retry: {}",
+            self.feeds_ok,
+            self.not_modified,
+            self.feeds_failed,
+            self.applied.new_articles,
+            self.applied.duplicates,
+            self.applied.new_sources,
+            self.applied.updated,
+            self.applied.pending,
+        )
+    }
+}
+
+/// Polls every configured feed once, now, and waits for all of them.
+pub async fn poll_all(
+    config: &Config,
+    fetch: FetchSettings,
+) -> Result<(PollSummary, Vec<PollReport>), DaemonError> {
+    let pipeline = Pipeline::start(config, fetch).await?;
+    let targets = pipeline.sync_feeds(config).await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for target in targets {
+        let ctx = pipeline.ctx.clone();
+        tasks.spawn(async move { poller::poll_feed(&ctx, &target).await });
+    }
+    let mut reports = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(report) => reports.push(report),
+            Err(e) => tracing::error!(error = %e, "a poll task failed"),
+        }
+    }
+    pipeline.finish().await;
+    let mut summary = PollSummary::default();
+    for r in &reports {
+        if r.ok() {
+            summary.feeds_ok += 1;
+        } else {
+            summary.feeds_failed += 1;
+        }
+        summary.not_modified += usize::from(r.not_modified);
+        summary.applied += r.applied;
+    }
+    Ok((summary, reports))
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub async fn run(config: Config, fetch: FetchSettings) -> Result<(), DaemonError> {
+    let pipeline = Pipeline::start(&config, fetch).await?;
+    let targets = pipeline.sync_feeds(&config).await?;
+    tracing::info!(feeds = targets.len(), database = %config.settings.database.display(), "feedsift running");
+    let stop = scheduler::stop_signal();
+    scheduler::run(&pipeline, targets, stop).await;
+    tracing::info!("shutting down: committing what is complete");
+    pipeline.finish().await;
+    tracing::info!("stopped");
+    Ok(())
+}

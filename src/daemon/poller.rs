@@ -1,0 +1,603 @@
+//! One poll of one feed, end to end: fetch the feed, parse it, find the new
+//! entries, fetch and extract their pages, and hand the writer one
+//! [`FeedPoll`] that commits it all at once.
+//!
+//! Nothing here writes to the database directly, and nothing is committed
+//! before the whole poll is known: the feed's validators travel in the same
+//! [`FeedPoll`] as the articles they cover.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use tokio::sync::watch;
+use url::Url;
+
+use super::pages::{PageError, PageMemo, PageOk, PageResult};
+use super::schedule;
+use crate::config::{FeedConfig, FullText};
+use crate::dedup::canonical;
+use crate::encoding::{self, DocumentKind};
+use crate::extract::{self, ExtractStatus, PageContext, SiteRules};
+use crate::feed::{self, FeedEntry, ParsedFeed};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Resource};
+use crate::store::read::{self, EntryStatus};
+use crate::store::writer::{
+    Applied, ArticleRecord, EntrySource, EntryWrite, FeedPoll, PollOutcome, Validators,
+    WriterHandle,
+};
+use crate::store::{ReadPool, StoreError};
+
+/// `full_text = "auto"` fetches the page when the feed's own content is
+/// shorter than this: news feeds carry either a teaser (a sentence or two,
+/// rarely past 80 words) or the whole article (hundreds of words).
+pub const FEED_CONTENT_MIN_WORDS: usize = 150;
+
+/// Pages of one feed fetched at the same time. Per-host politeness still
+/// applies; this only bounds the memory one poll holds.
+const PAGES_IN_FLIGHT: usize = 8;
+
+/// Waits before retrying a page that failed, by attempt. Transient errors
+/// (5xx, timeouts) retry sooner; a 404 may be a page published after its
+/// feed entry, so it gets a few patient retries before it is given up.
+const TRANSIENT_RETRY_WAITS: [Duration; 4] = [
+    Duration::from_secs(15 * 60),
+    Duration::from_secs(3600),
+    Duration::from_secs(6 * 3600),
+    Duration::from_secs(24 * 3600),
+];
+const MISSING_PAGE_RETRY_WAITS: [Duration; 3] = [
+    Duration::from_secs(3600),
+    Duration::from_secs(6 * 3600),
+    Duration::from_secs(24 * 3600),
+];
+
+/// What a poll task needs; shared by every poll.
+#[derive(Clone)]
+pub struct PollContext {
+    pub fetcher: Arc<Fetcher>,
+    pub reader: ReadPool,
+    pub writer: WriterHandle,
+    pub allow_private_networks: bool,
+    /// Pages fetched lately, so one page listed by several feeds at once is
+    /// fetched once.
+    pub pages: Arc<PageMemo>,
+    /// Turns true when the daemon is shutting down: stop fetching pages,
+    /// commit what is complete.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A feed to poll, as the scheduler knows it.
+#[derive(Debug, Clone)]
+pub struct FeedTarget {
+    pub id: i64,
+    pub config: FeedConfig,
+    pub interval: Duration,
+}
+
+/// How a poll went, for logs and summaries.
+#[derive(Debug, Clone, Default)]
+pub struct PollReport {
+    pub feed_id: i64,
+    pub url: String,
+    pub error: Option<String>,
+    pub not_modified: bool,
+    pub applied: Applied,
+    pub next_poll_at: Option<DateTime<Utc>>,
+}
+
+impl PollReport {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// Polls one feed and commits the result. Never panics on bad input: every
+/// failure ends up in the report and in `feeds.last_error`.
+pub async fn poll_feed(ctx: &PollContext, target: &FeedTarget) -> PollReport {
+    let mut report = PollReport {
+        feed_id: target.id,
+        url: target.config.url.to_string(),
+        ..PollReport::default()
+    };
+    let poll = match build_poll(ctx, target).await {
+        Ok(poll) => poll,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            tracing::error!(feed = %target.config.url, error = %e, "poll failed before it could be stored");
+            return report;
+        }
+    };
+    report.next_poll_at = Some(poll.next_poll_at);
+    match &poll.outcome {
+        PollOutcome::Failed { error } => report.error = Some(error.clone()),
+        PollOutcome::NotModified => report.not_modified = true,
+        PollOutcome::Fetched { .. } => {}
+    }
+    match ctx.writer.apply(poll).await {
+        Ok(applied) => report.applied = applied,
+        Err(e) => report.error = Some(format!("not stored: {e}")),
+    }
+    match &report.error {
+        Some(error) => tracing::warn!(feed = %target.config.url, %error, "feed poll failed"),
+        None => tracing::info!(
+            feed = %target.config.url,
+            new = report.applied.new_articles,
+            duplicates = report.applied.duplicates,
+            sightings = report.applied.new_sources,
+            not_modified = report.not_modified,
+            "feed polled"
+        ),
+    }
+    report
+}
+
+async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, StoreError> {
+    let feed_id = target.id;
+    let state = ctx.reader.with(|c| read::feed_state(c, feed_id))?;
+    let fetch_url = state
+        .fetch_url
+        .clone()
+        .unwrap_or_else(|| target.config.url.clone());
+    let validators = (state.validators != Validators::default()).then_some(&state.validators);
+    let polled_at = Utc::now();
+    let outcome = ctx
+        .fetcher
+        .fetch(&fetch_url, Resource::Feed, validators)
+        .await;
+
+    let failed = |error: String, retry_after: Option<Duration>| FeedPoll {
+        feed_id,
+        polled_at,
+        next_poll_at: schedule::after_failure(
+            polled_at,
+            target.interval,
+            state.error_count + 1,
+            retry_after,
+        ),
+        outcome: PollOutcome::Failed { error },
+        moved_to: None,
+        entries: Vec::new(),
+    };
+    let (fetched, moved_to, remote_ip) = match outcome {
+        Err(e) => return Ok(failed(e.to_string(), e.retry_after())),
+        Ok(FetchOutcome::NotModified {
+            moved_to,
+            fresh_for,
+            remote_ip,
+        }) => {
+            let pages = PageFetch::new(ctx, target, remote_ip);
+            let entries = pages.retry_pending(ctx, polled_at).await?;
+            return Ok(FeedPoll {
+                feed_id,
+                polled_at,
+                next_poll_at: schedule::after_success(polled_at, target.interval, &[fresh_for]),
+                outcome: PollOutcome::NotModified,
+                moved_to,
+                entries,
+            });
+        }
+        Ok(FetchOutcome::Fetched(f)) => {
+            let (moved_to, ip) = (f.moved_to.clone(), f.remote_ip);
+            (f, moved_to, ip)
+        }
+    };
+
+    let parsed = parse_off_thread(
+        fetched.body.clone(),
+        fetched.content_type.clone(),
+        fetched.final_url.clone(),
+    )
+    .await;
+    let parsed = match parsed {
+        Ok(p) => p,
+        // Validators of a response we could not parse are never kept: the
+        // next poll must fetch the document whole.
+        Err(e) => return Ok(failed(format!("cannot parse the feed: {e}"), None)),
+    };
+
+    let pages = PageFetch::new(ctx, target, remote_ip);
+    let (mut entries, complete) = pages.process_entries(ctx, &parsed.entries).await?;
+    if complete {
+        entries.extend(pages.retry_pending(ctx, polled_at).await?);
+    }
+    let mut warnings = parsed.warnings.clone();
+    if !parsed.recovered.is_empty() {
+        warnings.push(format!("repaired: {}", parsed.recovered.join("; ")));
+    }
+    // Keep validators only for a clean, completely processed document.
+    let keep_validators = parsed.is_clean() && complete;
+    Ok(FeedPoll {
+        feed_id,
+        polled_at,
+        next_poll_at: schedule::after_success(
+            polled_at,
+            target.interval,
+            &[parsed.min_interval, fetched.fresh_for],
+        ),
+        outcome: PollOutcome::Fetched {
+            validators: keep_validators.then(|| fetched.validators.clone()),
+            title: parsed.title.clone(),
+            site_url: parsed.site_url.clone(),
+            warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
+        },
+        moved_to,
+        entries,
+    })
+}
+
+/// feed-rs is synchronous and has panicked on odd input: run it on the
+/// blocking pool so a slow parse never stalls the scheduler, and treat a
+/// panic that escapes `feed::parse` as a parse error.
+async fn parse_off_thread(
+    body: bytes::Bytes,
+    content_type: Option<String>,
+    base: Url,
+) -> Result<ParsedFeed, String> {
+    let task = tokio::task::spawn_blocking(move || {
+        feed::parse(&body, content_type.as_deref(), Some(&base))
+    });
+    match task.await {
+        Ok(Ok(parsed)) => Ok(parsed),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(format!("parser crashed: {e}")),
+    }
+}
+
+/// Page fetching and extraction for one feed's entries.
+struct PageFetch<'a> {
+    target: &'a FeedTarget,
+    allow_private: bool,
+}
+
+impl<'a> PageFetch<'a> {
+    fn new(ctx: &PollContext, target: &'a FeedTarget, feed_ip: Option<IpAddr>) -> PageFetch<'a> {
+        // Pages may reach private addresses only if the feed itself is on
+        // one (a feed on the LAN links to the LAN) or the user allows it.
+        let feed_is_private =
+            feed_ip.is_some_and(|ip| !ctx.fetcher.settings().policy.is_public(ip));
+        PageFetch {
+            target,
+            allow_private: ctx.allow_private_networks || feed_is_private,
+        }
+    }
+
+    /// Decides and performs the work for each entry, in document order.
+    /// Returns the writes and whether every entry was processed (false
+    /// when shutdown interrupted the poll).
+    async fn process_entries(
+        &self,
+        ctx: &PollContext,
+        entries: &[FeedEntry],
+    ) -> Result<(Vec<EntryWrite>, bool), StoreError> {
+        let mut work = Vec::new();
+        for entry in entries {
+            let status = ctx
+                .reader
+                .with(|c| read::entry_status(c, self.target.id, &entry.key))?;
+            match status {
+                EntryStatus::New => work.push((entry.clone(), 0)),
+                // Updated upstream since we stored it: refresh.
+                EntryStatus::Stored {
+                    entry_updated_at: Some(seen),
+                    ..
+                } if entry.updated.is_some_and(|u| u > seen) => work.push((entry.clone(), 0)),
+                EntryStatus::Stored { .. } | EntryStatus::Pending { .. } => {}
+            }
+        }
+        self.run(ctx, work).await
+    }
+
+    /// Retries entries whose page failed earlier and is due again.
+    async fn retry_pending(
+        &self,
+        ctx: &PollContext,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EntryWrite>, StoreError> {
+        let due = ctx
+            .reader
+            .with(|c| read::due_pending(c, self.target.id, now))?;
+        let work = due
+            .into_iter()
+            .filter_map(|p| match serde_json::from_str::<FeedEntry>(&p.entry_json) {
+                Ok(entry) => Some((entry, p.attempts)),
+                Err(e) => {
+                    tracing::warn!(entry = %p.entry_id, error = %e, "unreadable pending entry skipped");
+                    None
+                }
+            })
+            .collect();
+        Ok(self.run(ctx, work).await?.0)
+    }
+
+    async fn run(
+        &self,
+        ctx: &PollContext,
+        work: Vec<(FeedEntry, u32)>,
+    ) -> Result<(Vec<EntryWrite>, bool), StoreError> {
+        let total = work.len();
+        let mut shutdown = ctx.shutdown.clone();
+        let stopped = async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        };
+        let results: Vec<Result<Vec<EntryWrite>, StoreError>> = futures_util::stream::iter(work)
+            .map(|(entry, attempts)| self.process_entry(ctx, entry, attempts))
+            .buffered(PAGES_IN_FLIGHT)
+            .take_until(stopped)
+            .collect()
+            .await;
+        let complete = results.len() == total;
+        let mut writes = Vec::new();
+        for r in results {
+            writes.extend(r?);
+        }
+        Ok((writes, complete))
+    }
+
+    async fn process_entry(
+        &self,
+        ctx: &PollContext,
+        entry: FeedEntry,
+        attempts: u32,
+    ) -> Result<Vec<EntryWrite>, StoreError> {
+        let source = EntrySource {
+            entry_id: entry.key.clone(),
+            entry_url: entry.link.clone(),
+            entry_updated_at: entry.updated,
+        };
+        let link = entry.link.as_deref().and_then(|l| Url::parse(l).ok());
+        let feed_text = entry
+            .content_html
+            .as_deref()
+            .map(extract::fragment_to_text)
+            .unwrap_or_default();
+        let Some(link) = link else {
+            // Nothing to fetch: the feed's content is the article.
+            let canonical = format!("{}#{}", self.target.config.url, entry.key);
+            return Ok(vec![EntryWrite::Article {
+                source,
+                article: from_feed(
+                    &entry,
+                    canonical.clone(),
+                    canonical,
+                    feed_text,
+                    "from_feed".into(),
+                ),
+            }]);
+        };
+        let link_canonical = canonical::canonicalize(&link).to_string();
+        if attempts == 0 {
+            if let Some(article_id) = ctx
+                .reader
+                .with(|c| read::article_by_canonical_url(c, &link_canonical))?
+            {
+                return Ok(vec![EntryWrite::Sighting { source, article_id }]);
+            }
+        }
+        let words = feed_text.split_whitespace().count();
+        let wants_page = match self.target.config.full_text {
+            FullText::Always => true,
+            FullText::Never => false,
+            FullText::Auto => words < FEED_CONTENT_MIN_WORDS,
+        };
+        if !wants_page {
+            let article = from_feed(
+                &entry,
+                link.to_string(),
+                link_canonical,
+                feed_text,
+                "from_feed".into(),
+            );
+            return Ok(vec![EntryWrite::Article { source, article }]);
+        }
+
+        let rules = self.target.config.extract.clone();
+        let allow_private = self.allow_private;
+        let page = ctx
+            .pages
+            .get_or_fetch(
+                &link_canonical,
+                fetch_page(ctx.fetcher.clone(), link.clone(), allow_private, rules),
+            )
+            .await;
+        let PageOk {
+            final_url,
+            fetched_at,
+            extracted,
+        } = match page {
+            Ok(ok) => ok,
+            Err(PageError::Fetch(e)) => {
+                return Ok(self.page_failed(
+                    entry,
+                    source,
+                    link,
+                    link_canonical,
+                    feed_text,
+                    attempts,
+                    e,
+                ));
+            }
+            Err(PageError::Extract(e)) => {
+                let status = format!("extract_failed: {e}");
+                let article =
+                    from_feed(&entry, link.to_string(), link_canonical, feed_text, status);
+                return Ok(vec![EntryWrite::Article { source, article }]);
+            }
+        };
+        let canonical_url = page_canonical(&final_url, extracted.canonical_url.as_deref());
+        if extracted.status != ExtractStatus::Ok || extracted.text.trim().is_empty() {
+            let mut article = from_feed(
+                &entry,
+                final_url.to_string(),
+                canonical_url,
+                feed_text,
+                extracted.status.as_str().into(),
+            );
+            article.fetched_at = Some(fetched_at);
+            return Ok(vec![EntryWrite::Article { source, article }]);
+        }
+        let article = ArticleRecord {
+            url: final_url.to_string(),
+            canonical_url,
+            title: entry.title.clone().or(extracted.title),
+            byline: extracted.byline.or_else(|| entry.author.clone()),
+            published_at: entry.published.or(extracted.published),
+            fetched_at: Some(fetched_at),
+            lang: extracted.lang,
+            text: extracted.text,
+            extract_status: ExtractStatus::Ok.as_str().into(),
+        };
+        Ok(vec![EntryWrite::Article { source, article }])
+    }
+
+    /// A page fetch failed. A missing page (404/410) is not a story yet: the
+    /// entry waits and is retried a few times. A transient failure stores
+    /// the feed's own content now and retries the page later. Anything else
+    /// (blocked, robots, too large) stores the feed's content for good.
+    #[allow(clippy::too_many_arguments)]
+    fn page_failed(
+        &self,
+        entry: FeedEntry,
+        source: EntrySource,
+        link: Url,
+        canonical_url: String,
+        feed_text: String,
+        attempts: u32,
+        error: FetchError,
+    ) -> Vec<EntryWrite> {
+        let attempts = attempts + 1;
+        let pending = |waits: &[Duration]| EntryWrite::Pending {
+            source: source.clone(),
+            entry_json: serde_json::to_string(&entry).unwrap_or_default(),
+            attempts,
+            next_attempt_at: waits
+                .get(attempts as usize - 1)
+                .map(|w| Utc::now() + schedule::to_chrono(*w)),
+            error: error.to_string(),
+        };
+        tracing::info!(page = %link, %error, attempts, "article page not fetched");
+        let status = format!("fetch_failed: {error}");
+        match error.status() {
+            Some(404 | 410) => {
+                let mut writes = vec![pending(&MISSING_PAGE_RETRY_WAITS)];
+                if attempts as usize > MISSING_PAGE_RETRY_WAITS.len()
+                    && !feed_text.trim().is_empty()
+                {
+                    // Given up on the page; keep what the feed said.
+                    writes.insert(
+                        0,
+                        EntryWrite::Article {
+                            source: source.clone(),
+                            article: from_feed(
+                                &entry,
+                                link.to_string(),
+                                canonical_url,
+                                feed_text,
+                                status,
+                            ),
+                        },
+                    );
+                }
+                writes
+            }
+            _ if error.is_transient() => {
+                let article = from_feed(&entry, link.to_string(), canonical_url, feed_text, status);
+                // The article first: storing it clears any pending row, then
+                // the retry is recorded.
+                vec![
+                    EntryWrite::Article {
+                        source: source.clone(),
+                        article,
+                    },
+                    pending(&TRANSIENT_RETRY_WAITS),
+                ]
+            }
+            _ => vec![EntryWrite::Article {
+                source: source.clone(),
+                article: from_feed(&entry, link.to_string(), canonical_url, feed_text, status),
+            }],
+        }
+    }
+}
+
+/// Fetches and extracts one article page.
+async fn fetch_page(
+    fetcher: Arc<Fetcher>,
+    link: Url,
+    allow_private: bool,
+    rules: Option<SiteRules>,
+) -> PageResult {
+    let fetched = match fetcher
+        .fetch(&link, Resource::Page { allow_private }, None)
+        .await
+    {
+        Ok(FetchOutcome::Fetched(f)) => f,
+        Ok(FetchOutcome::NotModified { .. }) => {
+            return Err(PageError::Fetch(FetchError::Network(
+                "page answered 304 to an unconditional request".into(),
+            )));
+        }
+        Err(e) => return Err(PageError::Fetch(e)),
+    };
+    let fetched_at = Utc::now();
+    let final_url = fetched.final_url.clone();
+    // Parsing is CPU work measured in milliseconds: keep it off the async
+    // workers, and a panic in it costs this page only.
+    tokio::task::spawn_blocking(move || {
+        let decoded = encoding::decode(
+            &fetched.body,
+            fetched.content_type.as_deref(),
+            DocumentKind::Html,
+        );
+        extract::extract(
+            &decoded.text,
+            &PageContext {
+                url: Some(&fetched.final_url),
+                rules: rules.as_ref(),
+            },
+        )
+    })
+    .await
+    .map(|extracted| PageOk {
+        final_url,
+        fetched_at,
+        extracted,
+    })
+    .map_err(|e| PageError::Extract(e.to_string()))
+}
+
+fn from_feed(
+    entry: &FeedEntry,
+    url: String,
+    canonical_url: String,
+    text: String,
+    status: String,
+) -> ArticleRecord {
+    ArticleRecord {
+        url,
+        canonical_url,
+        title: entry.title.clone(),
+        byline: entry.author.clone(),
+        published_at: entry.published.or(entry.updated),
+        fetched_at: None,
+        lang: None,
+        text,
+        extract_status: status,
+    }
+}
+
+/// The canonical URL of a fetched page: its declared canonical when that is
+/// on the same site (and not the site's front page), else the fetched URL
+/// without tracking junk.
+fn page_canonical(final_url: &Url, declared: Option<&str>) -> String {
+    let declared = declared.and_then(|d| final_url.join(d).ok()).filter(|d| {
+        let host = |u: &Url| {
+            u.host_str()
+                .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+        };
+        host(d) == host(final_url) && d.path() != "/"
+    });
+    canonical::canonicalize(declared.as_ref().unwrap_or(final_url)).to_string()
+}

@@ -1,0 +1,50 @@
+//! Forward-only schema migrations, applied at start-up.
+//!
+//! `migrations/NNNN_*.sql` are compiled into the binary, so a deployed
+//! feedsift never depends on files next to it. The schema version is
+//! `PRAGMA user_version`: the number of the last migration applied. Each
+//! migration runs in its own transaction together with the version bump, so
+//! a crash mid-upgrade leaves the previous version intact.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Every migration, in order; `MIGRATIONS[i]` brings the schema to `i + 1`.
+pub const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The version recorded in the database file.
+pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the database to [`latest_version`]; returns how many migrations ran.
+/// A database from a newer feedsift is refused rather than guessed at.
+pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
+    let current = current_version(conn)?;
+    let latest = latest_version();
+    if current > latest {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: latest,
+        });
+    }
+    let mut applied = 0;
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = index as i64 + 1;
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Migration { name, source: e })?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(migration = name, version, "applied database migration");
+        applied += 1;
+    }
+    Ok(applied)
+}

@@ -1,0 +1,115 @@
+//! Read queries the poller needs: what a feed's last poll left behind and
+//! whether an entry or page is already stored.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{StoreError, parse_timestamp, writer::Validators};
+
+/// A feed's state from its last poll.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedState {
+    /// Where the feed lives after a permanent redirect.
+    pub fetch_url: Option<url::Url>,
+    pub validators: Validators,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub error_count: u32,
+}
+
+pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreError> {
+    let state = conn
+        .prepare_cached("SELECT etag, last_modified, next_poll_at, error_count, fetch_url FROM feeds WHERE id = ?1")?
+        .query_row([feed_id], |r| {
+            Ok(FeedState {
+                validators: Validators { etag: r.get(0)?, last_modified: r.get(1)? },
+                next_poll_at: r.get::<_, Option<String>>(2)?.as_deref().and_then(parse_timestamp),
+                error_count: r.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
+                fetch_url: r.get::<_, Option<String>>(4)?.and_then(|u| url::Url::parse(&u).ok()),
+            })
+        })
+        .optional()?;
+    Ok(state.unwrap_or_default())
+}
+
+/// What the database knows about one entry of one feed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryStatus {
+    New,
+    Stored {
+        article_id: i64,
+        entry_updated_at: Option<DateTime<Utc>>,
+    },
+    Pending {
+        attempts: u32,
+        next_attempt_at: Option<DateTime<Utc>>,
+    },
+}
+
+pub fn entry_status(
+    conn: &Connection,
+    feed_id: i64,
+    entry_id: &str,
+) -> Result<EntryStatus, StoreError> {
+    let stored = conn
+        .prepare_cached("SELECT article_id, entry_updated_at FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2")?
+        .query_row(params![feed_id, entry_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))
+        .optional()?;
+    if let Some((article_id, updated)) = stored {
+        return Ok(EntryStatus::Stored {
+            article_id,
+            entry_updated_at: updated.as_deref().and_then(parse_timestamp),
+        });
+    }
+    let pending = conn
+        .prepare_cached("SELECT attempts, next_attempt_at FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2")?
+        .query_row(params![feed_id, entry_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))
+        .optional()?;
+    Ok(match pending {
+        Some((attempts, next)) => EntryStatus::Pending {
+            attempts: attempts.clamp(0, u32::MAX as i64) as u32,
+            next_attempt_at: next.as_deref().and_then(parse_timestamp),
+        },
+        None => EntryStatus::New,
+    })
+}
+
+/// The article stored under a canonical URL, if any.
+pub fn article_by_canonical_url(
+    conn: &Connection,
+    canonical_url: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM articles WHERE canonical_url = ?1")?
+        .query_row([canonical_url], |r| r.get(0))
+        .optional()?)
+}
+
+/// A pending entry whose retry is due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuePending {
+    pub entry_id: String,
+    pub entry_json: String,
+    pub attempts: u32,
+}
+
+/// Pending entries of a feed due for another attempt at `now`.
+pub fn due_pending(
+    conn: &Connection,
+    feed_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<DuePending>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT entry_id, entry_json, attempts FROM pending_entries
+         WHERE feed_id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![feed_id, super::timestamp(now)], |r| {
+            Ok(DuePending {
+                entry_id: r.get(0)?,
+                entry_json: r.get(1)?,
+                attempts: r.get::<_, i64>(2)?.clamp(0, u32::MAX as i64) as u32,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,531 @@
+//! The single writer: one thread owns the writing connection and applies
+//! what the poll tasks send it.
+//!
+//! A feed's poll arrives as one [`FeedPoll`]: its articles, sightings and
+//! pending entries together with the feed's new state and HTTP validators.
+//! All of it commits in one transaction, validators last, so a crash at any
+//! moment either keeps the whole poll or none of it: a restarted daemon
+//! re-fetches what was lost and finds what was kept, never doubling a row.
+//! Several polls that queue up while a commit runs share the next
+//! transaction (one fsync for many feeds), each inside its own savepoint so
+//! one failing poll does not sink the others.
+
+use std::thread::JoinHandle;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{StoreError, timestamp};
+
+/// Commands waiting for the writer; senders wait when it is full, which
+/// slows fetching down to what the disk can take.
+const QUEUE_CAPACITY: usize = 256;
+
+/// Polls applied in one transaction at most; bounds the time a commit holds
+/// the write lock (readers are never blocked, but `feeds add` may wait).
+const MAX_BATCH: usize = 64;
+
+/// HTTP cache validators of a feed response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// Where an entry was seen: the `(feed, entry)` key of dedup layer 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntrySource {
+    pub entry_id: String,
+    pub entry_url: Option<String>,
+    pub entry_updated_at: Option<DateTime<Utc>>,
+}
+
+/// An article as the poller built it: from the page, or from the feed's own
+/// content when the page was not fetched or failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleRecord {
+    pub url: String,
+    pub canonical_url: String,
+    pub title: Option<String>,
+    pub byline: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub lang: Option<String>,
+    pub text: String,
+    pub extract_status: String,
+}
+
+impl ArticleRecord {
+    fn word_count(&self) -> i64 {
+        self.text.split_whitespace().count() as i64
+    }
+}
+
+/// What one entry of a polled feed adds to the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryWrite {
+    /// A page: a new article, another sighting of a stored one (same
+    /// canonical URL), or a refresh of this entry's article.
+    Article {
+        source: EntrySource,
+        article: ArticleRecord,
+    },
+    /// The entry's page is already stored as `article_id`: only a sighting.
+    Sighting {
+        source: EntrySource,
+        article_id: i64,
+    },
+    /// The page could not be fetched yet; retried on a schedule.
+    Pending {
+        source: EntrySource,
+        entry_json: String,
+        attempts: u32,
+        next_attempt_at: Option<DateTime<Utc>>,
+        error: String,
+    },
+}
+
+/// How the feed request itself went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollOutcome {
+    /// 304: nothing changed.
+    NotModified,
+    /// A document was fetched and parsed. `validators` is `None` when they
+    /// must not be kept (the document needed repairs, e.g. it was truncated),
+    /// so the next poll fetches it whole.
+    Fetched {
+        validators: Option<Validators>,
+        title: Option<String>,
+        site_url: Option<String>,
+        warning: Option<String>,
+    },
+    /// The poll failed; validators stay as they were.
+    Failed { error: String },
+}
+
+/// Everything one poll of one feed writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedPoll {
+    pub feed_id: i64,
+    pub polled_at: DateTime<Utc>,
+    pub next_poll_at: DateTime<Utc>,
+    pub outcome: PollOutcome,
+    /// The feed answered with a permanent redirect: poll this URL from now
+    /// on (feeds.toml is left as the user wrote it).
+    pub moved_to: Option<url::Url>,
+    pub entries: Vec<EntryWrite>,
+}
+
+/// What applying a [`FeedPoll`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub new_articles: usize,
+    /// Of the new articles, how many were marked `duplicate_of` a story.
+    pub duplicates: usize,
+    /// Sightings of an already stored article (another feed, tracking URL).
+    pub new_sources: usize,
+    pub updated: usize,
+    pub pending: usize,
+}
+
+impl std::ops::AddAssign for Applied {
+    fn add_assign(&mut self, o: Applied) {
+        self.new_articles += o.new_articles;
+        self.duplicates += o.duplicates;
+        self.new_sources += o.new_sources;
+        self.updated += o.updated;
+        self.pending += o.pending;
+    }
+}
+
+/// A feed as listed in feeds.toml, to be mirrored into the `feeds` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedListing {
+    pub url: String,
+    pub name: Option<String>,
+}
+
+enum Command {
+    Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, String>>),
+    SyncFeeds(Vec<FeedListing>, oneshot::Sender<Result<Vec<i64>, String>>),
+}
+
+/// The sending side; cheap to clone, one per poll task.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+impl WriterHandle {
+    /// Applies a poll; resolves once it is committed.
+    pub async fn apply(&self, poll: FeedPoll) -> Result<Applied, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Poll(Box::new(poll), reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Write)
+    }
+
+    /// Mirrors the configured feeds into `feeds` (new ones inserted, names
+    /// updated, feeds no longer listed marked inactive) and returns their
+    /// ids in the order given.
+    pub async fn sync_feeds(&self, feeds: Vec<FeedListing>) -> Result<Vec<i64>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::SyncFeeds(feeds, reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Write)
+    }
+}
+
+/// Starts the writer thread. It stops when every [`WriterHandle`] is
+/// dropped, after committing what it was sent.
+pub fn spawn(conn: Connection) -> (WriterHandle, JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+    let thread = std::thread::Builder::new()
+        .name("feedsift-writer".into())
+        .spawn(move || Writer { conn }.run(rx));
+    match thread {
+        Ok(join) => (WriterHandle { tx }, join),
+        // Without a thread there is no writer: hand back a handle whose
+        // sends fail with WriterGone, and a thread that ends at once.
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the database writer thread");
+            let (tx, _) = mpsc::channel(1);
+            (WriterHandle { tx }, std::thread::spawn(|| ()))
+        }
+    }
+}
+
+struct Writer {
+    conn: Connection,
+}
+
+impl Writer {
+    fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(cmd) => batch.push(cmd),
+                    Err(_) => break,
+                }
+            }
+            self.apply_batch(batch);
+        }
+        tracing::debug!("database writer finished");
+    }
+
+    fn apply_batch(&mut self, batch: Vec<Command>) {
+        let mut replies = Vec::with_capacity(batch.len());
+        let result = (|| -> Result<(), rusqlite::Error> {
+            let mut tx = self.conn.transaction()?;
+            for cmd in batch {
+                match cmd {
+                    Command::Poll(poll, reply) => {
+                        let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, &poll));
+                        replies.push(Reply::Poll(reply, outcome));
+                    }
+                    Command::SyncFeeds(feeds, reply) => {
+                        let outcome = in_savepoint(&mut tx, |sp| sync_feeds(sp, &feeds));
+                        replies.push(Reply::Sync(reply, outcome));
+                    }
+                }
+            }
+            tx.commit()
+        })();
+        for reply in replies {
+            reply.send(result.as_ref().map_err(|e| format!("commit failed: {e}")));
+        }
+    }
+}
+
+enum Reply {
+    Poll(
+        oneshot::Sender<Result<Applied, String>>,
+        Result<Applied, rusqlite::Error>,
+    ),
+    Sync(
+        oneshot::Sender<Result<Vec<i64>, String>>,
+        Result<Vec<i64>, rusqlite::Error>,
+    ),
+}
+
+impl Reply {
+    /// Answers the sender: its own outcome if the batch committed, else the
+    /// commit error. A sender that stopped waiting is not an error.
+    fn send(self, commit: Result<&(), String>) {
+        fn answer<T>(
+            own: Result<T, rusqlite::Error>,
+            commit: &Result<&(), String>,
+        ) -> Result<T, String> {
+            match commit {
+                Err(e) => Err(e.clone()),
+                Ok(()) => own.map_err(|e| e.to_string()),
+            }
+        }
+        match self {
+            Reply::Poll(tx, own) => {
+                let _ = tx.send(answer(own, &commit));
+            }
+            Reply::Sync(tx, own) => {
+                let _ = tx.send(answer(own, &commit));
+            }
+        }
+    }
+}
+
+fn in_savepoint<T>(
+    tx: &mut Transaction,
+    f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
+) -> Result<T, rusqlite::Error> {
+    let sp = tx.savepoint()?;
+    let out = f(&sp);
+    match out {
+        Ok(v) => {
+            sp.commit()?;
+            Ok(v)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "database write failed; its poll will be redone");
+            // Dropping the savepoint rolls it back.
+            Err(e)
+        }
+    }
+}
+
+fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusqlite::Error> {
+    let now = timestamp(Utc::now());
+    conn.execute("UPDATE feeds SET active = 0", [])?;
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO feeds(url, name, active, created_at) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1
+         RETURNING id",
+    )?;
+    feeds
+        .iter()
+        .map(|f| upsert.query_row(params![f.url, f.name, now], |r| r.get(0)))
+        .collect()
+}
+
+fn apply_poll(conn: &Connection, poll: &FeedPoll) -> Result<Applied, rusqlite::Error> {
+    let mut applied = Applied::default();
+    for entry in &poll.entries {
+        match entry {
+            EntryWrite::Article { source, article } => {
+                store_article(conn, poll.feed_id, source, article, &mut applied)?
+            }
+            EntryWrite::Sighting { source, article_id } => {
+                if insert_source(conn, *article_id, poll.feed_id, source)? {
+                    applied.new_sources += 1;
+                }
+                clear_pending(conn, poll.feed_id, &source.entry_id)?;
+            }
+            EntryWrite::Pending {
+                source,
+                entry_json,
+                attempts,
+                next_attempt_at,
+                error,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO pending_entries(feed_id, entry_id, entry_url, entry_json, attempts,
+                                                 next_attempt_at, last_error, first_seen_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT(feed_id, entry_id) DO UPDATE SET
+                        entry_url = excluded.entry_url, entry_json = excluded.entry_json,
+                        attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+                        last_error = excluded.last_error",
+                )?
+                .execute(params![
+                    poll.feed_id,
+                    source.entry_id,
+                    source.entry_url,
+                    entry_json,
+                    attempts,
+                    next_attempt_at.map(timestamp),
+                    error,
+                    timestamp(poll.polled_at),
+                ])?;
+                applied.pending += 1;
+            }
+        }
+    }
+    update_feed(conn, poll)?;
+    if let Some(moved_to) = &poll.moved_to {
+        conn.prepare_cached(
+            "UPDATE feeds SET fetch_url = ?2 WHERE id = ?1 AND fetch_url IS NOT ?2",
+        )?
+        .execute(params![poll.feed_id, moved_to.as_str()])?;
+    }
+    Ok(applied)
+}
+
+fn store_article(
+    conn: &Connection,
+    feed_id: i64,
+    source: &EntrySource,
+    article: &ArticleRecord,
+    applied: &mut Applied,
+) -> Result<(), rusqlite::Error> {
+    let now = timestamp(Utc::now());
+    let own: Option<i64> = conn
+        .prepare_cached(
+            "SELECT article_id FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2",
+        )?
+        .query_row(params![feed_id, source.entry_id], |r| r.get(0))
+        .optional()?;
+    if let Some(article_id) = own {
+        // Layer 1: the same entry again (updated upstream, or its page
+        // finally fetched): refresh the row it already has.
+        update_article(conn, article_id, article, &now)?;
+        conn.prepare_cached(
+            "UPDATE article_sources SET entry_updated_at = ?3 WHERE feed_id = ?1 AND entry_id = ?2",
+        )?
+        .execute(params![
+            feed_id,
+            source.entry_id,
+            source.entry_updated_at.map(timestamp)
+        ])?;
+        applied.updated += 1;
+        return clear_pending(conn, feed_id, &source.entry_id);
+    }
+    let same_page: Option<(i64, Option<String>)> = conn
+        .prepare_cached("SELECT id, extract_status FROM articles WHERE canonical_url = ?1")?
+        .query_row([&article.canonical_url], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let article_id = match same_page {
+        // Layer 2: the page is stored under this canonical URL already.
+        Some((id, status)) => {
+            if status.as_deref() != Some("ok") && article.extract_status == "ok" {
+                update_article(conn, id, article, &now)?;
+                applied.updated += 1;
+            }
+            if insert_source(conn, id, feed_id, source)? {
+                applied.new_sources += 1;
+            }
+            return clear_pending(conn, feed_id, &source.entry_id);
+        }
+        None => conn
+            .prepare_cached(
+                "INSERT INTO articles(url, canonical_url, title, byline, published_at, fetched_at, lang,
+                                      text, word_count, extract_status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    article.url,
+                    article.canonical_url,
+                    article.title,
+                    article.byline,
+                    article.published_at.map(timestamp),
+                    article.fetched_at.map(timestamp),
+                    article.lang,
+                    article.text,
+                    article.word_count(),
+                    article.extract_status,
+                    now,
+                ],
+                |r| r.get(0),
+            )?,
+    };
+    applied.new_articles += 1;
+    insert_source(conn, article_id, feed_id, source)?;
+    clear_pending(conn, feed_id, &source.entry_id)
+}
+
+fn update_article(
+    conn: &Connection,
+    id: i64,
+    a: &ArticleRecord,
+    now: &str,
+) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "UPDATE articles SET url = ?2, title = ?3, byline = ?4, published_at = coalesce(?5, published_at),
+                fetched_at = ?6, lang = ?7, text = ?8, word_count = ?9, extract_status = ?10, updated_at = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        a.url,
+        a.title,
+        a.byline,
+        a.published_at.map(timestamp),
+        a.fetched_at.map(timestamp),
+        a.lang,
+        a.text,
+        a.word_count(),
+        a.extract_status,
+        now,
+    ])?;
+    Ok(())
+}
+
+/// Records a sighting; false when this (feed, entry) was already recorded.
+fn insert_source(
+    conn: &Connection,
+    article_id: i64,
+    feed_id: i64,
+    s: &EntrySource,
+) -> Result<bool, rusqlite::Error> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO article_sources(article_id, feed_id, entry_id, entry_url, first_seen_at, entry_updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(feed_id, entry_id) DO NOTHING",
+        )?
+        .execute(params![
+            article_id,
+            feed_id,
+            s.entry_id,
+            s.entry_url,
+            timestamp(Utc::now()),
+            s.entry_updated_at.map(timestamp)
+        ])?;
+    Ok(n == 1)
+}
+
+fn clear_pending(conn: &Connection, feed_id: i64, entry_id: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached("DELETE FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2")?
+        .execute(params![feed_id, entry_id])?;
+    Ok(())
+}
+
+fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error> {
+    let polled = timestamp(poll.polled_at);
+    let next = timestamp(poll.next_poll_at);
+    match &poll.outcome {
+        PollOutcome::NotModified => conn
+            .prepare_cached(
+                "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3,
+                        error_count = 0, last_error = NULL WHERE id = ?1",
+            )?
+            .execute(params![poll.feed_id, polled, next])?,
+        PollOutcome::Fetched { validators, title, site_url, warning } => {
+            let v = validators.clone().unwrap_or_default();
+            conn.prepare_cached(
+                "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3,
+                        error_count = 0, last_error = ?4, etag = ?5, last_modified = ?6,
+                        title = coalesce(?7, title), site_url = coalesce(?8, site_url)
+                 WHERE id = ?1",
+            )?
+            .execute(params![poll.feed_id, polled, next, warning, v.etag, v.last_modified, title, site_url])?
+        }
+        PollOutcome::Failed { error } => conn
+            .prepare_cached(
+                "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, error_count = error_count + 1,
+                        last_error = ?4 WHERE id = ?1",
+            )?
+            .execute(params![poll.feed_id, polled, next, error])?,
+    };
+    Ok(())
+}
