@@ -42,9 +42,12 @@ pub enum PageError {
 
 pub type PageResult = Result<PageOk, PageError>;
 
+/// One page's result, filled once by whichever task fetches it first.
+type Slot = Arc<OnceCell<PageResult>>;
+
 #[derive(Default)]
 pub struct PageMemo {
-    pages: Mutex<HashMap<String, (Instant, Arc<OnceCell<PageResult>>)>>,
+    pages: Mutex<HashMap<String, (Instant, Slot)>>,
 }
 
 impl PageMemo {
