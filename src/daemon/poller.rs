@@ -287,6 +287,7 @@ impl<'a> PageFetch<'a> {
                 EntryStatus::Stored { .. } | EntryStatus::Pending { .. } => {}
             }
         }
+        tracing::debug!(feed = %self.target.config.url, entries = entries.len(), new = work.len(), "entries diffed");
         self.run(ctx, work).await
     }
 
@@ -395,11 +396,14 @@ impl<'a> PageFetch<'a> {
 
         let rules = self.target.config.extract.clone();
         let allow_private = self.allow_private;
+        // Fetch the URL without tracking parameters: they never select
+        // content, and requesting them would report us to the trackers.
+        let page_url = Url::parse(&link_canonical).unwrap_or_else(|_| link.clone());
         let page = ctx
             .pages
             .get_or_fetch(
                 &link_canonical,
-                fetch_page(ctx.fetcher.clone(), link.clone(), allow_private, rules),
+                fetch_page(ctx.fetcher.clone(), page_url, allow_private, rules),
             )
             .await;
         let PageOk {

@@ -197,7 +197,6 @@ impl Fetcher {
                 .user_agent(settings.user_agent.clone())
                 .redirect(redirect::Policy::none())
                 .connect_timeout(settings.connect_timeout)
-                .timeout(settings.request_timeout)
                 .pool_idle_timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(settings.per_host_concurrency);
             if guarded {
