@@ -80,7 +80,11 @@ pub const MAX_HTML_BYTES: usize = 16 * 1024 * 1024;
 pub fn extract(html: &str, ctx: &PageContext) -> Extracted {
     let _ = ctx;
     Extracted {
-        status: if html.trim().is_empty() { ExtractStatus::NotHtml } else { ExtractStatus::NoContent },
+        status: if html.trim().is_empty() {
+            ExtractStatus::NotHtml
+        } else {
+            ExtractStatus::NoContent
+        },
         title: None,
         byline: None,
         published: None,
