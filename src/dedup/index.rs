@@ -10,7 +10,7 @@
 //! bands is a sorted posting list in CSR form — a directory of 2¹⁶ offsets
 //! addressed by the top 16 bits of the band key, then per posting the low 16
 //! key bits (`u16`) and the record slot (`u32`). That is 6 bytes per posting,
-//! 72 bytes per story plus 16 bytes for its id and timestamp. A lookup reads
+//! 72 bytes per story plus 12 bytes for its id and timestamp. A lookup reads
 //! 12 directory entries and scans 12 buckets of ~15 postings (1 M / 65,536).
 //!
 //! CSR arrays cannot grow, so new stories go to a small hash-map *delta*;
@@ -114,7 +114,9 @@ pub struct NearDupIndex {
     /// Records at or after this instant are live; earlier ones are expired.
     cutoff: i64,
     ids: Vec<i64>,
-    times: Vec<i64>,
+    /// Unix seconds, clamped to `u32` (1970–2106): 4 MB less per million
+    /// stories than `i64`, and the window only compares them.
+    times: Vec<u32>,
     bands: Vec<Band>,
     /// Slots below this are in `bands`; the rest are in the delta.
     compacted: u32,
@@ -153,13 +155,17 @@ impl NearDupIndex {
     ) -> NearDupIndex {
         let mut index = NearDupIndex::new(window_secs);
         index.cutoff = now.saturating_sub(index.window_secs);
-        let mut keys: Vec<Vec<u32>> = vec![Vec::new(); BANDS];
+        let rows = rows.into_iter();
+        let expected = rows.size_hint().0;
+        index.ids.reserve_exact(expected);
+        index.times.reserve_exact(expected);
+        let mut keys: Vec<Vec<u32>> = (0..BANDS).map(|_| Vec::with_capacity(expected)).collect();
         for (id, sketch, time) in rows {
             if time < index.cutoff || index.ids.len() >= NO_SLOT as usize {
                 continue;
             }
             index.ids.push(id);
-            index.times.push(time);
+            index.times.push(stored_time(time));
             for (band, key) in keys.iter_mut().zip(sketch.band_keys()) {
                 band.push(key);
             }
@@ -190,7 +196,7 @@ impl NearDupIndex {
         }
         let slot = self.ids.len() as u32;
         self.ids.push(id);
-        self.times.push(time);
+        self.times.push(stored_time(time));
         let mut next = [NO_SLOT; BANDS];
         for (b, key) in sketch.band_keys().into_iter().enumerate() {
             if let Some(older) = self.delta_heads.insert(delta_key(b, key), slot) {
@@ -216,7 +222,7 @@ impl NearDupIndex {
             let (Some(&id), Some(&time)) = (self.ids.get(s), self.times.get(s)) else {
                 return;
             };
-            if time < self.cutoff {
+            if i64::from(time) < self.cutoff {
                 return;
             }
             match found.iter_mut().find(|c| c.id == id) {
@@ -250,7 +256,11 @@ impl NearDupIndex {
     /// compaction, which runs here when they are an eighth of the index.
     pub fn expire(&mut self, now: i64) {
         self.cutoff = self.cutoff.max(now.saturating_sub(self.window_secs));
-        let expired = self.times.iter().filter(|t| **t < self.cutoff).count();
+        let expired = self
+            .times
+            .iter()
+            .filter(|t| i64::from(**t) < self.cutoff)
+            .count();
         if expired > 0 && expired >= self.ids.len() / 8 {
             self.compact();
         }
@@ -259,7 +269,10 @@ impl NearDupIndex {
     /// Live stories (in the window), counting a re-inserted id once per
     /// insertion until the next compaction.
     pub fn len(&self) -> usize {
-        self.times.iter().filter(|t| **t >= self.cutoff).count()
+        self.times
+            .iter()
+            .filter(|t| i64::from(**t) >= self.cutoff)
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -271,7 +284,7 @@ impl NearDupIndex {
     pub fn heap_bytes(&self) -> usize {
         let delta_map = self.delta_heads.capacity() * (std::mem::size_of::<(u64, u32)>() + 1);
         self.ids.capacity() * 8
-            + self.times.capacity() * 8
+            + self.times.capacity() * 4
             + self.bands.iter().map(Band::heap_bytes).sum::<usize>()
             + self.bands.capacity() * std::mem::size_of::<Band>()
             + delta_map
@@ -290,7 +303,7 @@ impl NearDupIndex {
             let newest = order
                 .get(i + 1)
                 .is_none_or(|&next| self.ids[next as usize] != self.ids[s as usize]);
-            keep[s as usize] = newest && self.times[s as usize] >= self.cutoff;
+            keep[s as usize] = newest && i64::from(self.times[s as usize]) >= self.cutoff;
         }
         drop(order);
         let mut remap = vec![NO_SLOT; n];
@@ -343,6 +356,10 @@ impl NearDupIndex {
         self.delta_heads = HashMap::new();
         self.delta_next = Vec::new();
     }
+}
+
+fn stored_time(time: i64) -> u32 {
+    u32::try_from(time.max(0)).unwrap_or(u32::MAX)
 }
 
 fn delta_key(band: usize, key: u32) -> u64 {
