@@ -6,6 +6,12 @@
 //! groups: the index's own count of its heap bytes, and the process's
 //! resident-set growth across the rebuild (VmRSS, VmHWM from
 //! /proc/self/status), which also catches allocator overhead.
+//!
+//! Measured on the 2-core dev machine (shared, release build): 87.1 MB
+//! counted, 95.4 MB RSS growth (= peak growth) for 1 M stories; lookup
+//! 0.4–0.5 µs (no match) and 0.8–0.9 µs (a match); rebuild 0.25–0.35 s;
+//! insert 23–33 µs amortised including compactions; fingerprint of a
+//! 600-word text ~100 µs; confirming two prepared profiles 1.6 µs.
 
 use std::hint::black_box;
 use std::time::Instant;

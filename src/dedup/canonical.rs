@@ -90,7 +90,7 @@ const TRACKING_PARAMS: &[&str] = &[
 ];
 
 /// True when a query parameter only tracks the reader and never selects
-/// content (see [`TRACKING_PARAMS`] and [`TRACKING_PREFIXES`]).
+/// content: the documented `TRACKING_PARAMS` and `TRACKING_PREFIXES` lists.
 pub fn is_tracking_param(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     TRACKING_PREFIXES.iter().any(|p| key.starts_with(p)) || TRACKING_PARAMS.contains(&key.as_str())

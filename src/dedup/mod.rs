@@ -20,8 +20,9 @@
 //! `SELECT id, minhash, <time> FROM articles WHERE minhash IS NOT NULL AND
 //! <time> >= :now - window` where `<time>` is `fetched_at` as Unix seconds,
 //! and the same `<time>` is passed to [`index::NearDupIndex::insert`].
-//! Call [`index::NearDupIndex::expire`] with the current time before each
-//! batch.
+//! The window is `dedup_window_days` of feeds.toml:
+//! `NearDupIndex::rebuild(days * 86_400, now, rows)`. Call
+//! [`index::NearDupIndex::expire`] with the current time before each batch.
 //!
 //! For each fetched page with `extract_status = ok`:
 //!
@@ -41,7 +42,9 @@
 //!    * `index.candidates(&p.fingerprint)`, in order: load each candidate's
 //!      `text, duplicate_of, word_count, content_hash, minhash` (skip ids no
 //!      longer present). With text: `p.confirm(&Profile::of(text))`. Text
-//!      purged: `fingerprint::confirm_fingerprints`. Take the confirmed
+//!      purged: `fingerprint::confirm_fingerprints`. (A candidate whose
+//!      `word_count` is under 0.3× or over 3.3× the new one cannot reach
+//!      the Jaccard threshold: skip it before loading its text.) Take the confirmed
 //!      candidate with the highest Jaccard; never merge two stored stories
 //!      because a new text resembles both.
 //! 4. No match: a root. Match `m` (a [`root::StoredMatch`]): look up the
