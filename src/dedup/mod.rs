@@ -42,9 +42,10 @@
 //!    * `index.candidates(&p.fingerprint)`, in order: load each candidate's
 //!      `text, duplicate_of, word_count, content_hash, minhash` (skip ids no
 //!      longer present). With text: `p.confirm(&Profile::of(text))`. Text
-//!      purged: `fingerprint::confirm_fingerprints`. (A candidate whose
-//!      `word_count` is under 0.3× or over 3.3× the new one cannot reach
-//!      the Jaccard threshold: skip it before loading its text.) Take the confirmed
+//!      purged: `fingerprint::confirm_fingerprints`. (Jaccard is at most
+//!      the smaller shingle set over the larger, and word counts track set
+//!      sizes, so a candidate with under 0.2× or over 5× the new word count
+//!      can be skipped before its text is loaded.) Take the confirmed
 //!      candidate with the highest Jaccard; never merge two stored stories
 //!      because a new text resembles both.
 //! 4. No match: a root. Match `m` (a [`root::StoredMatch`]): look up the
