@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::fetch::{FetchSettings, Fetcher};
+use crate::store::stories::Stories;
 use crate::store::writer::{self, Applied, FeedListing, WriterHandle};
 use crate::store::{self, ReadPool};
 use poller::{FeedTarget, PollContext, PollReport};
@@ -45,10 +46,15 @@ impl Pipeline {
     /// and the HTTP client.
     pub async fn start(config: &Config, fetch: FetchSettings) -> Result<Pipeline, DaemonError> {
         let db = config.settings.database.clone();
-        let conn = tokio::task::spawn_blocking(move || store::open_writer(&db))
-            .await
-            .map_err(|e| DaemonError::Other(format!("database open task failed: {e}")))??;
-        let (writer, writer_thread) = writer::spawn(conn);
+        let window_days = config.settings.dedup_window_days;
+        let (conn, stories) = tokio::task::spawn_blocking(move || {
+            let conn = store::open_writer(&db)?;
+            let stories = Stories::load(&conn, window_days)?;
+            Ok::<_, store::StoreError>((conn, stories))
+        })
+        .await
+        .map_err(|e| DaemonError::Other(format!("database open task failed: {e}")))??;
+        let (writer, writer_thread) = writer::spawn(conn, stories);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let ctx = PollContext {
             fetcher: Arc::new(Fetcher::new(fetch)?),

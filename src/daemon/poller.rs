@@ -348,64 +348,50 @@ impl<'a> PageFetch<'a> {
             entry_url: entry.link.clone(),
             entry_updated_at: entry.updated,
         };
-        let link = entry.link.as_deref().and_then(|l| Url::parse(l).ok());
         let feed_text = entry
             .content_html
             .as_deref()
             .map(extract::fragment_to_text)
             .unwrap_or_default();
-        let Some(link) = link else {
-            // Nothing to fetch: the feed's content is the article.
-            let canonical = format!("{}#{}", self.target.config.url, entry.key);
-            return Ok(vec![EntryWrite::Article {
-                source,
-                article: from_feed(
-                    &entry,
-                    canonical.clone(),
-                    canonical,
-                    feed_text,
-                    "from_feed".into(),
-                ),
-            }]);
+        let link = entry.link.as_deref().and_then(|l| Url::parse(l).ok());
+        let Some(link) = link.filter(|l| matches!(l.scheme(), "http" | "https")) else {
+            // Nothing to fetch: the feed's content is the article, filed
+            // under the feed's URL and the entry's key.
+            let mut place = self.target.config.url.clone();
+            place.set_fragment(Some(&entry.key));
+            let address = Address::of_url(&place);
+            let article = from_feed(&entry, address, feed_text, "from_feed".into());
+            return Ok(vec![EntryWrite::Article { source, article }]);
         };
-        let link_canonical = canonical::canonicalize(&link).to_string();
+        let address = Address::of_url(&link);
         if attempts == 0 {
             if let Some(article_id) = ctx
                 .reader
-                .with(|c| read::article_by_canonical_url(c, &link_canonical))?
+                .with(|c| read::article_by_url_key(c, &address.key))?
             {
                 return Ok(vec![EntryWrite::Sighting { source, article_id }]);
             }
         }
-        let words = feed_text.split_whitespace().count();
         let wants_page = match self.target.config.full_text {
             FullText::Always => true,
             FullText::Never => false,
-            FullText::Auto => words < FEED_CONTENT_MIN_WORDS,
+            FullText::Auto => feed_text.split_whitespace().count() < FEED_CONTENT_MIN_WORDS,
         };
         if !wants_page {
-            let article = from_feed(
-                &entry,
-                link.to_string(),
-                link_canonical,
-                feed_text,
-                "from_feed".into(),
-            );
+            let article = from_feed(&entry, address, feed_text, "from_feed".into());
             return Ok(vec![EntryWrite::Article { source, article }]);
         }
 
-        let rules = self.target.config.extract.clone();
-        let allow_private = self.allow_private;
         // Fetch the URL without tracking parameters: they never select
         // content, and requesting them would report us to the trackers.
-        let page_url = Url::parse(&link_canonical).unwrap_or_else(|_| link.clone());
-        let page = ctx
-            .pages
-            .get_or_fetch(
-                &link_canonical,
-                fetch_page(ctx.fetcher.clone(), page_url, allow_private, rules),
-            )
-            .await;
+        let page_url = Url::parse(&address.canonical_url).unwrap_or_else(|_| link.clone());
+        let fetch = fetch_page(
+            ctx.fetcher.clone(),
+            page_url,
+            self.allow_private,
+            self.target.config.extract.clone(),
+        );
+        let page = ctx.pages.get_or_fetch(&address.key, fetch).await;
         let PageOk {
             final_url,
             fetched_at,
@@ -413,38 +399,26 @@ impl<'a> PageFetch<'a> {
         } = match page {
             Ok(ok) => ok,
             Err(PageError::Fetch(e)) => {
-                return Ok(self.page_failed(
-                    entry,
-                    source,
-                    link,
-                    link_canonical,
-                    feed_text,
-                    attempts,
-                    e,
-                ));
+                return Ok(self.page_failed(entry, source, address, feed_text, attempts, e));
             }
             Err(PageError::Extract(e)) => {
-                let status = format!("extract_failed: {e}");
-                let article =
-                    from_feed(&entry, link.to_string(), link_canonical, feed_text, status);
+                let article = from_feed(&entry, address, feed_text, format!("extract_failed: {e}"));
                 return Ok(vec![EntryWrite::Article { source, article }]);
             }
         };
-        let canonical_url = page_canonical(&final_url, extracted.canonical_url.as_deref());
+        let address = Address::of_page(&link, &final_url, extracted.canonical_url.as_deref());
         if extracted.status != ExtractStatus::Ok || extracted.text.trim().is_empty() {
-            let mut article = from_feed(
-                &entry,
-                final_url.to_string(),
-                canonical_url,
-                feed_text,
-                extracted.status.as_str().into(),
-            );
+            let mut article =
+                from_feed(&entry, address, feed_text, extracted.status.as_str().into());
             article.fetched_at = Some(fetched_at);
             return Ok(vec![EntryWrite::Article { source, article }]);
         }
         let article = ArticleRecord {
-            url: final_url.to_string(),
-            canonical_url,
+            url: address.url,
+            canonical_url: address.canonical_url,
+            url_key: address.key,
+            syndicated_from: address.syndicated_from,
+            own_address: address.own_address,
             title: entry.title.clone().or(extracted.title),
             byline: extracted.byline.or_else(|| entry.author.clone()),
             published_at: entry.published.or(extracted.published),
@@ -460,13 +434,11 @@ impl<'a> PageFetch<'a> {
     /// entry waits and is retried a few times. A transient failure stores
     /// the feed's own content now and retries the page later. Anything else
     /// (blocked, robots, too large) stores the feed's content for good.
-    #[allow(clippy::too_many_arguments)]
     fn page_failed(
         &self,
         entry: FeedEntry,
         source: EntrySource,
-        link: Url,
-        canonical_url: String,
+        address: Address,
         feed_text: String,
         attempts: u32,
         error: FetchError,
@@ -481,7 +453,7 @@ impl<'a> PageFetch<'a> {
                 .map(|w| Utc::now() + schedule::to_chrono(*w)),
             error: error.to_string(),
         };
-        tracing::info!(page = %link, %error, attempts, "article page not fetched");
+        tracing::info!(page = %address.url, %error, attempts, "article page not fetched");
         let status = format!("fetch_failed: {error}");
         match error.status() {
             Some(404 | 410) => {
@@ -490,24 +462,19 @@ impl<'a> PageFetch<'a> {
                     && !feed_text.trim().is_empty()
                 {
                     // Given up on the page; keep what the feed said.
+                    let article = from_feed(&entry, address, feed_text, status);
                     writes.insert(
                         0,
                         EntryWrite::Article {
                             source: source.clone(),
-                            article: from_feed(
-                                &entry,
-                                link.to_string(),
-                                canonical_url,
-                                feed_text,
-                                status,
-                            ),
+                            article,
                         },
                     );
                 }
                 writes
             }
             _ if error.is_transient() => {
-                let article = from_feed(&entry, link.to_string(), canonical_url, feed_text, status);
+                let article = from_feed(&entry, address, feed_text, status);
                 // The article first: storing it clears any pending row, then
                 // the retry is recorded.
                 vec![
@@ -519,9 +486,47 @@ impl<'a> PageFetch<'a> {
                 ]
             }
             _ => vec![EntryWrite::Article {
-                source: source.clone(),
-                article: from_feed(&entry, link.to_string(), canonical_url, feed_text, status),
+                source,
+                article: from_feed(&entry, address, feed_text, status),
             }],
+        }
+    }
+}
+
+/// Where an article lives: the URL it came from, its canonical URL and the
+/// key pages are compared by (see [`canonical`]).
+struct Address {
+    url: String,
+    canonical_url: String,
+    key: String,
+    syndicated_from: Option<String>,
+    own_address: Option<(String, String)>,
+}
+
+impl Address {
+    /// An entry link, before (or without) fetching it.
+    fn of_url(url: &Url) -> Address {
+        let canonical_url = canonical::canonicalize(url);
+        Address {
+            url: url.to_string(),
+            key: canonical::url_key(&canonical_url),
+            canonical_url: canonical_url.to_string(),
+            syndicated_from: None,
+            own_address: None,
+        }
+    }
+
+    /// A fetched page: its declared canonical decides, within the rules of
+    /// [`canonical::resolve_page_canonical`].
+    fn of_page(entry_url: &Url, final_url: &Url, declared: Option<&str>) -> Address {
+        let resolved = canonical::resolve_page_canonical(entry_url, final_url, declared);
+        let own = Address::of_url(final_url);
+        Address {
+            url: final_url.to_string(),
+            own_address: (own.key != resolved.key).then_some((own.canonical_url, own.key)),
+            canonical_url: resolved.url.to_string(),
+            key: resolved.key,
+            syndicated_from: resolved.syndicated_from.map(|u| canonical::url_key(&u)),
         }
     }
 }
@@ -572,16 +577,13 @@ async fn fetch_page(
     .map_err(|e| PageError::Extract(e.to_string()))
 }
 
-fn from_feed(
-    entry: &FeedEntry,
-    url: String,
-    canonical_url: String,
-    text: String,
-    status: String,
-) -> ArticleRecord {
+fn from_feed(entry: &FeedEntry, address: Address, text: String, status: String) -> ArticleRecord {
     ArticleRecord {
-        url,
-        canonical_url,
+        url: address.url,
+        canonical_url: address.canonical_url,
+        url_key: address.key,
+        syndicated_from: address.syndicated_from,
+        own_address: address.own_address,
         title: entry.title.clone(),
         byline: entry.author.clone(),
         published_at: entry.published.or(entry.updated),
@@ -590,18 +592,4 @@ fn from_feed(
         text,
         extract_status: status,
     }
-}
-
-/// The canonical URL of a fetched page: its declared canonical when that is
-/// on the same site (and not the site's front page), else the fetched URL
-/// without tracking junk.
-fn page_canonical(final_url: &Url, declared: Option<&str>) -> String {
-    let declared = declared.and_then(|d| final_url.join(d).ok()).filter(|d| {
-        let host = |u: &Url| {
-            u.host_str()
-                .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
-        };
-        host(d) == host(final_url) && d.path() != "/"
-    });
-    canonical::canonicalize(declared.as_ref().unwrap_or(final_url)).to_string()
 }

@@ -11,8 +11,13 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Every migration, in order; `MIGRATIONS[i]` brings the schema to `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    (
+        "0002_dedup",
+        include_str!("../../migrations/0002_dedup.sql"),
+    ),
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

@@ -7,6 +7,7 @@
 
 pub mod migrate;
 pub mod read;
+pub mod stories;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -18,13 +18,23 @@ pub struct FeedState {
 
 pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreError> {
     let state = conn
-        .prepare_cached("SELECT etag, last_modified, next_poll_at, error_count, fetch_url FROM feeds WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT etag, last_modified, next_poll_at, error_count, fetch_url FROM feeds WHERE id = ?1",
+        )?
         .query_row([feed_id], |r| {
             Ok(FeedState {
-                validators: Validators { etag: r.get(0)?, last_modified: r.get(1)? },
-                next_poll_at: r.get::<_, Option<String>>(2)?.as_deref().and_then(parse_timestamp),
+                validators: Validators {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                },
+                next_poll_at: r
+                    .get::<_, Option<String>>(2)?
+                    .as_deref()
+                    .and_then(parse_timestamp),
                 error_count: r.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
-                fetch_url: r.get::<_, Option<String>>(4)?.and_then(|u| url::Url::parse(&u).ok()),
+                fetch_url: r
+                    .get::<_, Option<String>>(4)?
+                    .and_then(|u| url::Url::parse(&u).ok()),
             })
         })
         .optional()?;
@@ -51,8 +61,12 @@ pub fn entry_status(
     entry_id: &str,
 ) -> Result<EntryStatus, StoreError> {
     let stored = conn
-        .prepare_cached("SELECT article_id, entry_updated_at FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2")?
-        .query_row(params![feed_id, entry_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))
+        .prepare_cached(
+            "SELECT article_id, entry_updated_at FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2",
+        )?
+        .query_row(params![feed_id, entry_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+        })
         .optional()?;
     if let Some((article_id, updated)) = stored {
         return Ok(EntryStatus::Stored {
@@ -61,8 +75,12 @@ pub fn entry_status(
         });
     }
     let pending = conn
-        .prepare_cached("SELECT attempts, next_attempt_at FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2")?
-        .query_row(params![feed_id, entry_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))
+        .prepare_cached(
+            "SELECT attempts, next_attempt_at FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2",
+        )?
+        .query_row(params![feed_id, entry_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+        })
         .optional()?;
     Ok(match pending {
         Some((attempts, next)) => EntryStatus::Pending {
@@ -73,14 +91,11 @@ pub fn entry_status(
     })
 }
 
-/// The article stored under a canonical URL, if any.
-pub fn article_by_canonical_url(
-    conn: &Connection,
-    canonical_url: &str,
-) -> Result<Option<i64>, StoreError> {
+/// The article stored under a URL key (see `dedup::canonical::url_key`).
+pub fn article_by_url_key(conn: &Connection, key: &str) -> Result<Option<i64>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT id FROM articles WHERE canonical_url = ?1")?
-        .query_row([canonical_url], |r| r.get(0))
+        .prepare_cached("SELECT id FROM articles WHERE url_key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }
 

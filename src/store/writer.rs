@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::{mpsc, oneshot};
 
+use super::stories::{self, Stories};
 use super::{StoreError, timestamp};
+use crate::dedup::fingerprint::Profile;
 
 /// Commands waiting for the writer; senders wait when it is full, which
 /// slows fetching down to what the disk can take.
@@ -47,6 +49,16 @@ pub struct EntrySource {
 pub struct ArticleRecord {
     pub url: String,
     pub canonical_url: String,
+    /// [`crate::dedup::canonical::url_key`] of `canonical_url`: what pages
+    /// are compared by (http = https, no `www.`).
+    pub url_key: String,
+    /// The page declares another site's page as its canonical: that page's
+    /// url key (a syndication signal).
+    pub syndicated_from: Option<String>,
+    /// When `canonical_url` is the page's own declaration rather than its
+    /// address: the address and its key, used instead if the declared
+    /// canonical turns out to hold a different story.
+    pub own_address: Option<(String, String)>,
     pub title: Option<String>,
     pub byline: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
@@ -54,12 +66,6 @@ pub struct ArticleRecord {
     pub lang: Option<String>,
     pub text: String,
     pub extract_status: String,
-}
-
-impl ArticleRecord {
-    fn word_count(&self) -> i64 {
-        self.text.split_whitespace().count() as i64
-    }
 }
 
 /// What one entry of a polled feed adds to the database.
@@ -187,13 +193,14 @@ impl WriterHandle {
     }
 }
 
-/// Starts the writer thread. It stops when every [`WriterHandle`] is
-/// dropped, after committing what it was sent.
-pub fn spawn(conn: Connection) -> (WriterHandle, JoinHandle<()>) {
+/// Starts the writer thread on the writing connection and the stories'
+/// index loaded from it. It stops when every [`WriterHandle`] is dropped,
+/// after committing what it was sent.
+pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let thread = std::thread::Builder::new()
         .name("feedsift-writer".into())
-        .spawn(move || Writer { conn }.run(rx));
+        .spawn(move || Writer { conn, stories }.run(rx));
     match thread {
         Ok(join) => (WriterHandle { tx }, join),
         // Without a thread there is no writer: hand back a handle whose
@@ -208,6 +215,7 @@ pub fn spawn(conn: Connection) -> (WriterHandle, JoinHandle<()>) {
 
 struct Writer {
     conn: Connection,
+    stories: Stories,
 }
 
 impl Writer {
@@ -228,11 +236,12 @@ impl Writer {
     fn apply_batch(&mut self, batch: Vec<Command>) {
         let mut replies = Vec::with_capacity(batch.len());
         let result = (|| -> Result<(), rusqlite::Error> {
+            let stories = &mut self.stories;
             let mut tx = self.conn.transaction()?;
             for cmd in batch {
                 match cmd {
                     Command::Poll(poll, reply) => {
-                        let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, &poll));
+                        let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, stories, &poll));
                         replies.push(Reply::Poll(reply, outcome));
                     }
                     Command::SyncFeeds(feeds, reply) => {
@@ -317,12 +326,16 @@ fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusq
         .collect()
 }
 
-fn apply_poll(conn: &Connection, poll: &FeedPoll) -> Result<Applied, rusqlite::Error> {
+fn apply_poll(
+    conn: &Connection,
+    stories: &mut Stories,
+    poll: &FeedPoll,
+) -> Result<Applied, rusqlite::Error> {
     let mut applied = Applied::default();
     for entry in &poll.entries {
         match entry {
             EntryWrite::Article { source, article } => {
-                store_article(conn, poll.feed_id, source, article, &mut applied)?
+                store_article(conn, stories, poll.feed_id, source, article, &mut applied)?
             }
             EntryWrite::Sighting { source, article_id } => {
                 if insert_source(conn, *article_id, poll.feed_id, source)? {
@@ -372,12 +385,14 @@ fn apply_poll(conn: &Connection, poll: &FeedPoll) -> Result<Applied, rusqlite::E
 
 fn store_article(
     conn: &Connection,
+    stories: &mut Stories,
     feed_id: i64,
     source: &EntrySource,
     article: &ArticleRecord,
     applied: &mut Applied,
 ) -> Result<(), rusqlite::Error> {
     let now = timestamp(Utc::now());
+    let profile = Profile::of(&article.text);
     let own: Option<i64> = conn
         .prepare_cached(
             "SELECT article_id FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2",
@@ -386,8 +401,10 @@ fn store_article(
         .optional()?;
     if let Some(article_id) = own {
         // Layer 1: the same entry again (updated upstream, or its page
-        // finally fetched): refresh the row it already has.
-        update_article(conn, article_id, article, &now)?;
+        // finally fetched): refresh the row it already has. Its place among
+        // stories (duplicate_of) stays; its fingerprint is renewed.
+        update_article(conn, article_id, article, &profile, &now)?;
+        stories.remember(article_id, &profile.fingerprint);
         conn.prepare_cached(
             "UPDATE article_sources SET entry_updated_at = ?3 WHERE feed_id = ?1 AND entry_id = ?2",
         )?
@@ -399,60 +416,124 @@ fn store_article(
         applied.updated += 1;
         return clear_pending(conn, feed_id, &source.entry_id);
     }
-    let same_page: Option<(i64, Option<String>)> = conn
-        .prepare_cached("SELECT id, extract_status FROM articles WHERE canonical_url = ?1")?
-        .query_row([&article.canonical_url], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let article_id = match same_page {
-        // Layer 2: the page is stored under this canonical URL already.
-        Some((id, status)) => {
-            if status.as_deref() != Some("ok") && article.extract_status == "ok" {
-                update_article(conn, id, article, &now)?;
-                applied.updated += 1;
-            }
-            if insert_source(conn, id, feed_id, source)? {
-                applied.new_sources += 1;
-            }
-            return clear_pending(conn, feed_id, &source.entry_id);
+    let mut url = article.canonical_url.as_str();
+    let mut key = article.url_key.as_str();
+    let mut same_page = stored_page(conn, key)?;
+    if let (Some(page), Some((own_url, own_key))) = (&same_page, &article.own_address) {
+        // The page's declared canonical is taken, by a different story: a
+        // broken canonical tag. Keep this page under its own address.
+        if page.is_other_story(&profile) {
+            tracing::info!(page = %own_url, declared = %url, "declared canonical holds another story; ignored");
+            (url, key) = (own_url.as_str(), own_key.as_str());
+            same_page = stored_page(conn, key)?;
         }
-        None => conn
-            .prepare_cached(
-                "INSERT INTO articles(url, canonical_url, title, byline, published_at, fetched_at, lang,
-                                      text, word_count, extract_status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
-                 RETURNING id",
-            )?
-            .query_row(
-                params![
-                    article.url,
-                    article.canonical_url,
-                    article.title,
-                    article.byline,
-                    article.published_at.map(timestamp),
-                    article.fetched_at.map(timestamp),
-                    article.lang,
-                    article.text,
-                    article.word_count(),
-                    article.extract_status,
-                    now,
-                ],
-                |r| r.get(0),
-            )?,
-    };
+    }
+    if let Some(page) = same_page {
+        // Layer 2: the page is stored already: one more sighting.
+        if page.extract_status.as_deref() != Some("ok") && article.extract_status == "ok" {
+            update_article(conn, page.id, article, &profile, &now)?;
+            stories.remember(page.id, &profile.fingerprint);
+            applied.updated += 1;
+        }
+        if insert_source(conn, page.id, feed_id, source)? {
+            applied.new_sources += 1;
+        }
+        return clear_pending(conn, feed_id, &source.entry_id);
+    }
+    // Layer 3: a new page; is its text a story we have?
+    let verdict = stories.place(
+        conn,
+        &profile,
+        article.published_at,
+        article.syndicated_from.as_deref(),
+    )?;
+    let fp = &profile.fingerprint;
+    let article_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO articles(url, canonical_url, url_key, title, byline, published_at, fetched_at, lang,
+                                  text, word_count, content_hash, minhash, duplicate_of, extract_status,
+                                  created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                article.url,
+                url,
+                key,
+                article.title,
+                article.byline,
+                article.published_at.map(timestamp),
+                article.fetched_at.map(timestamp),
+                article.lang,
+                article.text,
+                fp.word_count,
+                fp.content_hash.to_string(),
+                fp.sketch.map(|s| s.to_bytes().to_vec()),
+                verdict.duplicate_of,
+                article.extract_status,
+                now,
+            ],
+            |r| r.get(0),
+        )?;
+    if let Some(old_root) = verdict.replaces_root {
+        stories::repoint(conn, old_root, article_id)?;
+        applied.duplicates += 1;
+    }
+    if verdict.duplicate_of.is_some() {
+        applied.duplicates += 1;
+    }
+    stories.remember(article_id, fp);
     applied.new_articles += 1;
     insert_source(conn, article_id, feed_id, source)?;
     clear_pending(conn, feed_id, &source.entry_id)
+}
+
+/// A stored page found by url key.
+struct StoredPage {
+    id: i64,
+    extract_status: Option<String>,
+    text: Option<String>,
+}
+
+impl StoredPage {
+    /// Both texts are long enough to judge and are not the same story.
+    fn is_other_story(&self, new: &Profile) -> bool {
+        let Some(text) = self.text.as_deref() else {
+            return false;
+        };
+        let stored = Profile::of(text);
+        stored.fingerprint.is_matchable()
+            && new.fingerprint.is_matchable()
+            && new.confirm(&stored).is_none()
+    }
+}
+
+fn stored_page(conn: &Connection, key: &str) -> Result<Option<StoredPage>, rusqlite::Error> {
+    conn.prepare_cached("SELECT id, extract_status, text FROM articles WHERE url_key = ?1")?
+        .query_row([key], |r| {
+            Ok(StoredPage {
+                id: r.get(0)?,
+                extract_status: r.get(1)?,
+                text: r.get(2)?,
+            })
+        })
+        .optional()
 }
 
 fn update_article(
     conn: &Connection,
     id: i64,
     a: &ArticleRecord,
+    profile: &Profile,
     now: &str,
 ) -> Result<(), rusqlite::Error> {
+    let fp = &profile.fingerprint;
     conn.prepare_cached(
-        "UPDATE articles SET url = ?2, title = ?3, byline = ?4, published_at = coalesce(?5, published_at),
-                fetched_at = ?6, lang = ?7, text = ?8, word_count = ?9, extract_status = ?10, updated_at = ?11
+        "UPDATE articles SET url = ?2, title = coalesce(?3, title), byline = coalesce(?4, byline),
+                published_at = coalesce(?5, published_at), fetched_at = coalesce(?6, fetched_at),
+                lang = coalesce(?7, lang), text = ?8, word_count = ?9, content_hash = ?10, minhash = ?11,
+                extract_status = ?12, updated_at = ?13
          WHERE id = ?1",
     )?
     .execute(params![
@@ -464,7 +545,9 @@ fn update_article(
         a.fetched_at.map(timestamp),
         a.lang,
         a.text,
-        a.word_count(),
+        fp.word_count,
+        fp.content_hash.to_string(),
+        fp.sketch.map(|s| s.to_bytes().to_vec()),
         a.extract_status,
         now,
     ])?;
@@ -510,7 +593,12 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
                         error_count = 0, last_error = NULL WHERE id = ?1",
             )?
             .execute(params![poll.feed_id, polled, next])?,
-        PollOutcome::Fetched { validators, title, site_url, warning } => {
+        PollOutcome::Fetched {
+            validators,
+            title,
+            site_url,
+            warning,
+        } => {
             let v = validators.clone().unwrap_or_default();
             conn.prepare_cached(
                 "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3,
@@ -518,7 +606,16 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
                         title = coalesce(?7, title), site_url = coalesce(?8, site_url)
                  WHERE id = ?1",
             )?
-            .execute(params![poll.feed_id, polled, next, warning, v.etag, v.last_modified, title, site_url])?
+            .execute(params![
+                poll.feed_id,
+                polled,
+                next,
+                warning,
+                v.etag,
+                v.last_modified,
+                title,
+                site_url
+            ])?
         }
         PollOutcome::Failed { error } => conn
             .prepare_cached(
