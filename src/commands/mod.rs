@@ -2,6 +2,7 @@
 //! of these; each returns the process exit code.
 
 pub mod extract;
+pub mod inspect;
 
 /// Exit codes of the CLI contract (DESIGN.md).
 pub mod exit {
