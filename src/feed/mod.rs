@@ -108,6 +108,11 @@ pub enum FeedError {
     Panicked(String),
 }
 
+/// Item-by-item salvage may copy this many wrapper bytes (ancestor start
+/// tags around each item) even for a small document; beyond it, no more than
+/// the document's own size, which keeps salvage linear.
+const MIN_SALVAGE_BUDGET: usize = 8 * 1024 * 1024;
+
 /// Largest RSS `<ttl>` honoured: a week. Larger values are typos or
 /// "never", and the scheduler clamps to 24 h anyway.
 const MAX_TTL_MINUTES: u64 = 7 * 24 * 60;
@@ -324,6 +329,18 @@ fn salvage(
     warnings: &mut Vec<String>,
 ) -> Option<feed_rs::model::Feed> {
     if scan.items.is_empty() {
+        return None;
+    }
+    // Each item is wrapped in its ancestors' start tags; a feed with a huge
+    // root tag and many items would make that quadratic.
+    let wrappers: usize = scan
+        .items
+        .iter()
+        .filter_map(|span| scan.chains.get(span.chain))
+        .map(|c| c.open.len() + c.close.len())
+        .sum();
+    if wrappers > scan.text.len().max(MIN_SALVAGE_BUDGET) {
+        warnings.push("too many items with too large a wrapper to parse one by one".to_owned());
         return None;
     }
     let mut feed = run_feed_rs(&scan.header_document(), base_url).ok()?;

@@ -161,6 +161,8 @@ struct Counts {
     cdf: bool,
     rdf_about_links: usize,
     rdf_root_case: bool,
+    atom_items: usize,
+    link_text_href: usize,
 }
 
 impl Open {
@@ -199,6 +201,22 @@ struct Attr<'a> {
     quote: u8,
 }
 
+/// Text collected until an element closes, then written transformed.
+struct Capture {
+    depth: usize,
+    text: String,
+    kind: CaptureKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CaptureKind {
+    /// Atom 0.3 `mode="base64"`: decoded, then escaped.
+    Base64,
+    /// Atom `<link>` with its URL as text instead of `href` (an RSS habit):
+    /// the text becomes the `href`.
+    LinkHref,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dialect {
     Other,
@@ -228,11 +246,13 @@ struct Scanner<'a> {
     declared_prefixes: BTreeSet<String>,
     used_prefixes: BTreeSet<String>,
     dtd_entities: HashMap<String, String>,
-    /// Inside an Atom 0.3 `mode="base64"` element: depth and collected text.
-    base64: Option<(usize, String)>,
+    /// Inside an element whose text is collected rather than copied.
+    capture: Option<Capture>,
     items_seen: usize,
     items: Vec<ItemSpan>,
     chains: Vec<Chain>,
+    /// Ancestor tag positions of the last chain built, and its index.
+    last_chain: Option<(Vec<(usize, usize)>, usize)>,
     /// Start of the item currently open, with its chain.
     item_start: Option<(usize, usize)>,
     /// Output length and stack depth after the last complete item, and the
@@ -262,10 +282,11 @@ pub(crate) fn scan(text: &str) -> Scan {
         declared_prefixes: BTreeSet::new(),
         used_prefixes: BTreeSet::new(),
         dtd_entities: HashMap::new(),
-        base64: None,
+        capture: None,
         items_seen: 0,
         items: Vec::new(),
         chains: Vec::new(),
+        last_chain: None,
         item_start: None,
         checkpoint: None,
         low_water: 0,
@@ -363,8 +384,8 @@ impl<'a> Scanner<'a> {
             }
             return;
         }
-        if let Some((_, buffer)) = self.base64.as_mut() {
-            buffer.push_str(text);
+        if let Some(capture) = self.capture.as_mut() {
+            capture.text.push_str(text);
             return;
         }
         let mut out = std::mem::take(&mut self.out);
@@ -531,7 +552,7 @@ impl<'a> Scanner<'a> {
         };
         let raw = &self.src[self.pos..end + 3];
         self.pos = end + 3;
-        if self.base64.is_none() {
+        if self.capture.is_none() {
             self.out.push_str(raw);
         }
         true
@@ -549,8 +570,8 @@ impl<'a> Scanner<'a> {
             self.counts.junk_outside_root += 1;
             return true;
         }
-        if let Some((_, buffer)) = self.base64.as_mut() {
-            buffer.push_str(body);
+        if let Some(capture) = self.capture.as_mut() {
+            capture.text.push_str(&escape_text(body));
             return true;
         }
         if body.chars().any(xml_forbidden) {
@@ -649,7 +670,7 @@ impl<'a> Scanner<'a> {
             self.counts.misplaced_decl += 1;
             return true;
         }
-        if self.base64.is_none() {
+        if self.capture.is_none() {
             self.out.push_str(raw);
         }
         true
@@ -663,17 +684,20 @@ impl<'a> Scanner<'a> {
             .count();
         let name = &self.src[name_start..name_start + name_len];
         let after = name_start + name_len;
-        let close = match (self.find(after, ">"), self.find(after, "<")) {
-            (Some(gt), Some(lt)) if lt < gt => {
+        // One search for whichever comes first: looking for `>` alone
+        // would rescan the rest of the document at every broken end tag.
+        let stop = self
+            .src
+            .get(after..)
+            .and_then(|r| r.find(['>', '<']))
+            .map(|i| i + after);
+        let close = match stop {
+            Some(i) if self.bytes[i] == b'>' => i + 1,
+            Some(i) => {
                 self.counts.broken_tags += 1;
-                lt
+                i
             }
-            (Some(gt), _) => gt + 1,
-            (None, Some(lt)) => {
-                self.counts.broken_tags += 1;
-                lt
-            }
-            (None, None) => {
+            None => {
                 self.truncated = Some("inside an end tag");
                 return false;
             }
@@ -728,11 +752,13 @@ impl<'a> Scanner<'a> {
             self.out.push_str(about);
             self.out.push_str("</link>");
         }
-        if let Some((base64_depth, buffer)) = self.base64.take() {
-            if base64_depth == depth {
-                self.flush_base64(&buffer);
+        if let Some(capture) = self.capture.take() {
+            if capture.depth != depth {
+                self.capture = Some(capture);
+            } else if capture.kind == CaptureKind::Base64 {
+                self.flush_base64(&capture.text);
             } else {
-                self.base64 = Some((base64_depth, buffer));
+                self.flush_link_href(&capture.text, open.tag.1);
             }
         }
         self.out.push_str("</");
@@ -753,6 +779,21 @@ impl<'a> Scanner<'a> {
         if self.stack.is_empty() {
             self.root_closed = true;
         }
+    }
+
+    /// Moves a `<link>`'s text into its `href`: nothing was written since
+    /// the start tag (ending at `tag_end`), so its `>` is the last byte.
+    fn flush_link_href(&mut self, text: &str, tag_end: usize) {
+        if tag_end != self.out.len() || !self.out.ends_with('>') {
+            return;
+        }
+        let mut href = String::with_capacity(text.len());
+        self.escape_into(&mut href, text.trim(), true);
+        self.out.truncate(tag_end - 1);
+        self.out.push_str(" href=\"");
+        self.out.push_str(&href);
+        self.out.push_str("\">");
+        self.counts.link_text_href += 1;
     }
 
     fn flush_base64(&mut self, encoded: &str) {
@@ -893,7 +934,7 @@ impl<'a> Scanner<'a> {
             self.counts.junk_outside_root += 1;
             return true;
         }
-        if self.base64.is_some() {
+        if self.capture.is_some() {
             return true;
         }
         let raw_tag = &self.src[tag_start..end];
@@ -1025,7 +1066,10 @@ impl<'a> Scanner<'a> {
                 values.push(("type".to_owned(), new_type.to_owned()));
                 dirty = true;
             }
-        } else if self.dialect == Dialect::Atom10 && is_text_construct(local_name(name)) {
+        } else if self.dialect == Dialect::Atom10
+            && is_text_construct(local_name(name))
+            && prefix_of(name).is_none_or(|p| p == "atom")
+        {
             let has_src = values.iter().any(|(n, _)| n == "src");
             if let Some(index) = values.iter().position(|(n, _)| n == "type") {
                 let fixed = atom10_type(local_name(name), &values[index].1, has_src);
@@ -1037,6 +1081,18 @@ impl<'a> Scanner<'a> {
             }
         }
 
+        let atom = matches!(self.dialect, Dialect::Atom10 | Dialect::Atom03);
+        let atom_element = atom && prefix_of(name).is_none_or(|p| p == "atom");
+        if atom_element && self.stack.len() == 1 && local_name(name) == "item" {
+            // RSS habits in Atom feeds: an <item> where <entry> belongs.
+            out_name = "entry".to_owned();
+            self.counts.atom_items += 1;
+            dirty = true;
+        }
+        let link_without_href = atom_element
+            && !self_closing
+            && local_name(name) == "link"
+            && !values.iter().any(|(n, _)| n == "href");
         if self.root.as_deref() == Some("rss")
             && self.stack.len() == 1
             && matches!(
@@ -1116,8 +1172,19 @@ impl<'a> Scanner<'a> {
             about,
             has_link: false,
         });
-        if base64_mode {
-            self.base64 = Some((self.stack.len(), String::new()));
+        let kind = if base64_mode {
+            Some(CaptureKind::Base64)
+        } else if link_without_href {
+            Some(CaptureKind::LinkHref)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            self.capture = Some(Capture {
+                depth: self.stack.len(),
+                text: String::new(),
+                kind,
+            });
         }
     }
 
@@ -1204,6 +1271,14 @@ impl<'a> Scanner<'a> {
     /// The open tags and close tags around the current position, stored
     /// once per distinct chain.
     fn current_chain(&mut self) -> usize {
+        // Items share their ancestors: compare positions, not text, so a
+        // huge root tag is copied once, not once per item.
+        let key: Vec<(usize, usize)> = self.stack.iter().map(|o| o.tag).collect();
+        if let Some((last_key, index)) = &self.last_chain {
+            if *last_key == key {
+                return *index;
+            }
+        }
         let mut open = String::new();
         let mut close = String::new();
         for o in &self.stack {
@@ -1214,14 +1289,10 @@ impl<'a> Scanner<'a> {
             close.push_str(&o.out);
             close.push('>');
         }
-        let chain = Chain { open, close };
-        if let Some(last) = self.chains.last() {
-            if *last == chain {
-                return self.chains.len() - 1;
-            }
-        }
-        self.chains.push(chain);
-        self.chains.len() - 1
+        self.chains.push(Chain { open, close });
+        let index = self.chains.len() - 1;
+        self.last_chain = Some((key, index));
+        index
     }
 
     fn in_atom03(&self, name: &str) -> bool {
@@ -1302,7 +1373,7 @@ impl<'a> Scanner<'a> {
                 }
                 self.item_start = None;
             }
-            self.base64 = None;
+            self.capture = None;
             let open = self.stack.len();
             while !self.stack.is_empty() {
                 self.pop_element();
@@ -1364,6 +1435,8 @@ impl<'a> Scanner<'a> {
             c.rdf_about_links,
             "used rdf:about as the link of RSS 1.0 items without one",
         );
+        push(c.atom_items, "read <item> in an Atom feed as <entry>");
+        push(c.link_text_href, "moved Atom <link> text into href");
         if c.rdf_root_case {
             repairs.push("<rdf> root read as <RDF>".to_owned());
         }
@@ -1428,6 +1501,13 @@ impl<'a> Scanner<'a> {
 fn take_attr(values: &mut Vec<(String, String)>, name: &str) -> Option<String> {
     let index = values.iter().position(|(n, _)| n == name)?;
     Some(values.remove(index).1)
+}
+
+/// `&`, `<` and `>` escaped: CDATA content as ordinary text.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `xml:base` values feed-rs rejects outright (anything `Url::parse` fails
