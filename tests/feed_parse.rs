@@ -191,7 +191,7 @@ fn rss_without_or_with_odd_version_is_read_as_2_0() {
 #[test]
 fn html_named_entities_are_decoded() {
     let parsed = parse(rss("<item><title>caf&eacute;&nbsp;&mdash; &hellip;&rsquo;s &euro;5 &copy;</title><link>http://e.org/1</link></item>").as_bytes());
-    assert_eq!(titles(&parsed), ["café — …’s €5 ©"]);
+    assert_eq!(titles(&parsed), ["café\u{a0}— …’s €5 ©"]);
     assert!(
         parsed.recovered.iter().any(|r| r.contains("HTML entities")),
         "{:?}",
@@ -412,6 +412,31 @@ fn keys_are_guid_else_link_else_a_stable_hash() {
     let parsed =
         parse(rss("<item><guid>http://e.org/p/9</guid><title>g</title></item>").as_bytes());
     assert_eq!(parsed.entries[0].link.as_deref(), Some("http://e.org/p/9"));
+}
+
+#[test]
+fn a_guid_marked_not_permalink_is_never_the_link() {
+    let parsed = parse(rss("<item><guid isPermaLink=\"false\">http://guid.example.com/1</guid><title>g</title></item>").as_bytes());
+    assert_eq!(parsed.entries[0].key, "http://guid.example.com/1");
+    assert_eq!(parsed.entries[0].link, None);
+}
+
+#[test]
+fn no_break_spaces_are_content_and_media_titles_fill_in() {
+    let doc = r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>x&#160;y</title>
+<item><link>http://e.org/v</link><media:content url="http://e.org/v.mp4"><media:title>Only media</media:title></media:content></item></channel></rss>"#;
+    let parsed = parse(doc.as_bytes());
+    assert_eq!(parsed.title.as_deref(), Some("x\u{a0}y"));
+    assert_eq!(titles(&parsed), ["Only media"]);
+}
+
+#[test]
+fn an_rss_without_channel_is_an_empty_feed() {
+    let parsed = parse(b"<?xml version=\"1.0\"?><rss version=\"2.0\"></rss>");
+    assert_eq!(parsed.format, FeedFormat::Rss);
+    assert!(parsed.entries.is_empty());
+    let parsed = parse(b"<rss><item><title>loose</title><link>http://e.org/1</link></item></rss>");
+    assert_eq!(titles(&parsed), ["loose"]);
 }
 
 #[test]

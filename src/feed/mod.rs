@@ -25,6 +25,7 @@ pub mod normalize;
 pub mod recover;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
@@ -156,15 +157,27 @@ pub fn parse(
         .strip_prefix('\u{FEFF}')
         .unwrap_or(&decoded.text);
     let first = text.trim_start().chars().next();
-    let (feed, recovered, items_in_document) = match first {
-        Some('{') | Some('[') => (parse_json(text, base_url)?, Vec::new(), 0),
+    let parsed = match first {
+        Some('{') | Some('[') => XmlParse {
+            feed: parse_json(text, base_url)?,
+            recovered: Vec::new(),
+            items: 0,
+            non_permalink_guids: HashSet::new(),
+        },
         Some(_) => parse_xml(text, base_url, &mut warnings)?,
         None => return Err(FeedError::Empty),
     };
+    let XmlParse {
+        feed,
+        recovered,
+        items: items_in_document,
+        non_permalink_guids,
+    } = parsed;
     let feed_type = feed.feed_type.clone();
     let mut entries = Vec::with_capacity(feed.entries.len());
     for entry in &feed.entries {
-        entries.push(normalize::entry(entry, &feed_type, base_url));
+        let permalink = !non_permalink_guids.contains(entry.id.trim());
+        entries.push(normalize::entry(entry, &feed_type, base_url, permalink));
     }
     if entries.is_empty() && items_in_document > 0 {
         warnings.push(format!(
@@ -251,6 +264,15 @@ fn strip_xml_declaration(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// What the XML path hands back to `parse`.
+struct XmlParse {
+    feed: feed_rs::model::Feed,
+    recovered: Vec<String>,
+    /// `<item>`/`<entry>` elements in the document.
+    items: usize,
+    non_permalink_guids: HashSet<String>,
+}
+
 /// Clean parse first; repaired parse when the scan found defects or the
 /// clean parse failed; item-by-item salvage when the repaired document
 /// still fails as a whole.
@@ -258,10 +280,19 @@ fn parse_xml(
     text: &str,
     base_url: Option<&Url>,
     warnings: &mut Vec<String>,
-) -> Result<(feed_rs::model::Feed, Vec<String>, usize), FeedError> {
+) -> Result<XmlParse, FeedError> {
     let body = strip_xml_declaration(text);
     let body = body.as_ref();
-    let scan = recover::scan(body);
+    let mut scan = recover::scan(body);
+    let guids = std::mem::take(&mut scan.non_permalink_guids);
+    let done = |feed, recovered| {
+        Ok(XmlParse {
+            feed,
+            recovered,
+            items: scan.items_seen,
+            non_permalink_guids: guids,
+        })
+    };
     let items = scan.items_seen;
     let reads_items = |feed: &feed_rs::model::Feed| !feed.entries.is_empty() || items == 0;
 
@@ -269,7 +300,7 @@ fn parse_xml(
     if scan.repairs.is_empty() {
         match run_feed_rs(body, base_url) {
             Ok(feed) if reads_items(&feed) || scan.text == body => {
-                return Ok((feed, Vec::new(), items));
+                return done(feed, Vec::new());
             }
             Ok(_) => {}
             Err(e) => first_error = Some(e),
@@ -282,7 +313,7 @@ fn parse_xml(
                 if recovered.is_empty() {
                     recovered.push("dropped the DOCTYPE".to_owned());
                 }
-                return Ok((feed, recovered, items));
+                return done(feed, recovered);
             }
             Ok(_) => {}
             Err(e) => {
@@ -296,12 +327,12 @@ fn parse_xml(
             feed.entries.len(),
             scan.items.len()
         ));
-        return Ok((feed, recovered, items));
+        return done(feed, recovered);
     }
     // Nothing better: a parse that read the feed but none of its items is a
     // soft failure the caller reports in `warnings`.
     if let Ok(feed) = run_feed_rs(&scan.text, base_url) {
-        return Ok((feed, recovered, items));
+        return done(feed, recovered);
     }
     Err(match first_error {
         Some(Attempt::Panicked(m)) => FeedError::Panicked(m),

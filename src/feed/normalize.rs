@@ -36,7 +36,14 @@ pub(crate) fn site_url(feed: &model::Feed, base: Option<&Url>) -> Option<String>
     pick_link(&feed.links).and_then(|href| absolutize(href, base))
 }
 
-pub(crate) fn entry(entry: &model::Entry, feed_type: &FeedType, base: Option<&Url>) -> FeedEntry {
+/// `guid_is_permalink` is false when the document marked the entry's guid
+/// `isPermaLink="false"`: then it is an id only, never the link.
+pub(crate) fn entry(
+    entry: &model::Entry,
+    feed_type: &FeedType,
+    base: Option<&Url>,
+    guid_is_permalink: bool,
+) -> FeedEntry {
     let entry_base = entry.base.as_deref().and_then(|b| match base {
         Some(base) => base.join(b).ok(),
         None => Url::parse(b).ok(),
@@ -44,15 +51,17 @@ pub(crate) fn entry(entry: &model::Entry, feed_type: &FeedType, base: Option<&Ur
     let base = entry_base.as_ref().or(base);
     let id = entry.id.trim();
     let mut link = pick_link(&entry.links).and_then(|href| absolutize(href, base));
-    if link.is_none() && is_web_url(id) {
+    if link.is_none() && guid_is_permalink && is_web_url(id) {
         // An RSS guid that is a URL is the permalink unless it says
         // otherwise; feed-rs does not keep isPermaLink, and a URL-shaped id
         // is the best link we have either way.
         link = Some(id.to_owned());
     }
+    // Podcast and video feeds often title only the media object.
     let title = entry
         .title
         .as_ref()
+        .or_else(|| entry.media.iter().find_map(|m| m.title.as_ref()))
         .and_then(|t| text_to_plain(t, feed_type));
     let content_html = content_html(entry, feed_type);
     let key = if !id.is_empty() {
@@ -205,8 +214,9 @@ pub(crate) fn html_to_text(html: &str) -> String {
     collapse_whitespace(&text)
 }
 
+/// Collapses XML whitespace only: a no-break space (`&nbsp;`) is content.
 fn collapse_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The richest HTML for the entry: full content, else the summary. Plain
@@ -276,7 +286,7 @@ mod tests {
     fn html_titles_become_plain_text() {
         assert_eq!(
             html_to_text("<b>Bold</b>  &amp; <i>brave</i>&nbsp;x"),
-            "Bold & brave x"
+            "Bold & brave\u{a0}x"
         );
     }
 

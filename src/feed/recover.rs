@@ -27,7 +27,7 @@
 //! Work is linear in the input: one forward scan, no backtracking, a bounded
 //! element stack, and per-item salvage documents that reuse small slices.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use base64::Engine as _;
 
@@ -94,6 +94,9 @@ pub(crate) struct Scan {
     /// Text of the ancestor chains referenced by `ItemSpan::chain`: the start
     /// tags to open and the names to close.
     pub chains: Vec<Chain>,
+    /// RSS guids marked `isPermaLink="false"`: ids, never links. feed-rs
+    /// does not keep the attribute.
+    pub non_permalink_guids: HashSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +254,11 @@ struct Scanner<'a> {
     items_seen: usize,
     items: Vec<ItemSpan>,
     chains: Vec<Chain>,
+    non_permalink_guids: HashSet<String>,
+    /// Inside `<guid isPermaLink="false">`: its text goes to the set above.
+    in_non_permalink_guid: bool,
+    /// An `<rss>` root got its `<channel>` (real or synthetic).
+    rss_channel_seen: bool,
     /// Ancestor tag positions of the last chain built, and its index.
     last_chain: Option<(Vec<(usize, usize)>, usize)>,
     /// Start of the item currently open, with its chain.
@@ -287,6 +295,9 @@ pub(crate) fn scan(text: &str) -> Scan {
         items: Vec::new(),
         chains: Vec::new(),
         last_chain: None,
+        rss_channel_seen: false,
+        non_permalink_guids: HashSet::new(),
+        in_non_permalink_guid: false,
         item_start: None,
         checkpoint: None,
         low_water: 0,
@@ -389,7 +400,12 @@ impl<'a> Scanner<'a> {
             return;
         }
         let mut out = std::mem::take(&mut self.out);
+        let from = out.len();
         self.escape_into(&mut out, text, false);
+        if self.in_non_permalink_guid {
+            self.non_permalink_guids
+                .insert(unescape_basic(out[from..].trim()));
+        }
         self.out = out;
     }
 
@@ -708,6 +724,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn close_element(&mut self, name: &str) {
+        self.in_non_permalink_guid = false;
         if name.is_empty() || self.stack.is_empty() {
             if !name.is_empty() {
                 self.counts.stray_end += 1;
@@ -743,6 +760,12 @@ impl<'a> Scanner<'a> {
 
     fn pop_element(&mut self) {
         let depth = self.stack.len();
+        if depth == 1 && self.root.as_deref() == Some("rss") && !self.rss_channel_seen {
+            // `<rss></rss>`: feed-rs calls a channel-less document "no
+            // root"; it is an empty feed.
+            self.counts.missing_channel = true;
+            self.out.push_str("<channel></channel>");
+        }
         let Some(open) = self.stack.pop() else { return };
         if let (Some(about), false) = (&open.about, open.has_link) {
             // feed-rs drops RSS 1.0 items without <link>; rdf:about is the
@@ -1102,6 +1125,14 @@ impl<'a> Scanner<'a> {
         {
             self.open_synthetic_channel();
         }
+        self.in_non_permalink_guid = !self_closing
+            && local_name(name) == "guid"
+            && values.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("isPermaLink") && v.trim().eq_ignore_ascii_case("false")
+            });
+        if self.stack.len() == 1 && local_name(name).eq_ignore_ascii_case("channel") {
+            self.rss_channel_seen = true;
+        }
         if self.dialect == Dialect::Cdf {
             self.emit_cdf_start(name, &values, self_closing);
             return;
@@ -1260,6 +1291,7 @@ impl<'a> Scanner<'a> {
     /// `<channel>` the author left out. It stays open until `</rss>`.
     fn open_synthetic_channel(&mut self) {
         self.counts.missing_channel = true;
+        self.rss_channel_seen = true;
         let from = self.out.len();
         self.out.push_str("<channel>");
         // An empty source name never matches an end tag, so only the
@@ -1494,6 +1526,7 @@ impl<'a> Scanner<'a> {
             root: self.root,
             items: self.items,
             chains: self.chains,
+            non_permalink_guids: self.non_permalink_guids,
         }
     }
 }
@@ -1501,6 +1534,17 @@ impl<'a> Scanner<'a> {
 fn take_attr(values: &mut Vec<(String, String)>, name: &str) -> Option<String> {
     let index = values.iter().position(|(n, _)| n == name)?;
     Some(values.remove(index).1)
+}
+
+/// The text an XML parser reports for `escaped`, for the predefined
+/// entities and character references (what guids contain in practice).
+fn unescape_basic(escaped: &str) -> String {
+    expand_char_refs(escaped)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// `&`, `<` and `>` escaped: CDATA content as ordinary text.
