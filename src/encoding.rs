@@ -280,6 +280,26 @@ mod tests {
     }
 
     #[test]
+    fn xml_declaration_after_a_leading_comment_counts() {
+        let bytes = b"<!-- generated -->\n<?xml version=\"1.0\" encoding=\"koi8-r\"?><rss/>";
+        let d = decode(bytes, None, DocumentKind::Xml);
+        assert_eq!(d.encoding, encoding_rs::KOI8_R);
+        assert_eq!(d.source, CharsetSource::Declaration);
+    }
+
+    #[test]
+    fn utf32_xml_by_bom_and_by_pattern() {
+        let be: Vec<u8> = "<?xml version=\"1.0\"?><rss/>".chars().flat_map(|c| u32::from(c).to_be_bytes()).collect();
+        let d = decode(&be, None, DocumentKind::Xml);
+        assert_eq!((d.label, d.source), ("UTF-32BE", CharsetSource::Detected));
+        assert!(d.text.starts_with("<?xml"));
+        let mut le = vec![0xFF, 0xFE, 0, 0];
+        le.extend("<rss/>é".chars().flat_map(|c| u32::from(c).to_le_bytes()));
+        let d = decode(&le, None, DocumentKind::Xml);
+        assert_eq!((d.label, d.source, d.text.as_str()), ("UTF-32LE", CharsetSource::Bom, "<rss/>é"));
+    }
+
+    #[test]
     fn utf16_xml_without_bom() {
         // encoding_rs never encodes to UTF-16, so build the bytes by hand.
         let utf16: Vec<u8> = "<?xml version=\"1.0\"?><rss/>".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
