@@ -34,7 +34,13 @@ pub enum CharsetSource {
 #[derive(Debug, Clone)]
 pub struct Decoded {
     pub text: String,
+    /// The encoding the bytes were decoded with. encoding_rs has no UTF-32
+    /// (the Encoding Standard dropped it), so XML in UTF-32 is decoded by
+    /// hand and reported here as UTF-8 with `label` naming the real one.
     pub encoding: &'static Encoding,
+    /// Name of the encoding for people: `encoding.name()`, or `UTF-32BE` /
+    /// `UTF-32LE`.
+    pub label: &'static str,
     pub source: CharsetSource,
     /// Some bytes were invalid in the chosen encoding and became U+FFFD.
     pub had_errors: bool,
@@ -47,7 +53,7 @@ impl Decoded {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        format!("{} ({source})", self.encoding.name())
+        format!("{} ({source})", self.label)
     }
 }
 
@@ -60,6 +66,12 @@ const DETECTION_SCAN_BYTES: usize = 64 * 1024;
 
 /// Decodes a document to UTF-8 text.
 pub fn decode(bytes: &[u8], content_type: Option<&str>, kind: DocumentKind) -> Decoded {
+    if kind == DocumentKind::Xml {
+        // Before the UTF-16 checks: the UTF-32LE BOM starts with the UTF-16LE one.
+        if let Some(decoded) = utf32_xml(bytes) {
+            return decoded;
+        }
+    }
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         return finish(&bytes[bom_len..], encoding, CharsetSource::Bom);
     }
@@ -99,9 +111,51 @@ fn finish(bytes: &[u8], encoding: &'static Encoding, source: CharsetSource) -> D
     Decoded {
         text: text.into_owned(),
         encoding,
+        label: encoding.name(),
         source,
         had_errors,
     }
+}
+
+/// XML in UTF-32, told by its BOM or by `<` as a 32-bit unit (XML 1.0
+/// appendix F). Rare, but feeds from old Windows tools exist.
+fn utf32_xml(bytes: &[u8]) -> Option<Decoded> {
+    let (big_endian, source, body) = if let Some(rest) = bytes.strip_prefix(&[0, 0, 0xFE, 0xFF]) {
+        (true, CharsetSource::Bom, rest)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE, 0, 0]) {
+        (false, CharsetSource::Bom, rest)
+    } else if bytes.starts_with(&[0, 0, 0, b'<']) {
+        (true, CharsetSource::Detected, bytes)
+    } else if bytes.starts_with(&[b'<', 0, 0, 0]) {
+        (false, CharsetSource::Detected, bytes)
+    } else {
+        return None;
+    };
+    let mut text = String::with_capacity(body.len() / 4);
+    let mut had_errors = body.len() % 4 != 0;
+    for unit in body.chunks_exact(4) {
+        let array = [unit[0], unit[1], unit[2], unit[3]];
+        let value = if big_endian {
+            u32::from_be_bytes(array)
+        } else {
+            u32::from_le_bytes(array)
+        };
+        match char::from_u32(value) {
+            Some(c) => text.push(c),
+            None => {
+                text.push(char::REPLACEMENT_CHARACTER);
+                had_errors = true;
+            }
+        }
+    }
+    let label = if big_endian { "UTF-32BE" } else { "UTF-32LE" };
+    Some(Decoded {
+        text,
+        encoding: UTF_8,
+        label,
+        source,
+        had_errors,
+    })
 }
 
 /// The encoding named by a `Content-Type` header's `charset` parameter.
@@ -132,11 +186,11 @@ fn declared_in_document(bytes: &[u8], kind: DocumentKind) -> Option<&'static Enc
 
 fn xml_declared_encoding(head: &[u8]) -> Option<&'static Encoding> {
     let text = String::from_utf8_lossy(head);
-    let decl_end = text.find("?>")?;
-    let decl = text.get(..decl_end)?;
-    if !decl.trim_start().starts_with("<?xml") {
-        return None;
-    }
+    // Normally the very first thing, but hand-edited feeds put comments or
+    // blank lines first; their declaration still says what they meant.
+    let decl_start = text.find("<?xml")?;
+    let decl = text.get(decl_start..)?;
+    let decl = decl.get(..decl.find("?>")?)?;
     let value = attribute_value(decl, "encoding")?;
     Encoding::for_label(value.as_bytes())
 }
@@ -264,6 +318,32 @@ mod tests {
         let d = decode(&gbk, None, DocumentKind::Html);
         assert_eq!(d.source, CharsetSource::Detected);
         assert!(d.text.contains("中国经济"), "{}", d.text);
+    }
+
+    #[test]
+    fn xml_declaration_after_a_leading_comment_counts() {
+        let bytes = b"<!-- generated -->\n<?xml version=\"1.0\" encoding=\"koi8-r\"?><rss/>";
+        let d = decode(bytes, None, DocumentKind::Xml);
+        assert_eq!(d.encoding, encoding_rs::KOI8_R);
+        assert_eq!(d.source, CharsetSource::Declaration);
+    }
+
+    #[test]
+    fn utf32_xml_by_bom_and_by_pattern() {
+        let be: Vec<u8> = "<?xml version=\"1.0\"?><rss/>"
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        let d = decode(&be, None, DocumentKind::Xml);
+        assert_eq!((d.label, d.source), ("UTF-32BE", CharsetSource::Detected));
+        assert!(d.text.starts_with("<?xml"));
+        let mut le = vec![0xFF, 0xFE, 0, 0];
+        le.extend("<rss/>é".chars().flat_map(|c| u32::from(c).to_le_bytes()));
+        let d = decode(&le, None, DocumentKind::Xml);
+        assert_eq!(
+            (d.label, d.source, d.text.as_str()),
+            ("UTF-32LE", CharsetSource::Bom, "<rss/>é")
+        );
     }
 
     #[test]

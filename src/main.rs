@@ -56,6 +56,20 @@ enum Command {
     },
     /// Validate feeds.toml; errors name file:line:column.
     Check,
+    /// Show what feedsift sees in a feed: format, charset, entries, repairs.
+    Inspect {
+        /// A feed file (`-` reads stdin) or URL.
+        target: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The HTTP Content-Type the feed was served with (its charset counts).
+        #[arg(long)]
+        content_type: Option<String>,
+        /// The feed's URL, to resolve relative links.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -69,6 +83,12 @@ fn main() -> ExitCode {
             commands::extract::run(&files, url.as_deref(), json)
         }
         Command::Check => commands::check::run(&cli.config),
+        Command::Inspect {
+            target,
+            json,
+            content_type,
+            base_url,
+        } => commands::inspect::run(&target, json, content_type.as_deref(), base_url.as_deref()),
     };
     ExitCode::from(code)
 }

@@ -217,9 +217,10 @@ fn failing_feeds_are_recorded_and_do_not_hold_up_the_others() {
     server.route("/broken.xml", Reply::status(500));
     server.route(
         "/invalid.xml",
+        // The feed URL now serves a web page: no repair makes that a feed.
         Reply::ok(
             "application/rss+xml",
-            "<rss version=\"2.0\"><channel><title>x</title><item><title>a</ti",
+            "<!DOCTYPE html><html><head><title>Moved</title></head><body><p>We moved.</p></body></html>",
         )
         .with_etag("\"bad\""),
     );
@@ -482,4 +483,80 @@ fn check_reports_config_errors_with_file_line_and_column() {
     // A config error stops `poll` too, with exit code 2.
     std::fs::write(&config, "[[feed]]\nurl = 3\n").unwrap();
     assert_eq!(feedsift(&config, &["poll", "--all"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_truncated_feed_keeps_its_complete_items_but_not_its_validators() {
+    let dir = scratch("truncated");
+    let server = Server::start("127.0.0.1");
+    let items: Vec<(String, String, &Story)> = STORIES[..3]
+        .iter()
+        .map(|s| {
+            (
+                format!("t-{}", s.slug),
+                server.url(&format!("/t/{}.html", s.slug)),
+                s,
+            )
+        })
+        .collect();
+    for (_, link, s) in &items {
+        serve_story(&server, link.strip_prefix(&server.url("")).unwrap(), s);
+    }
+    let refs: Vec<(&str, &str, &Story)> = items
+        .iter()
+        .map(|(g, l, s)| (g.as_str(), l.as_str(), *s))
+        .collect();
+    let whole = site::rss(&refs);
+    // Cut inside the third item, as a dropped connection or a full disk on
+    // the server does.
+    let third = whole.find("<item><title>Night train").unwrap();
+    let cut = whole[..third + 40].to_string();
+    server.script(
+        "/rss.xml",
+        vec![
+            Reply::ok("application/rss+xml", cut).with_etag("\"cut\""),
+            Reply::ok("application/rss+xml", whole).with_etag("\"whole\""),
+        ],
+    );
+    let config = write_config(&dir, &[&server.url("/rss.xml")], "");
+
+    assert!(feedsift(&config, &["poll", "--all"]).status.success());
+    let conn = db(&dir);
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM articles"),
+        2,
+        "the two complete items are salvaged"
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM feeds WHERE etag IS NULL AND error_count = 0"
+        ),
+        1
+    );
+    let warning: String = conn
+        .query_row("SELECT last_error FROM feeds", [], |r| r.get(0))
+        .unwrap();
+    assert!(warning.contains("repaired"), "{warning}");
+
+    server.clear_seen();
+    assert!(feedsift(&config, &["poll", "--all"]).status.success());
+    let feed_request = server
+        .seen()
+        .into_iter()
+        .find(|s| s.path == "/rss.xml")
+        .unwrap();
+    assert_eq!(
+        feed_request.headers.get("if-none-match"),
+        None,
+        "the cut response's ETag was not kept"
+    );
+    assert_eq!(count(&conn, "SELECT count(*) FROM articles"), 3);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM feeds WHERE etag = '\"whole\"' AND last_error IS NULL"
+        ),
+        1
+    );
 }

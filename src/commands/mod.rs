@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod extract;
+pub mod inspect;
 pub mod poll;
 
 use std::path::Path;
