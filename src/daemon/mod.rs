@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::fetch::robots::{RobotsStore, StoredRobots};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::store::stories::Stories;
 use crate::store::writer::{self, Applied, FeedListing, WriterHandle};
@@ -56,9 +57,14 @@ impl Pipeline {
         .map_err(|e| DaemonError::Other(format!("database open task failed: {e}")))??;
         let (writer, writer_thread) = writer::spawn(conn, stories);
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let reader = ReadPool::new(&config.settings.database);
+        let robots = Arc::new(DbRobots {
+            reader: reader.clone(),
+            writer: writer.clone(),
+        });
         let ctx = PollContext {
-            fetcher: Arc::new(Fetcher::new(fetch)?),
-            reader: ReadPool::new(&config.settings.database),
+            fetcher: Arc::new(Fetcher::new(fetch, Some(robots))?),
+            reader,
             writer,
             allow_private_networks: config.settings.allow_private_networks,
             pages: Arc::new(pages::PageMemo::new()),
@@ -107,6 +113,25 @@ impl Pipeline {
 
     pub fn writer(&self) -> &WriterHandle {
         &self.ctx.writer
+    }
+}
+
+/// robots.txt answers kept in the database between runs.
+struct DbRobots {
+    reader: ReadPool,
+    writer: WriterHandle,
+}
+
+impl RobotsStore for DbRobots {
+    fn load(&self, origin: &str) -> Option<StoredRobots> {
+        self.reader
+            .with(|c| store::read::robots(c, origin))
+            .ok()
+            .flatten()
+    }
+
+    fn save(&self, origin: &str, robots: &StoredRobots) {
+        self.writer.save_robots(origin, robots);
     }
 }
 

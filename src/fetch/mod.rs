@@ -15,7 +15,9 @@ pub mod politeness;
 pub mod robots;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,6 +51,7 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const ACCEPT_FEED: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
     application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
 const ACCEPT_PAGE: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
+const ACCEPT_TEXT: &str = "text/plain, */*;q=0.5";
 
 /// What is being fetched; decides caps, headers and which addresses may be
 /// reached.
@@ -59,6 +62,17 @@ pub enum Resource {
     /// An article page linked from feed content. `allow_private` when the
     /// feed itself is on a private address or the user allowed it.
     Page { allow_private: bool },
+    /// The robots.txt of a page's site, under the page's address rules.
+    Robots { allow_private: bool },
+}
+
+impl Resource {
+    fn allow_private(self) -> bool {
+        match self {
+            Resource::Feed => true,
+            Resource::Page { allow_private } | Resource::Robots { allow_private } => allow_private,
+        }
+    }
 }
 
 /// Everything the fetcher needs from the configuration.
@@ -187,7 +201,12 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
+    /// `robots_store` keeps robots.txt answers between runs (the daemon
+    /// passes the database; `None` keeps them in memory only).
+    pub fn new(
+        settings: FetchSettings,
+        robots_store: Option<Arc<dyn robots::RobotsStore>>,
+    ) -> Result<Fetcher, FetchError> {
         // reqwest is built without a default TLS provider so that no
         // C crypto library is needed; install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -212,7 +231,7 @@ impl Fetcher {
             guarded: build(true)?,
             global: Semaphore::new(settings.max_concurrent.max(1)),
             gates: HostGates::new(settings.per_host_concurrency, settings.per_host_delay),
-            robots: RobotsCache::new(),
+            robots: RobotsCache::new(robots_store),
             settings,
         })
     }
@@ -263,14 +282,15 @@ impl Fetcher {
                 return Err(FetchError::RedirectLoop(current.to_string()));
             }
             self.check_destination(&current, resource).await?;
-            let (client, limit, accept) = match resource {
-                Resource::Feed => (&self.trusted, self.settings.max_feed_bytes, ACCEPT_FEED),
-                Resource::Page {
-                    allow_private: true,
-                } => (&self.trusted, self.settings.max_page_bytes, ACCEPT_PAGE),
-                Resource::Page {
-                    allow_private: false,
-                } => (&self.guarded, self.settings.max_page_bytes, ACCEPT_PAGE),
+            let (limit, accept) = match resource {
+                Resource::Feed => (self.settings.max_feed_bytes, ACCEPT_FEED),
+                Resource::Page { .. } => (self.settings.max_page_bytes, ACCEPT_PAGE),
+                Resource::Robots { .. } => (robots::MAX_ROBOTS_BYTES, ACCEPT_TEXT),
+            };
+            let client = if resource.allow_private() {
+                &self.trusted
+            } else {
+                &self.guarded
             };
             let mut request = client.get(current.clone()).header(header::ACCEPT, accept);
             if let Some(v) = validators {
@@ -392,9 +412,10 @@ impl Fetcher {
                 url.scheme()
             )));
         }
-        let Resource::Page { allow_private } = resource else {
+        if resource == Resource::Feed {
             return Ok(());
-        };
+        }
+        let allow_private = resource.allow_private();
         if !allow_private {
             // The guarded resolver checks names; IP literals never reach it.
             let literal = match url.host() {
@@ -406,7 +427,11 @@ impl Fetcher {
                 return Err(FetchError::Blocked(format!("{ip} is not a public address")));
             }
         }
-        if self.settings.respect_robots && !self.robots.allowed(self, url, allow_private).await {
+        let page = matches!(resource, Resource::Page { .. });
+        if page
+            && self.settings.respect_robots
+            && !self.robots.allowed(self, url, allow_private).await
+        {
             return Err(FetchError::Robots(format!(
                 "{}robots.txt",
                 url.origin().ascii_serialization() + "/"
@@ -415,40 +440,15 @@ impl Fetcher {
         Ok(())
     }
 
-    /// Fetches a small text resource for this module (robots.txt): no
-    /// retries, no validators, its own small cap.
-    async fn fetch_plain(
-        &self,
-        url: &Url,
+    /// One attempt without retries: robots.txt is asked once per visit.
+    /// Boxed because a page fetch asks for robots.txt, which is a fetch.
+    fn fetch_robots<'a>(
+        &'a self,
+        url: &'a Url,
         allow_private: bool,
-        limit: u64,
-    ) -> Result<(u16, Bytes), FetchError> {
-        let client = if allow_private {
-            &self.trusted
-        } else {
-            &self.guarded
-        };
-        let host = url.host_str().unwrap_or_default().to_string();
-        let _global = self.global.acquire().await.ok();
-        let _pass = self.gates.enter(&host).await;
-        let deadline = self.settings.request_timeout;
-        tokio::time::timeout(deadline, async {
-            let response = client
-                .get(url.clone())
-                .send()
-                .await
-                .map_err(network_error)?;
-            let status = response.status().as_u16();
-            let body = if response.status().is_success() {
-                read_capped(response, limit).await?
-            } else {
-                drain(response).await;
-                Bytes::new()
-            };
-            Ok((status, body))
-        })
-        .await
-        .map_err(|_| FetchError::Timeout(deadline))?
+        validators: Option<&'a Validators>,
+    ) -> Pin<Box<dyn Future<Output = Result<FetchOutcome, FetchError>> + Send + 'a>> {
+        Box::pin(self.fetch_once(url, Resource::Robots { allow_private }, validators))
     }
 }
 

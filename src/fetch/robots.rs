@@ -5,17 +5,24 @@
 //! (4xx) allows everything, an unreachable one (5xx, network error)
 //! disallows for now — the entry is retried later rather than fetched
 //! against the site's possible wishes.
+//!
+//! Answers are kept for a day, in memory and, through [`RobotsStore`], in
+//! the database, so a restarted daemon or a `poll --all` run from cron does
+//! not ask every site again; an expired copy is refreshed with a
+//! conditional request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use texting_robots::Robot;
 use tokio::sync::OnceCell;
-use tokio::time::Instant;
 use url::Url;
 
-use super::Fetcher;
+use super::{FetchError, FetchOutcome, Fetcher};
+use crate::store::writer::Validators;
 
 /// The product token matched against `User-agent:` lines.
 const AGENT: &str = "feedsift";
@@ -27,7 +34,22 @@ const CACHE_FOR: Duration = Duration::from_secs(24 * 3600);
 const RETRY_UNREACHABLE_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// RFC 9309 requires parsing at least 500 KiB; more is not read.
-const MAX_ROBOTS_BYTES: u64 = 512 * 1024;
+pub const MAX_ROBOTS_BYTES: u64 = 512 * 1024;
+
+/// A site's robots.txt answer as kept between runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRobots {
+    pub status: u16,
+    pub body: Bytes,
+    pub validators: Validators,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// Where robots.txt answers outlive the process (the database).
+pub trait RobotsStore: Send + Sync {
+    fn load(&self, origin: &str) -> Option<StoredRobots>;
+    fn save(&self, origin: &str, robots: &StoredRobots);
+}
 
 enum Rules {
     AllowAll,
@@ -36,17 +58,21 @@ enum Rules {
 }
 
 struct Entry {
-    rules: OnceCell<(Rules, Instant)>,
+    rules: OnceCell<(Rules, DateTime<Utc>)>,
 }
 
 #[derive(Default)]
 pub struct RobotsCache {
     sites: Mutex<HashMap<String, Arc<Entry>>>,
+    store: Option<Arc<dyn RobotsStore>>,
 }
 
 impl RobotsCache {
-    pub fn new() -> RobotsCache {
-        RobotsCache::default()
+    pub fn new(store: Option<Arc<dyn RobotsStore>>) -> RobotsCache {
+        RobotsCache {
+            sites: Mutex::default(),
+            store,
+        }
     }
 
     /// Whether `url` may be fetched. Concurrent callers for one site share a
@@ -56,8 +82,8 @@ impl RobotsCache {
         let entry = {
             let mut sites = self.sites.lock().unwrap_or_else(|p| p.into_inner());
             let stale = sites.get(&origin).is_some_and(|e| match e.rules.get() {
-                Some((Rules::Unreachable, at)) => at.elapsed() > RETRY_UNREACHABLE_AFTER,
-                Some((_, at)) => at.elapsed() > CACHE_FOR,
+                Some((Rules::Unreachable, at)) => age(*at) > RETRY_UNREACHABLE_AFTER,
+                Some((_, at)) => age(*at) > CACHE_FOR,
                 None => false,
             });
             if stale {
@@ -74,13 +100,7 @@ impl RobotsCache {
         };
         let (rules, _) = entry
             .rules
-            .get_or_init(|| async {
-                let rules = match Url::parse(&format!("{origin}/robots.txt")) {
-                    Ok(robots_url) => load(fetcher, &robots_url, allow_private).await,
-                    Err(_) => Rules::AllowAll,
-                };
-                (rules, Instant::now())
-            })
+            .get_or_init(|| self.load(fetcher, &origin, allow_private))
             .await;
         match rules {
             Rules::AllowAll => true,
@@ -88,29 +108,73 @@ impl RobotsCache {
             Rules::Unreachable => false,
         }
     }
+
+    async fn load(
+        &self,
+        fetcher: &Fetcher,
+        origin: &str,
+        allow_private: bool,
+    ) -> (Rules, DateTime<Utc>) {
+        let stored = self.store.as_ref().and_then(|s| s.load(origin));
+        if let Some(stored) = stored.as_ref().filter(|s| age(s.fetched_at) <= CACHE_FOR) {
+            return (rules_from(stored.status, &stored.body), stored.fetched_at);
+        }
+        let Ok(robots_url) = Url::parse(&format!("{origin}/robots.txt")) else {
+            return (Rules::AllowAll, Utc::now());
+        };
+        let validators = stored.as_ref().map(|s| &s.validators);
+        let now = Utc::now();
+        let fresh = match fetcher
+            .fetch_robots(&robots_url, allow_private, validators)
+            .await
+        {
+            Ok(FetchOutcome::NotModified { .. }) => match stored {
+                Some(s) => StoredRobots {
+                    fetched_at: now,
+                    ..s
+                },
+                None => return (Rules::AllowAll, now),
+            },
+            Ok(FetchOutcome::Fetched(f)) => StoredRobots {
+                status: 200,
+                body: f.body,
+                validators: f.validators,
+                fetched_at: now,
+            },
+            Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+                StoredRobots {
+                    status,
+                    body: Bytes::new(),
+                    validators: Validators::default(),
+                    fetched_at: now,
+                }
+            }
+            // A robots.txt too big to read is treated as absent, as Google
+            // does past its own cap.
+            Err(FetchError::TooLarge { .. }) => return (Rules::AllowAll, now),
+            Err(e) => {
+                tracing::info!(url = %robots_url, error = %e, "robots.txt unreachable; not fetching pages from this site for now");
+                return (Rules::Unreachable, now);
+            }
+        };
+        if let Some(store) = &self.store {
+            store.save(origin, &fresh);
+        }
+        (rules_from(fresh.status, &fresh.body), now)
+    }
 }
 
-async fn load(fetcher: &Fetcher, robots_url: &Url, allow_private: bool) -> Rules {
-    match fetcher
-        .fetch_plain(robots_url, allow_private, MAX_ROBOTS_BYTES)
-        .await
-    {
-        Ok((200..=299, body)) => match Robot::new(AGENT, &body) {
-            Ok(robot) => Rules::Parsed(Box::new(robot)),
-            // Unparsable rules are no rules.
-            Err(_) => Rules::AllowAll,
-        },
-        Ok((400..=499, _)) => Rules::AllowAll,
-        Ok((status, _)) => {
-            tracing::info!(url = %robots_url, status, "robots.txt unavailable; not fetching pages from this site for now");
-            Rules::Unreachable
-        }
-        // A robots.txt too big to read is treated as absent, as Google does
-        // past its own cap; a blocked address means pages are blocked anyway.
-        Err(super::FetchError::TooLarge { .. }) => Rules::AllowAll,
-        Err(e) => {
-            tracing::info!(url = %robots_url, error = %e, "robots.txt unreachable; not fetching pages from this site for now");
-            Rules::Unreachable
-        }
+fn rules_from(status: u16, body: &[u8]) -> Rules {
+    if !(200..300).contains(&status) {
+        return Rules::AllowAll;
     }
+    match Robot::new(AGENT, body) {
+        Ok(robot) => Rules::Parsed(Box::new(robot)),
+        // Unparsable rules are no rules.
+        Err(_) => Rules::AllowAll,
+    }
+}
+
+fn age(at: DateTime<Utc>) -> Duration {
+    (Utc::now() - at).to_std().unwrap_or(Duration::ZERO)
 }

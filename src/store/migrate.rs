@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_dedup",
         include_str!("../../migrations/0002_dedup.sql"),
     ),
+    (
+        "0003_robots",
+        include_str!("../../migrations/0003_robots.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{StoreError, parse_timestamp, writer::Validators};
+use crate::fetch::robots::StoredRobots;
 
 /// A feed's state from its last poll.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -127,4 +128,29 @@ pub fn due_pending(
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// A site's robots.txt answer kept by an earlier run.
+pub fn robots(conn: &Connection, origin: &str) -> Result<Option<StoredRobots>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT status, body, etag, last_modified, fetched_at FROM robots_txt WHERE origin = ?1",
+        )?
+        .query_row([origin], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                Validators { etag: r.get(2)?, last_modified: r.get(3)? },
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?
+        .and_then(|(status, body, validators, fetched_at)| {
+            Some(StoredRobots {
+                status: u16::try_from(status).ok()?,
+                body: body.into(),
+                validators,
+                fetched_at: parse_timestamp(&fetched_at)?,
+            })
+        }))
 }

@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::stories::{self, Stories};
 use super::{StoreError, timestamp};
 use crate::dedup::fingerprint::Profile;
+use crate::fetch::robots::StoredRobots;
 
 /// Commands waiting for the writer; senders wait when it is full, which
 /// slows fetching down to what the disk can take.
@@ -156,6 +157,7 @@ pub struct FeedListing {
 
 enum Command {
     Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, String>>),
+    SaveRobots(String, StoredRobots),
     SyncFeeds(Vec<FeedListing>, oneshot::Sender<Result<Vec<i64>, String>>),
 }
 
@@ -177,6 +179,14 @@ impl WriterHandle {
             .await
             .map_err(|_| StoreError::WriterGone)?
             .map_err(StoreError::Write)
+    }
+
+    /// Keeps a robots.txt answer. A cache write: when the queue is full it
+    /// is dropped rather than waited for.
+    pub fn save_robots(&self, origin: &str, robots: &StoredRobots) {
+        let _ = self
+            .tx
+            .try_send(Command::SaveRobots(origin.to_string(), robots.clone()));
     }
 
     /// Mirrors the configured feeds into `feeds` (new ones inserted, names
@@ -246,6 +256,13 @@ impl Writer {
                         let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, stories, &poll));
                         replies.push(Reply::Poll(reply, outcome));
                     }
+                    Command::SaveRobots(origin, robots) => {
+                        if let Err(e) =
+                            in_savepoint(&mut tx, |sp| save_robots(sp, &origin, &robots))
+                        {
+                            tracing::warn!(%origin, error = %e, "robots.txt not cached");
+                        }
+                    }
                     Command::SyncFeeds(feeds, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| sync_feeds(sp, &feeds));
                         replies.push(Reply::Sync(reply, outcome));
@@ -312,6 +329,24 @@ fn in_savepoint<T>(
             Err(e)
         }
     }
+}
+
+fn save_robots(conn: &Connection, origin: &str, r: &StoredRobots) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT INTO robots_txt(origin, status, body, etag, last_modified, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(origin) DO UPDATE SET status = excluded.status, body = excluded.body, etag = excluded.etag,
+             last_modified = excluded.last_modified, fetched_at = excluded.fetched_at",
+    )?
+    .execute(params![
+        origin,
+        r.status,
+        r.body.as_ref(),
+        r.validators.etag,
+        r.validators.last_modified,
+        timestamp(r.fetched_at)
+    ])?;
+    Ok(())
 }
 
 fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusqlite::Error> {
