@@ -122,16 +122,25 @@ impl Config {
         let mut feeds: Vec<FeedConfig> = Vec::with_capacity(raw.feed.len());
         for spanned in raw.feed {
             let span = spanned.span();
-            let feed = spanned.into_inner().validate(span.clone(), source, &located)?;
+            let feed = spanned
+                .into_inner()
+                .validate(span.clone(), source, &located)?;
             if let Some(earlier) = feeds.iter().find(|f| f.url == feed.url) {
                 return Err(located(
                     Some(span),
-                    format!("feed {} is listed twice (first at line {})", feed.url, earlier.line),
+                    format!(
+                        "feed {} is listed twice (first at line {})",
+                        feed.url, earlier.line
+                    ),
                 ));
             }
             feeds.push(feed);
         }
-        Ok(Config { path: path.to_path_buf(), settings, feeds })
+        Ok(Config {
+            path: path.to_path_buf(),
+            settings,
+            feeds,
+        })
     }
 
     /// The interval a feed is polled at when nothing else decides.
@@ -151,7 +160,14 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.position {
-            Some(p) => write!(f, "{}:{}:{}: {}", self.path.display(), p.line, p.column, self.message),
+            Some(p) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path.display(),
+                p.line,
+                p.column,
+                self.message
+            ),
             None => write!(f, "{}: {}", self.path.display(), self.message),
         }
     }
@@ -202,7 +218,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             'm' => 60,
             'h' => 3600,
             'd' => 86_400,
-            _ => return Err(format!("invalid duration {text:?}: unknown unit {c:?} (use s, m, h or d)")),
+            _ => {
+                return Err(format!(
+                    "invalid duration {text:?}: unknown unit {c:?} (use s, m, h or d)"
+                ));
+            }
         };
         let n: u64 = digits
             .parse()
@@ -214,7 +234,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         digits.clear();
     }
     if !digits.is_empty() {
-        return Err(format!("invalid duration {text:?}: a unit is missing after {digits} (e.g. {digits}m)"));
+        return Err(format!(
+            "invalid duration {text:?}: a unit is missing after {digits} (e.g. {digits}m)"
+        ));
     }
     Ok(Duration::from_secs(total))
 }
@@ -294,7 +316,9 @@ fn duration_setting(
     name: &str,
     locate: &Locate,
 ) -> Result<Duration, ConfigError> {
-    let Some(value) = value else { return Ok(default) };
+    let Some(value) = value else {
+        return Ok(default);
+    };
     let d = parse_duration(value.get_ref()).map_err(|m| locate(Some(value.span()), m))?;
     if d < min {
         return Err(locate(
@@ -312,13 +336,19 @@ fn count_setting(
     name: &str,
     locate: &Locate,
 ) -> Result<u64, ConfigError> {
-    let Some(value) = value else { return Ok(default) };
+    let Some(value) = value else {
+        return Ok(default);
+    };
     let n = *value.get_ref();
     match u64::try_from(n) {
         Ok(n) if range.contains(&n) => Ok(n),
         _ => Err(locate(
             Some(value.span()),
-            format!("{name} must be between {} and {}, not {n}", range.start(), range.end()),
+            format!(
+                "{name} must be between {} and {}, not {n}",
+                range.start(),
+                range.end()
+            ),
         )),
     }
 }
@@ -334,7 +364,10 @@ impl RawSettings {
         };
         let user_agent = match self.user_agent {
             Some(ua) if ua.get_ref().trim().is_empty() => {
-                return Err(locate(Some(ua.span()), "user_agent must not be empty".into()));
+                return Err(locate(
+                    Some(ua.span()),
+                    "user_agent must not be empty".into(),
+                ));
             }
             Some(ua) => ua.into_inner(),
             None => defaults::USER_AGENT.to_string(),
@@ -344,42 +377,123 @@ impl RawSettings {
             Some(addr) => Some(addr.get_ref().parse::<SocketAddr>().map_err(|_| {
                 locate(
                     Some(addr.span()),
-                    format!("metrics_listen {:?} is not an address:port such as 127.0.0.1:9187", addr.get_ref()),
+                    format!(
+                        "metrics_listen {:?} is not an address:port such as 127.0.0.1:9187",
+                        addr.get_ref()
+                    ),
                 )
             })?),
         };
         const MIB: u64 = 1024 * 1024;
         Ok(Settings {
             database,
-            poll_interval: duration_setting(self.poll_interval, defaults::POLL_INTERVAL, MIN_INTERVAL, "poll_interval", locate)?,
+            poll_interval: duration_setting(
+                self.poll_interval,
+                defaults::POLL_INTERVAL,
+                MIN_INTERVAL,
+                "poll_interval",
+                locate,
+            )?,
             user_agent,
-            max_concurrent_fetches: count_setting(self.max_concurrent_fetches, defaults::MAX_CONCURRENT_FETCHES as u64, 1..=1024, "max_concurrent_fetches", locate)? as usize,
-            per_host_concurrency: count_setting(self.per_host_concurrency, defaults::PER_HOST_CONCURRENCY as u64, 1..=64, "per_host_concurrency", locate)? as usize,
-            per_host_delay: duration_setting(self.per_host_delay, defaults::PER_HOST_DELAY, Duration::ZERO, "per_host_delay", locate)?,
+            max_concurrent_fetches: count_setting(
+                self.max_concurrent_fetches,
+                defaults::MAX_CONCURRENT_FETCHES as u64,
+                1..=1024,
+                "max_concurrent_fetches",
+                locate,
+            )? as usize,
+            per_host_concurrency: count_setting(
+                self.per_host_concurrency,
+                defaults::PER_HOST_CONCURRENCY as u64,
+                1..=64,
+                "per_host_concurrency",
+                locate,
+            )? as usize,
+            per_host_delay: duration_setting(
+                self.per_host_delay,
+                defaults::PER_HOST_DELAY,
+                Duration::ZERO,
+                "per_host_delay",
+                locate,
+            )?,
             allow_private_networks: self.allow_private_networks.unwrap_or(false),
             respect_robots: self.respect_robots.unwrap_or(true),
-            max_feed_bytes: count_setting(self.max_feed_bytes, defaults::MAX_FEED_BYTES, 1024..=1024 * MIB, "max_feed_bytes", locate)?,
-            max_page_bytes: count_setting(self.max_page_bytes, defaults::MAX_PAGE_BYTES, 1024..=1024 * MIB, "max_page_bytes", locate)?,
-            connect_timeout: duration_setting(self.connect_timeout, defaults::CONNECT_TIMEOUT, Duration::from_secs(1), "connect_timeout", locate)?,
-            request_timeout: duration_setting(self.request_timeout, defaults::REQUEST_TIMEOUT, Duration::from_secs(1), "request_timeout", locate)?,
-            retention_days: count_setting(self.retention_days, 0, 0..=100_000, "retention_days", locate)? as u32,
-            dedup_window_days: count_setting(self.dedup_window_days, defaults::DEDUP_WINDOW_DAYS as u64, 1..=100_000, "dedup_window_days", locate)? as u32,
+            max_feed_bytes: count_setting(
+                self.max_feed_bytes,
+                defaults::MAX_FEED_BYTES,
+                1024..=1024 * MIB,
+                "max_feed_bytes",
+                locate,
+            )?,
+            max_page_bytes: count_setting(
+                self.max_page_bytes,
+                defaults::MAX_PAGE_BYTES,
+                1024..=1024 * MIB,
+                "max_page_bytes",
+                locate,
+            )?,
+            connect_timeout: duration_setting(
+                self.connect_timeout,
+                defaults::CONNECT_TIMEOUT,
+                Duration::from_secs(1),
+                "connect_timeout",
+                locate,
+            )?,
+            request_timeout: duration_setting(
+                self.request_timeout,
+                defaults::REQUEST_TIMEOUT,
+                Duration::from_secs(1),
+                "request_timeout",
+                locate,
+            )?,
+            retention_days: count_setting(
+                self.retention_days,
+                0,
+                0..=100_000,
+                "retention_days",
+                locate,
+            )? as u32,
+            dedup_window_days: count_setting(
+                self.dedup_window_days,
+                defaults::DEDUP_WINDOW_DAYS as u64,
+                1..=100_000,
+                "dedup_window_days",
+                locate,
+            )? as u32,
             metrics_listen,
         })
     }
 }
 
 impl RawFeed {
-    fn validate(self, span: Range<usize>, source: &str, locate: &Locate) -> Result<FeedConfig, ConfigError> {
+    fn validate(
+        self,
+        span: Range<usize>,
+        source: &str,
+        locate: &Locate,
+    ) -> Result<FeedConfig, ConfigError> {
         let url_span = self.url.span();
-        let url = Url::parse(self.url.get_ref().trim())
-            .map_err(|e| locate(Some(url_span.clone()), format!("invalid feed url {:?}: {e}", self.url.get_ref())))?;
+        let url = Url::parse(self.url.get_ref().trim()).map_err(|e| {
+            locate(
+                Some(url_span.clone()),
+                format!("invalid feed url {:?}: {e}", self.url.get_ref()),
+            )
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(locate(Some(url_span), format!("feed url {url} must be http or https")));
+            return Err(locate(
+                Some(url_span),
+                format!("feed url {url} must be http or https"),
+            ));
         }
         let interval = match self.interval {
             None => None,
-            Some(i) => Some(duration_setting(Some(i), Duration::ZERO, MIN_INTERVAL, "interval", locate)?),
+            Some(i) => Some(duration_setting(
+                Some(i),
+                Duration::ZERO,
+                MIN_INTERVAL,
+                "interval",
+                locate,
+            )?),
         };
         let extract = match self.extract {
             None => None,
@@ -402,7 +516,12 @@ impl RawExtract {
         let check = |s: &Spanned<String>| -> Result<String, ConfigError> {
             scraper::Selector::parse(s.get_ref())
                 .map(|_| s.get_ref().clone())
-                .map_err(|e| locate(Some(s.span()), format!("invalid CSS selector {:?}: {e}", s.get_ref())))
+                .map_err(|e| {
+                    locate(
+                        Some(s.span()),
+                        format!("invalid CSS selector {:?}: {e}", s.get_ref()),
+                    )
+                })
         };
         Ok(SiteRules {
             content: self.content.as_ref().map(check).transpose()?,
@@ -425,7 +544,11 @@ mod tests {
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
-        assert!(parse_duration("15").unwrap_err().contains("unit is missing"));
+        assert!(
+            parse_duration("15")
+                .unwrap_err()
+                .contains("unit is missing")
+        );
         assert!(parse_duration("15x").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("m").is_err());
         assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
@@ -460,7 +583,10 @@ url = "https://example.com/atom.xml"
         assert_eq!(c.feeds.len(), 2);
         assert_eq!(c.feeds[0].line, 6);
         assert_eq!(c.feeds[0].full_text, FullText::Always);
-        assert_eq!(c.feeds[0].extract.as_ref().unwrap().remove, vec![".promo".to_string()]);
+        assert_eq!(
+            c.feeds[0].extract.as_ref().unwrap().remove,
+            vec![".promo".to_string()]
+        );
         assert_eq!(c.interval_of(&c.feeds[1]), Duration::from_secs(1800));
         assert_eq!(c.feeds[1].line, 17);
     }
@@ -480,19 +606,31 @@ url = "https://example.com/atom.xml"
         assert!(e.message.contains("http or https"));
 
         let e = parse("[settings]\npoll_interval = \"10\"\n").unwrap_err();
-        assert_eq!(e.position, Some(Position { line: 2, column: 17 }));
+        assert_eq!(
+            e.position,
+            Some(Position {
+                line: 2,
+                column: 17
+            })
+        );
 
         let e = parse("[settings]\nper_host_concurrency = 0\n").unwrap_err();
         assert!(e.message.contains("between 1 and 64"), "{e}");
 
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\n[feed.extract]\ncontent = \"div[\"\n").unwrap_err();
+        let e =
+            parse("[[feed]]\nurl = \"https://a.example/\"\n[feed.extract]\ncontent = \"div[\"\n")
+                .unwrap_err();
         assert_eq!(e.position.unwrap().line, 4);
         assert!(e.message.contains("invalid CSS selector"));
 
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/\"\n").unwrap_err();
+        let e = parse(
+            "[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/\"\n",
+        )
+        .unwrap_err();
         assert!(e.message.contains("listed twice (first at line 1)"), "{e}");
 
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nfull_text = \"sometimes\"\n").unwrap_err();
+        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nfull_text = \"sometimes\"\n")
+            .unwrap_err();
         assert_eq!(e.position.unwrap().line, 3);
         let e = parse("[settings\n").unwrap_err();
         assert_eq!(e.position.unwrap().line, 1);

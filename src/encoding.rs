@@ -86,14 +86,22 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, kind: DocumentKind) -> D
         return finish(bytes, UTF_8, CharsetSource::Detected);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
-    detector.feed(&bytes[..bytes.len().min(DETECTION_SCAN_BYTES)], bytes.len() <= DETECTION_SCAN_BYTES);
+    detector.feed(
+        &bytes[..bytes.len().min(DETECTION_SCAN_BYTES)],
+        bytes.len() <= DETECTION_SCAN_BYTES,
+    );
     let encoding = detector.guess(None, chardetng::Utf8Detection::Allow);
     finish(bytes, encoding, CharsetSource::Detected)
 }
 
 fn finish(bytes: &[u8], encoding: &'static Encoding, source: CharsetSource) -> Decoded {
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
-    Decoded { text: text.into_owned(), encoding, source, had_errors }
+    Decoded {
+        text: text.into_owned(),
+        encoding,
+        source,
+        had_errors,
+    }
 }
 
 /// The encoding named by a `Content-Type` header's `charset` parameter.
@@ -163,7 +171,8 @@ fn attribute_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     while let Some(found) = tag[search..].find(name) {
         let at = search + found;
         search = at + name.len();
-        let before_ok = at == 0 || !tag.as_bytes()[at - 1].is_ascii_alphanumeric() && tag.as_bytes()[at - 1] != b'-';
+        let before_ok = at == 0
+            || !tag.as_bytes()[at - 1].is_ascii_alphanumeric() && tag.as_bytes()[at - 1] != b'-';
         let rest = tag[search..].trim_start();
         if !before_ok || !rest.starts_with('=') {
             continue;
@@ -171,7 +180,9 @@ fn attribute_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
         let rest = rest[1..].trim_start();
         let value = match rest.chars().next() {
             Some(q @ ('"' | '\'')) => rest[1..].split(q).next(),
-            Some(_) => rest.split(|c: char| c.is_whitespace() || c == '>' || c == '/' || c == ';').next(),
+            Some(_) => rest
+                .split(|c: char| c.is_whitespace() || c == '>' || c == '/' || c == ';')
+                .next(),
             None => None,
         }?;
         return Some(value.trim());
@@ -197,8 +208,14 @@ mod tests {
     #[test]
     fn bom_wins_over_everything() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
-        bytes.extend_from_slice("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><a>é</a>".as_bytes());
-        let d = decode(&bytes, Some("text/xml; charset=windows-1251"), DocumentKind::Xml);
+        bytes.extend_from_slice(
+            "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><a>é</a>".as_bytes(),
+        );
+        let d = decode(
+            &bytes,
+            Some("text/xml; charset=windows-1251"),
+            DocumentKind::Xml,
+        );
         assert_eq!(d.encoding, UTF_8);
         assert_eq!(d.source, CharsetSource::Bom);
         assert!(d.text.starts_with("<?xml"));
@@ -207,7 +224,11 @@ mod tests {
     #[test]
     fn http_header_beats_declaration() {
         let bytes = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xe9</a>";
-        let d = decode(bytes, Some("application/rss+xml; charset=\"ISO-8859-1\""), DocumentKind::Xml);
+        let d = decode(
+            bytes,
+            Some("application/rss+xml; charset=\"ISO-8859-1\""),
+            DocumentKind::Xml,
+        );
         assert_eq!(d.source, CharsetSource::HttpHeader);
         assert!(d.text.contains("<a>é</a>"));
     }
@@ -215,22 +236,31 @@ mod tests {
     #[test]
     fn declared_latin1_but_really_utf8() {
         let bytes = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>café</a>".as_bytes();
-        let d = decode(bytes, Some("text/xml; charset=ISO-8859-1"), DocumentKind::Xml);
+        let d = decode(
+            bytes,
+            Some("text/xml; charset=ISO-8859-1"),
+            DocumentKind::Xml,
+        );
         assert_eq!(d.source, CharsetSource::DeclaredLatin1ButUtf8);
         assert!(d.text.contains("café"));
     }
 
     #[test]
     fn html_meta_charset_and_detection() {
-        let bytes = b"<html><head><meta charset=\"windows-1252\"></head><body>na\xefve</body></html>";
+        let bytes =
+            b"<html><head><meta charset=\"windows-1252\"></head><body>na\xefve</body></html>";
         let d = decode(bytes, None, DocumentKind::Html);
         assert_eq!(d.source, CharsetSource::Declaration);
         assert!(d.text.contains("naïve"));
 
         let bytes = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\"></head></html>";
-        assert_eq!(decode(bytes, None, DocumentKind::Html).encoding, encoding_rs::SHIFT_JIS);
+        assert_eq!(
+            decode(bytes, None, DocumentKind::Html).encoding,
+            encoding_rs::SHIFT_JIS
+        );
 
-        let (gbk, _, _) = encoding_rs::GBK.encode("这是一个关于中国经济发展的新闻报道，记者在北京采访了多位专家。");
+        let (gbk, _, _) = encoding_rs::GBK
+            .encode("这是一个关于中国经济发展的新闻报道，记者在北京采访了多位专家。");
         let d = decode(&gbk, None, DocumentKind::Html);
         assert_eq!(d.source, CharsetSource::Detected);
         assert!(d.text.contains("中国经济"), "{}", d.text);
@@ -239,7 +269,10 @@ mod tests {
     #[test]
     fn utf16_xml_without_bom() {
         // encoding_rs never encodes to UTF-16, so build the bytes by hand.
-        let utf16: Vec<u8> = "<?xml version=\"1.0\"?><rss/>".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let utf16: Vec<u8> = "<?xml version=\"1.0\"?><rss/>"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         let d = decode(&utf16, None, DocumentKind::Xml);
         assert_eq!(d.encoding, UTF_16LE);
         assert!(d.text.starts_with("<?xml"));

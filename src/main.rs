@@ -7,10 +7,19 @@ use clap::{Parser, Subcommand};
 use feedsift::commands;
 
 #[derive(Parser)]
-#[command(name = "feedsift", version, about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite")]
+#[command(
+    name = "feedsift",
+    version,
+    about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite"
+)]
 struct Cli {
     /// The feeds.toml to use.
-    #[arg(long, global = true, env = "FEEDSIFT_CONFIG", default_value = "feeds.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "FEEDSIFT_CONFIG",
+        default_value = "feeds.toml"
+    )]
     config: PathBuf,
     /// The SQLite database (overrides [settings].database).
     #[arg(long, global = true, env = "FEEDSIFT_DB")]
@@ -40,7 +49,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Extract { url, json, files } => commands::extract::run(&files, url.as_deref(), json),
+        Command::Extract { url, json, files } => {
+            commands::extract::run(&files, url.as_deref(), json)
+        }
     };
     ExitCode::from(code)
 }

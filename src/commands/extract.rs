@@ -46,7 +46,10 @@ pub fn run(files: &[String], url: Option<&str>, json: bool) -> u8 {
             }
         };
         let decoded = encoding::decode(&bytes, None, DocumentKind::Html);
-        let ctx = PageContext { url: url.as_ref(), rules: None };
+        let ctx = PageContext {
+            url: url.as_ref(),
+            rules: None,
+        };
         let article = extract::extract(&decoded.text, &ctx);
         let written = if json {
             let line = JsonLine {
@@ -54,7 +57,9 @@ pub fn run(files: &[String], url: Option<&str>, json: bool) -> u8 {
                 url: url.as_ref().map(Url::as_str),
                 title: article.title.as_deref(),
                 byline: article.byline.as_deref(),
-                published: article.published.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                published: article
+                    .published
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                 lang: article.lang.as_deref(),
                 text: &article.text,
                 status: article.status.as_str(),
@@ -73,7 +78,11 @@ pub fn run(files: &[String], url: Option<&str>, json: bool) -> u8 {
             return exit::FAILURE;
         }
     }
-    if out.flush().is_err() || failed { exit::FAILURE } else { exit::OK }
+    if out.flush().is_err() || failed {
+        exit::FAILURE
+    } else {
+        exit::OK
+    }
 }
 
 fn read_input(file: &str) -> std::io::Result<Vec<u8>> {

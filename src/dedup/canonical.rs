@@ -8,9 +8,24 @@ pub fn is_tracking_param(key: &str) -> bool {
     key.starts_with("utm_")
         || matches!(
             key.as_str(),
-            "fbclid" | "gclid" | "dclid" | "gbraid" | "wbraid" | "msclkid" | "mc_cid" | "mc_eid"
-                | "igshid" | "yclid" | "_hsenc" | "_hsmi" | "mkt_tok" | "ocid" | "cmpid"
-                | "ref_src" | "_ga" | "spm"
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "gbraid"
+                | "wbraid"
+                | "msclkid"
+                | "mc_cid"
+                | "mc_eid"
+                | "igshid"
+                | "yclid"
+                | "_hsenc"
+                | "_hsmi"
+                | "mkt_tok"
+                | "ocid"
+                | "cmpid"
+                | "ref_src"
+                | "_ga"
+                | "spm"
         )
 }
 

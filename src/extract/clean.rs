@@ -1,0 +1,591 @@
+//! Boilerplate inside the chosen content: widgets by structure, promos by
+//! structure and wording.
+//!
+//! Two passes. [`removed_nodes`] marks whole elements before rendering:
+//! navigation, asides and footers, blocks named like boilerplate that hold
+//! little of the article's paragraph text, and Readability-style
+//! "conditional" cleaning of link-heavy or image-heavy containers.
+//! [`is_boilerplate_block`] then judges each rendered block: promos are
+//! short, often mostly a link or all bold, and worded in a small, stable
+//! vocabulary ("READ MORE:", "Sign up for ...", "Advertisement", "Photo:
+//! .../Getty Images", "3 of 12"). Only short blocks are judged by wording,
+//! so an article sentence that merely starts with "Read more" survives.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dom::{Flat, Tag};
+use super::hints::HINT_WEIGHT;
+use super::render::{Block, BlockKind};
+
+/// A boilerplate-named element holding less than this share of the
+/// content's paragraph text goes; more, and the name is a false alarm
+/// (`article-body comments-on`).
+const NAMED_BOILERPLATE_MAX_SHARE: f32 = 0.3;
+
+/// Conditional cleaning (Readability's thresholds): containers with fewer
+/// commas than this are judged by their link density and media counts.
+const CONDITIONAL_MAX_COMMAS: u32 = 10;
+const LINK_DENSITY_MAX: f32 = 0.2;
+const LINK_DENSITY_MAX_POSITIVE: f32 = 0.5;
+const SHORT_CONTAINER_CHARS: u32 = 25;
+
+/// Marks the elements under `roots` to leave out of the rendered text.
+pub fn removed_nodes(flat: &Flat, roots: &[u32]) -> Vec<bool> {
+    let mut removed = vec![false; flat.nodes.len()];
+    let total_paragraph_chars: u32 = roots
+        .iter()
+        .map(|&r| flat.nodes[r as usize].paragraph_chars)
+        .sum();
+    for &root in roots {
+        let end = flat.nodes[root as usize].end;
+        let mut i = root + 1;
+        while i < end {
+            let n = &flat.nodes[i as usize];
+            if should_remove(flat, i, total_paragraph_chars) {
+                removed[i as usize] = true;
+                i = n.end;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    removed
+}
+
+fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32) -> bool {
+    let n = &flat.nodes[i as usize];
+    if !n.tag.is_block() {
+        return false;
+    }
+    match n.tag {
+        Tag::Nav | Tag::Aside | Tag::Footer | Tag::Heading(1) | Tag::Address => return true,
+        Tag::Header | Tag::Form => {
+            if (n.paragraph_chars as f32)
+                < NAMED_BOILERPLATE_MAX_SHARE * total_paragraph_chars as f32
+            {
+                return true;
+            }
+        }
+        _ => {}
+    }
+    if n.boilerplate_name
+        && (n.paragraph_chars as f32) < NAMED_BOILERPLATE_MAX_SHARE * total_paragraph_chars as f32
+    {
+        return true;
+    }
+    if matches!(
+        n.tag,
+        Tag::Div | Tag::Section | Tag::Ul | Tag::Ol | Tag::Table | Tag::Dl | Tag::Block
+    ) {
+        return conditionally_removed(flat, i);
+    }
+    false
+}
+
+/// Readability's `cleanConditionally`, on precomputed counts.
+fn conditionally_removed(flat: &Flat, i: u32) -> bool {
+    let n = &flat.nodes[i as usize];
+    if n.commas >= CONDITIONAL_MAX_COMMAS {
+        return false;
+    }
+    let is_list = matches!(n.tag, Tag::Ul | Tag::Ol);
+    let paragraphs = n.paragraphs as f32;
+    let images = n.images as f32;
+    let ld = flat.link_density(i);
+    let weight = n.hint;
+    (n.images > 1 && paragraphs / images < 0.5)
+        || (!is_list && n.list_items > n.paragraphs && n.list_items > 0)
+        || (n.chars < SHORT_CONTAINER_CHARS && (n.images == 0 || n.images > 2) && n.chars > 0)
+        || (weight < HINT_WEIGHT && ld > LINK_DENSITY_MAX)
+        || (weight >= HINT_WEIGHT && ld > LINK_DENSITY_MAX_POSITIVE)
+        || (n.embeds == 1 && n.chars < 75)
+        || n.embeds > 1
+}
+
+/// Blocks longer than this are prose, whatever words they start with.
+const PROMO_MAX_WORDS: usize = 30;
+
+/// A credit line is short.
+const CREDIT_MAX_WORDS: usize = 12;
+
+/// A block mostly made of link text and this short is a teaser headline.
+const TEASER_MAX_WORDS: usize = 15;
+const TEASER_MIN_LINK_SHARE: f32 = 0.9;
+
+/// Lower-case starts of promo and widget lines, several languages.
+const PROMO_PREFIXES: &[&str] = &[
+    "read more",
+    "read also",
+    "also read",
+    "read next",
+    "read the original",
+    "read the full",
+    "see more",
+    "see also",
+    "see full gallery",
+    "more:",
+    "more on:",
+    "more from",
+    "more in ",
+    "related:",
+    "related stories",
+    "related articles",
+    "related content",
+    "related posts",
+    "related post",
+    "related links",
+    "related topics",
+    "related coverage",
+    "related reading",
+    "related roundup",
+    "[related",
+    "click here",
+    "click to",
+    "tap here",
+    "sign up",
+    "signup",
+    "subscribe",
+    "advertisement",
+    "advert",
+    "sponsored",
+    "continue reading",
+    "continue below",
+    "story continues",
+    "follow us",
+    "follow @",
+    "follow the",
+    "share this",
+    "share on",
+    "share via",
+    "share to",
+    "share it",
+    "share with",
+    "sharing is caring",
+    "email this",
+    "email me",
+    "print this",
+    "copy link",
+    "copy this link",
+    "don't miss",
+    "don’t miss",
+    "up next",
+    "next story",
+    "next post",
+    "previous post",
+    "previous story",
+    "newer story",
+    "older story",
+    "« previous",
+    "← previous",
+    "recommended",
+    "you may also like",
+    "you might also like",
+    "you may like",
+    "we recommend",
+    "more stories",
+    "most popular",
+    "most read",
+    "popular on",
+    "trending",
+    "leave a comment",
+    "join the conversation",
+    "comments (",
+    "view comments",
+    "tags:",
+    "tag:",
+    "filed under",
+    "posted in",
+    "this article originally appeared",
+    "this article was originally published",
+    "this story originally appeared",
+    "this story was originally published",
+    "originally published",
+    "this article is related to",
+    "in this article:",
+    "get the ",
+    "download the ",
+    "like this:",
+    "like loading",
+    "image copyright",
+    "image caption",
+    "photo:",
+    "photos:",
+    "photo by",
+    "photograph:",
+    "image:",
+    "(image:",
+    "(photo",
+    "credit:",
+    "picture:",
+    "about the author",
+    "back to gallery",
+    "enlarge image",
+    "enlarge this image",
+    "show more",
+    "report error",
+    "report an error",
+    "our standards:",
+    "this slideshow requires",
+    "post navigation",
+    "permalink",
+    "never miss",
+    "want more",
+    "listen:",
+    "watch:",
+    "watch live",
+    "watch now",
+    "watch the",
+    "source:",
+    "(source:",
+    "highlights",
+    "top video",
+    "link to this",
+    "embed this",
+    "more videos",
+    "close share",
+    // Portuguese, Spanish, Italian, French, German, Dutch, Indonesian, Russian.
+    "leia também",
+    "leia mais",
+    "veja também",
+    "veja mais",
+    "saiba mais",
+    "lee también",
+    "leer más",
+    "ver también",
+    "ver más",
+    "te puede interesar",
+    "leggi anche",
+    "(leggi anche",
+    "lire aussi",
+    "à lire aussi",
+    "a lire aussi",
+    "voir aussi",
+    "lesen sie auch",
+    "lesen sie mehr",
+    "mehr zum thema",
+    "anzeige",
+    "publicité",
+    "publicidad",
+    "pubblicità",
+    "lees ook",
+    "lees meer",
+    "baca juga",
+    "iklan",
+    "читайте также",
+    "читайте",
+    "материалы по теме",
+    "по теме",
+    "реклама",
+];
+
+/// Whole-block labels (after trimming punctuation).
+const PROMO_LABELS: &[&str] = &[
+    "ad",
+    "ads",
+    "advertisement",
+    "advert",
+    "sponsored",
+    "share",
+    "share this",
+    "share this article",
+    "share this story",
+    "share this entry",
+    "share this with",
+    "print",
+    "email",
+    "comments",
+    "comment",
+    "related",
+    "more",
+    "next",
+    "previous",
+    "next prev",
+    "sign up",
+    "subscribe",
+    "read more",
+    "loading",
+    "tweet",
+    "pin",
+    "copy",
+    "getty images",
+    "supported by",
+    "iklan",
+    "surat elektronik",
+];
+
+/// Words of share/follow button rows: a block made only of these is a
+/// widget, whatever their order.
+const SHARE_WORDS: &[&str] = &[
+    "share",
+    "shares",
+    "sharing",
+    "on",
+    "via",
+    "to",
+    "with",
+    "this",
+    "the",
+    "article",
+    "story",
+    "facebook",
+    "twitter",
+    "x",
+    "linkedin",
+    "email",
+    "e-mail",
+    "mail",
+    "print",
+    "whatsapp",
+    "pinterest",
+    "reddit",
+    "tumblr",
+    "google+",
+    "google",
+    "vk",
+    "messenger",
+    "telegram",
+    "flipboard",
+    "pocket",
+    "copy",
+    "link",
+    "url",
+    "shortlink",
+    "tweet",
+    "pin",
+    "it",
+    "save",
+    "comment",
+    "comments",
+    "and",
+    "instagram",
+    "youtube",
+    "follow",
+    "us",
+    "|",
+    "-",
+    "opens",
+    "in",
+    "new",
+    "window",
+    "click",
+];
+
+/// Agencies and stock libraries that end a photo credit.
+const CREDIT_SOURCES: &[&str] = &[
+    "getty images",
+    "getty",
+    "associated press",
+    "ap",
+    "ap photo",
+    "ap file",
+    "ap images",
+    "reuters",
+    "afp",
+    "epa",
+    "epa-efe",
+    "shutterstock",
+    "istock",
+    "istockphoto",
+    "alamy",
+    "bloomberg",
+    "xinhua",
+    "pa",
+    "pa images",
+    "pa wire",
+    "aap",
+    "the new york times",
+    "the washington post",
+    "nasa",
+    "stf",
+    "file",
+    "file photo",
+    "handout",
+    "wikimedia commons",
+    "creative commons",
+];
+
+static COUNTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(?:image|photo|picture|slide|foto|bild)\s+)?\d+\s*(?:of|/|de|di|von|sur)\s*/?\s*\d*$",
+    )
+    .ok()
+});
+static COMMENT_COUNT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"^[\[(]?\s*\d+\s*[\])]?\s*(?:comments?|comentários|comentarios|kommentare)\s*[\])]?$",
+    )
+    .ok()
+});
+
+/// True when the block is boilerplate by wording or structure.
+pub fn is_boilerplate_block(block: &Block) -> bool {
+    let words = block.words();
+    if words > PROMO_MAX_WORDS {
+        return false;
+    }
+    let lower = block.text.to_lowercase();
+    let lower = lower.trim();
+    let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    if PROMO_LABELS.contains(&bare) {
+        return true;
+    }
+    if PROMO_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    if COUNTER.as_ref().is_some_and(|r| r.is_match(bare))
+        || COMMENT_COUNT.as_ref().is_some_and(|r| r.is_match(lower))
+    {
+        return true;
+    }
+    if is_share_row(lower) {
+        return true;
+    }
+    if words <= CREDIT_MAX_WORDS && is_credit(&block.text, lower) {
+        return true;
+    }
+    // A short line that is all link: a teaser headline or a widget label.
+    if words <= TEASER_MAX_WORDS
+        && block.link_share() >= TEASER_MIN_LINK_SHARE
+        && block.kind != BlockKind::Item
+    {
+        return true;
+    }
+    // "LABEL: <link>" and bold link lines ("CLICK HERE TO READ MORE FROM ..."):
+    // a short block whose own text is only a label in front of a link.
+    if block.link_share() >= 0.5 && (block.emph_share() >= 0.9 || label_then_link(lower)) {
+        return true;
+    }
+    false
+}
+
+fn label_then_link(lower: &str) -> bool {
+    lower
+        .split_once(':')
+        .is_some_and(|(label, _)| label.split_whitespace().count() <= 4)
+}
+
+fn is_share_row(lower: &str) -> bool {
+    let mut any = false;
+    for w in
+        lower.split(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | '(' | ')' | '·' | '•'))
+    {
+        if w.is_empty() {
+            continue;
+        }
+        if !SHARE_WORDS.contains(&w) {
+            return false;
+        }
+        any = true;
+    }
+    any && (lower.contains("share")
+        || lower.contains("facebook")
+        || lower.contains("twitter")
+        || lower.contains("email")
+        || lower.contains("print"))
+}
+
+/// "Photo: Jane Doe/Getty Images", "(AP Photo/John Smith)", "© Reuters",
+/// "John Smith | Bloomberg | Getty Images", "Courtesy of NASA".
+fn is_credit(text: &str, lower: &str) -> bool {
+    if lower.starts_with('©') || lower.starts_with("courtesy") || lower.starts_with("(c)") {
+        return true;
+    }
+    let ends_sentence =
+        text.trim_end().ends_with(['.', '!', '?', '"', '”']) && !text.trim_end().ends_with("..");
+    if ends_sentence && !lower.ends_with("photo.") {
+        return false;
+    }
+    if lower.contains('©') || lower.contains("(ap photo") {
+        return true;
+    }
+    let stripped = lower.trim_end_matches([')', ']', '.', ' ']);
+    // The last segment after a credit separator names the source.
+    let last = stripped
+        .rsplit(['/', '|', ',', '(', ';'])
+        .next()
+        .unwrap_or("")
+        .trim();
+    let separated = stripped.len() > last.len();
+    separated && CREDIT_SOURCES.contains(&last) || stripped.ends_with("getty images")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(text: &str, link_chars: u32, emph_chars: u32) -> Block {
+        let chars = text.chars().count() as u32;
+        Block {
+            text: text.to_owned(),
+            kind: BlockKind::Para,
+            node: 0,
+            chars,
+            link_chars: link_chars.min(chars),
+            emph_chars: emph_chars.min(chars),
+            in_figure: false,
+        }
+    }
+
+    fn promo(text: &str) -> bool {
+        is_boilerplate_block(&block(text, 0, 0))
+    }
+
+    #[test]
+    fn wording_rules() {
+        for t in [
+            "READ MORE: China plague outbreak confirmed",
+            "RELATED: Europa Clipper: what NASA's next mission will look for",
+            "ADVERTISEMENT",
+            "Advertisement",
+            "Continue reading below",
+            "Sign up for our Daily newsletter",
+            "This article was originally published by Futurism. Read the original article.",
+            "Share on Facebook",
+            "Share this:",
+            "Photo: NASA/JPL-Caltech",
+            "Photo: Getty Images",
+            "Sanjeev Verma/Hindustan Times/Getty Images",
+            "Doug Mills/The New York Times",
+            "(AP Photo)",
+            "Al Goldis, Associated Press",
+            "Natalie Naccache | Bloomberg | Getty Images",
+            "© John Brecher",
+            "Image 1 of 9",
+            "1 of 12",
+            "(42) Comments",
+            "[ 167 comments ]",
+            "Leia também: outra notícia",
+            "Facebook Twitter Email",
+        ] {
+            assert!(promo(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn prose_survives() {
+        for t in [
+            "Read more than 200 pages of the report and you will find the same conclusion repeated, the senator said.",
+            "The company said it would share more details next week.",
+            "He was photographed by the AP.",
+            "Shares of the company rose 5 percent on Monday.",
+            "Advertisers are leaving the platform in droves, according to analysts.",
+        ] {
+            assert!(!promo(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn structure_rules() {
+        let t = "CLICK HERE TO READ MORE FROM THE WASHINGTON EXAMINER";
+        assert!(is_boilerplate_block(&block(t, 60, 60)));
+        let teaser = "Houston-area car sales slump through the summer";
+        assert!(is_boilerplate_block(&block(teaser, 60, 0)));
+        let label = "On Example.com: Car sales plunge nearly 17 percent in August";
+        assert!(is_boilerplate_block(&block(label, 45, 0)));
+        let prose =
+            "The report, which was published on Monday by the agency, found that sales fell.";
+        assert!(!is_boilerplate_block(&block(prose, 10, 0)));
+    }
+}
