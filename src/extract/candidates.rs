@@ -57,7 +57,12 @@ fn score_candidates(flat: &Flat, body: u32, unlikely: &[bool]) -> Vec<f32> {
             continue;
         }
         let vote = 1.0 + node.inline_commas as f32 + (node.inline_chars as f32 / 100.0).min(3.0);
-        let mut ancestor = node.parent;
+        // Text loose in a container next to block children is a paragraph
+        // of that container (Readability wraps it in a <p>), so the
+        // container itself gets the first vote.
+        let mixed = node.has_block_child
+            && !matches!(node.tag, Tag::P | Tag::Pre | Tag::Td | Tag::Heading(_));
+        let mut ancestor = if mixed { i } else { node.parent };
         for level in 0..VOTE_LEVELS {
             if ancestor == NONE || ancestor < body {
                 break;
@@ -117,27 +122,57 @@ fn initial_score(tag: Tag) -> f32 {
 /// article container).
 pub fn unlikely_flags(flat: &Flat) -> Vec<bool> {
     let mut flags = vec![false; flat.nodes.len()];
+    let page_paragraph_chars =
+        flat.body
+            .map_or(0, |b| flat.nodes[b as usize].paragraph_chars) as f32;
     for i in 0..flat.nodes.len() {
         let n = &flat.nodes[i];
         let inherited = flat.nodes.get(n.parent as usize).is_some() && flags[n.parent as usize];
         let own = match n.tag {
             Tag::Nav | Tag::Aside | Tag::Footer => true,
-            Tag::Body | Tag::Html | Tag::Article | Tag::Main | Tag::Document => false,
-            _ => n.hint < 0 && n.paragraph_chars < 2 * LONG_PARAGRAPH_CHARS,
+            Tag::Body | Tag::Html | Tag::Main | Tag::Document => false,
+            _ => {
+                n.unlikely_name
+                    && (n.paragraph_chars as f32) < UNLIKELY_MAX_SHARE * page_paragraph_chars
+            }
         };
         flags[i] = inherited || own;
     }
     flags
 }
 
-/// An element named like boilerplate that still holds this much paragraph
-/// text is a mis-named container, not boilerplate.
-const LONG_PARAGRAPH_CHARS: u32 = 500;
+/// A boilerplate name on an element holding more than this share of the
+/// page's paragraph text names a layout wrapper (`page-ad-margins`,
+/// `widget-wrap`), not a widget: comment threads that outgrow the article
+/// stay below it on the pages measured.
+const UNLIKELY_MAX_SHARE: f32 = 0.8;
 
 pub fn choose(flat: &Flat, json_ld_body: Option<&str>) -> Option<Choice> {
     let body = flat.body?;
     let unlikely = unlikely_flags(flat);
     let scores = score_candidates(flat, body, &unlikely);
+    if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
+        if let Some(p) = flat
+            .nodes
+            .iter()
+            .position(|n| n.tag == Tag::P && n.inline_chars > 100)
+        {
+            let mut a = p as u32;
+            while a != NONE {
+                let n = &flat.nodes[a as usize];
+                eprintln!(
+                    "  {a} {:?} unlikely={} hint={} par={} score={} class={:?}",
+                    n.tag,
+                    unlikely[a as usize],
+                    n.hint,
+                    n.paragraph_chars,
+                    scores[a as usize],
+                    n.node.value().as_element().and_then(|e| e.attr("class"))
+                );
+                a = n.parent;
+            }
+        }
+    }
     let mut top = None::<(u32, f32)>;
     for (i, &s) in scores.iter().enumerate() {
         if !s.is_nan() && top.is_none_or(|(_, t)| s > t) {
@@ -167,6 +202,12 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>) -> Option<Choice> {
         }
         last = s;
         parent = flat.nodes[parent as usize].parent;
+    }
+
+    let good = good_chars(flat, &unlikely);
+    if let Some(wider) = wider_article(flat, body, top, &good) {
+        top = wider;
+        top_score = scores[top as usize].max(top_score);
     }
 
     if let Some(semantic) = semantic_container(flat, top) {
@@ -211,6 +252,58 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>) -> Option<Choice> {
         child = c.end;
     }
     Some(Choice { roots })
+}
+
+/// Prose text per subtree: paragraph blocks outside unlikely regions whose
+/// own text is mostly not links.
+fn good_chars(flat: &Flat, unlikely: &[bool]) -> Vec<u32> {
+    let mut good = vec![0u32; flat.nodes.len()];
+    for i in (0..flat.nodes.len()).rev() {
+        let n = &flat.nodes[i];
+        if n.tag.is_block()
+            && n.inline_chars >= super::dom::MIN_PARAGRAPH_CHARS
+            && !unlikely[i]
+            && (n.inline_link_chars as f32) < PROSE_MAX_LINK_SHARE * n.inline_chars as f32
+        {
+            good[i] += n.inline_chars;
+        }
+        let own = good[i];
+        if let Some(p) = good.get_mut(n.parent as usize) {
+            *p += own;
+        }
+    }
+    good
+}
+
+/// Own text with more links than this share is a link list, not prose.
+const PROSE_MAX_LINK_SHARE: f32 = 0.3;
+
+/// How far up an article split into sections may reach.
+const CLIMB_LEVELS: usize = 6;
+/// Climbing must add at least this share of the prose already chosen ...
+const CLIMB_MIN_GAIN: f32 = 0.2;
+/// ... and bring no more other text (links, labels, captions) than prose.
+const CLIMB_MAX_NOISE: f32 = 1.0;
+
+/// An ancestor of the winner that adds a lot of prose and little else: the
+/// article is split into sections (around pull quotes, figures, ads) and the
+/// winner is only one of them.
+fn wider_article(flat: &Flat, body: u32, top: u32, good: &[u32]) -> Option<u32> {
+    let mut best = top;
+    let mut a = flat.nodes[top as usize].parent;
+    for _ in 0..CLIMB_LEVELS {
+        if a == NONE || a < body {
+            break;
+        }
+        let (gb, ga) = (good[best as usize] as f32, good[a as usize] as f32);
+        let bad = |i: u32| flat.nodes[i as usize].chars as f32 - good[i as usize] as f32;
+        let gain = ga - gb;
+        if gain >= CLIMB_MIN_GAIN * gb && bad(a) - bad(best) <= CLIMB_MAX_NOISE * gain {
+            best = a;
+        }
+        a = flat.nodes[a as usize].parent;
+    }
+    (best != top).then_some(best)
 }
 
 fn ends_like_sentence(flat: &Flat, i: u32) -> bool {

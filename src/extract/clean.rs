@@ -30,6 +30,10 @@ const CONDITIONAL_MAX_COMMAS: u32 = 10;
 const LINK_DENSITY_MAX: f32 = 0.2;
 const LINK_DENSITY_MAX_POSITIVE: f32 = 0.5;
 const SHORT_CONTAINER_CHARS: u32 = 25;
+/// Above this link density a container is navigation whatever else it has.
+const LINK_DENSITY_HARD_MAX: f32 = 0.5;
+/// Share of the content's paragraph text that makes a container "major".
+const CONDITIONAL_KEEP_SHARE: f32 = 0.25;
 
 /// Marks the elements under `roots` to leave out of the rendered text.
 pub fn removed_nodes(flat: &Flat, roots: &[u32]) -> Vec<bool> {
@@ -75,17 +79,37 @@ fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32) -> bool {
     {
         return true;
     }
+    // More link than text: a link list or teaser grid, however many commas
+    // its teasers have.
+    if matches!(
+        n.tag,
+        Tag::Div
+            | Tag::Section
+            | Tag::Ul
+            | Tag::Ol
+            | Tag::Table
+            | Tag::Dl
+            | Tag::Block
+            | Tag::Article
+    ) && flat.link_density(i) > LINK_DENSITY_HARD_MAX
+    {
+        return true;
+    }
     if matches!(
         n.tag,
         Tag::Div | Tag::Section | Tag::Ul | Tag::Ol | Tag::Table | Tag::Dl | Tag::Block
     ) {
-        return conditionally_removed(flat, i);
+        let major =
+            n.paragraph_chars as f32 >= CONDITIONAL_KEEP_SHARE * total_paragraph_chars as f32;
+        return conditionally_removed(flat, i, major);
     }
     false
 }
 
-/// Readability's `cleanConditionally`, on precomputed counts.
-fn conditionally_removed(flat: &Flat, i: u32) -> bool {
+/// Readability's `cleanConditionally`, on precomputed counts. A `major`
+/// container (a good share of the article's paragraphs) is not dropped for
+/// its images or list items: that is a photo story, not a gallery widget.
+fn conditionally_removed(flat: &Flat, i: u32, major: bool) -> bool {
     let n = &flat.nodes[i as usize];
     if n.commas >= CONDITIONAL_MAX_COMMAS {
         return false;
@@ -95,8 +119,8 @@ fn conditionally_removed(flat: &Flat, i: u32) -> bool {
     let images = n.images as f32;
     let ld = flat.link_density(i);
     let weight = n.hint;
-    (n.images > 1 && paragraphs / images < 0.5)
-        || (!is_list && n.list_items > n.paragraphs && n.list_items > 0)
+    (!major && n.images > 1 && paragraphs / images < 0.5)
+        || (!major && !is_list && n.list_items > n.paragraphs && n.list_items > 0)
         || (n.chars < SHORT_CONTAINER_CHARS && (n.images == 0 || n.images > 2) && n.chars > 0)
         || (weight < HINT_WEIGHT && ld > LINK_DENSITY_MAX)
         || (weight >= HINT_WEIGHT && ld > LINK_DENSITY_MAX_POSITIVE)
@@ -113,6 +137,9 @@ const CREDIT_MAX_WORDS: usize = 12;
 /// A block mostly made of link text and this short is a teaser headline.
 const TEASER_MAX_WORDS: usize = 15;
 const TEASER_MIN_LINK_SHARE: f32 = 0.9;
+/// A whole teaser card inside one link: headline plus summary.
+const TEASER_CARD_MAX_WORDS: usize = 60;
+const TEASER_CARD_MIN_LINK_SHARE: f32 = 0.97;
 
 /// Lower-case starts of promo and widget lines, several languages.
 const PROMO_PREFIXES: &[&str] = &[
@@ -422,6 +449,11 @@ static COMMENT_COUNT: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// True when the block is boilerplate by wording or structure.
 pub fn is_boilerplate_block(block: &Block) -> bool {
     let words = block.words();
+    // A block that is all link: a teaser headline (with its summary when
+    // the whole card is one link) or a widget label.
+    if words <= TEASER_CARD_MAX_WORDS && block.link_share() >= TEASER_CARD_MIN_LINK_SHARE {
+        return true;
+    }
     if words > PROMO_MAX_WORDS {
         return false;
     }
@@ -445,7 +477,6 @@ pub fn is_boilerplate_block(block: &Block) -> bool {
     if words <= CREDIT_MAX_WORDS && is_credit(&block.text, lower) {
         return true;
     }
-    // A short line that is all link: a teaser headline or a widget label.
     if words <= TEASER_MAX_WORDS
         && block.link_share() >= TEASER_MIN_LINK_SHARE
         && block.kind != BlockKind::Item

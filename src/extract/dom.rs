@@ -185,13 +185,7 @@ fn is_hidden(el: &scraper::node::Element) -> bool {
             "hidden" => return true,
             "aria-hidden" if value.trim().eq_ignore_ascii_case("true") => return true,
             "style" if style_hides(value) => return true,
-            "class"
-                if value
-                    .split_ascii_whitespace()
-                    .any(hints::is_screen_reader_class) =>
-            {
-                return true;
-            }
+            "class" if hints::is_hiding_class(value) => return true,
             _ => {}
         }
     }
@@ -222,6 +216,8 @@ pub struct FNode<'a> {
     pub hint: i16,
     /// The class/id contains a boilerplate word, whatever else it contains.
     pub boilerplate_name: bool,
+    /// The class/id marks a region that should not vote (comments, related).
+    pub unlikely_name: bool,
     /// Visible characters, whitespace runs counted as one.
     pub chars: u32,
     /// Of `chars`, those inside links.
@@ -241,6 +237,8 @@ pub struct FNode<'a> {
     pub embeds: u32,
     /// Whitespace-separated words of visible text.
     pub words: u32,
+    /// A direct child is a block element (the node mixes or wraps blocks).
+    pub has_block_child: bool,
 }
 
 /// A block with at least this much own text counts as a paragraph.
@@ -286,16 +284,27 @@ impl<'a> Flat<'a> {
                         continue;
                     }
                     let (tag, hint) = match node.value() {
-                        Node::Document | Node::Fragment => (Tag::Document, (0, false)),
-                        Node::Text(_) => (Tag::Text, (0, false)),
+                        Node::Document | Node::Fragment => (Tag::Document, hints::Hint::default()),
+                        Node::Text(_) => (Tag::Text, hints::Hint::default()),
                         Node::Element(el) => {
                             let name = el.name();
                             if is_invisible_tag(name) {
+                                if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
+                                    eprintln!("INVIS {} desc={}", name, node.descendants().count());
+                                }
                                 flat.note_head_node(name, el, node);
                                 skipping = Some(node.id());
                                 continue;
                             }
                             if is_hidden(el) {
+                                if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
+                                    eprintln!(
+                                        "HIDDEN {} {:?} desc={}",
+                                        name,
+                                        el.attrs().collect::<Vec<_>>(),
+                                        node.descendants().count()
+                                    );
+                                }
                                 skipping = Some(node.id());
                                 continue;
                             }
@@ -325,8 +334,9 @@ impl<'a> Flat<'a> {
                         parent: open.last().copied().unwrap_or(NONE),
                         end: index + 1,
                         tag,
-                        hint: hint.0,
-                        boilerplate_name: hint.1,
+                        hint: hint.weight,
+                        boilerplate_name: hint.boilerplate,
+                        unlikely_name: hint.unlikely,
                         chars: 0,
                         link_chars: 0,
                         inline_chars: 0,
@@ -339,6 +349,7 @@ impl<'a> Flat<'a> {
                         list_items: 0,
                         embeds: 0,
                         words: 0,
+                        has_block_child: false,
                     });
                     open.push(index);
                 }
@@ -448,7 +459,9 @@ impl<'a> Flat<'a> {
             p.images += done.images;
             p.list_items += done.list_items;
             p.embeds += done.embeds;
-            if !done.tag.is_block() {
+            if done.tag.is_block() {
+                p.has_block_child = true;
+            } else {
                 p.inline_chars += done.inline_chars;
                 p.inline_link_chars += done.inline_link_chars;
                 p.inline_commas += done.inline_commas;

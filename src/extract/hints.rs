@@ -56,14 +56,12 @@ const NEGATIVE: &[&str] = &[
     "read-more",
     "more-stories",
     "pagination",
-    "pager",
     "shopping",
     "skyscraper",
     "combx",
     "contact",
     "gdpr",
     "shoutbox",
-    "hidden",
     "credit",
     "meta",
     "tags",
@@ -92,7 +90,43 @@ const NEGATIVE: &[&str] = &[
 /// Whole class/id tokens that are negative but too short to search as
 /// substrings ("ad" is in "header", "nav" in "canvas").
 const NEGATIVE_TOKENS: &[&str] = &[
-    "ad", "ads", "adv", "nav", "tag", "share", "social", "aside", "footer", "header",
+    "ad", "ads", "adv", "nav", "tag", "share", "social", "aside", "footer", "header", "pager",
+];
+
+/// The subset of boilerplate words that mark a region whose text should not
+/// even vote for the article container (Readability's "unlikely
+/// candidates"). Weaker words (`widget`, `meta`, `print`) are too often part
+/// of page-builder layout names to exclude a whole region.
+const UNLIKELY: &[&str] = &[
+    "comment",
+    "disqus",
+    "related",
+    "sidebar",
+    "footer",
+    "social",
+    "sponsor",
+    "share",
+    "sharing",
+    "promo",
+    "newsletter",
+    "popup",
+    "modal",
+    "cookie",
+    "consent",
+    "breadcrumb",
+    "banner",
+    "navbar",
+    "navigation",
+    "outbrain",
+    "taboola",
+    "recommend",
+    "skyscraper",
+    "shoutbox",
+    "combx",
+    "gdpr",
+    "masthead",
+    "pagination",
+    "advert",
 ];
 
 const SCREEN_READER_ONLY: &[&str] = &[
@@ -111,12 +145,24 @@ static POSITIVE_AC: LazyLock<Option<AhoCorasick>> =
     LazyLock::new(|| AhoCorasick::new(POSITIVE).ok());
 static NEGATIVE_AC: LazyLock<Option<AhoCorasick>> =
     LazyLock::new(|| AhoCorasick::new(NEGATIVE).ok());
+static UNLIKELY_AC: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(UNLIKELY).ok());
 
-/// Class/id hint of an element: `(weight, boilerplate)` where weight is
-/// +[`HINT_WEIGHT`] for article words, -[`HINT_WEIGHT`] for boilerplate
-/// words, 0 for both or neither, and `boilerplate` says a boilerplate word
-/// appeared at all (a `article-share-bar` is still a share bar).
-pub fn weight(el: &scraper::node::Element, buf: &mut String) -> (i16, bool) {
+/// What an element's class and id say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hint {
+    /// +[`HINT_WEIGHT`] for article words only, -[`HINT_WEIGHT`] for
+    /// boilerplate words only, 0 for both or neither.
+    pub weight: i16,
+    /// A boilerplate word appeared at all (an `article-share-bar` is still a
+    /// share bar).
+    pub boilerplate: bool,
+    /// A strong boilerplate word and no article word.
+    pub unlikely: bool,
+}
+
+/// The class/id hint of an element.
+pub fn weight(el: &scraper::node::Element, buf: &mut String) -> Hint {
     buf.clear();
     let mut any = false;
     for (name, value) in el.attrs() {
@@ -127,7 +173,7 @@ pub fn weight(el: &scraper::node::Element, buf: &mut String) -> (i16, bool) {
         }
     }
     if !any {
-        return (0, false);
+        return Hint::default();
     }
     buf.make_ascii_lowercase();
     let positive = POSITIVE_AC
@@ -144,14 +190,38 @@ pub fn weight(el: &scraper::node::Element, buf: &mut String) -> (i16, bool) {
         (false, true) => -HINT_WEIGHT,
         _ => 0,
     };
-    (weight, negative)
+    let unlikely = !positive
+        && (UNLIKELY_AC
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(buf.as_str()))
+            || buf
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|t| matches!(t, "ad" | "ads" | "share" | "social")));
+    Hint {
+        weight,
+        boilerplate: negative,
+        unlikely,
+    }
 }
 
-/// A class that hides its element from sighted readers.
-pub fn is_screen_reader_class(class: &str) -> bool {
-    SCREEN_READER_ONLY
-        .iter()
-        .any(|c| class.eq_ignore_ascii_case(c))
+/// A class attribute that hides its element: screen-reader-only text, or
+/// the CSS frameworks' `hidden` / `d-none` unless a responsive class
+/// (`md:block`, `d-md-block`) shows it again on wider screens.
+pub fn is_hiding_class(class_attr: &str) -> bool {
+    let mut hiding = false;
+    for class in class_attr.split_ascii_whitespace() {
+        if SCREEN_READER_ONLY
+            .iter()
+            .any(|c| class.eq_ignore_ascii_case(c))
+        {
+            return true;
+        }
+        if class.contains(':') || (class.starts_with("d-") && class != "d-none") {
+            return false;
+        }
+        hiding |= class == "hidden" || class == "d-none";
+    }
+    hiding
 }
 
 #[cfg(test)]
@@ -161,7 +231,8 @@ mod tests {
     fn hint(html: &str) -> (i16, bool) {
         let doc = scraper::Html::parse_fragment(html);
         let el = doc.root_element().child_elements().next().expect("element");
-        weight(el.value(), &mut String::new())
+        let h = weight(el.value(), &mut String::new());
+        (h.weight, h.boilerplate)
     }
 
     #[test]
