@@ -63,6 +63,7 @@ const NEGATIVE: &[&str] = &[
     "gdpr",
     "shoutbox",
     "credit",
+    "caption",
     "meta",
     "tags",
     "tagline",
