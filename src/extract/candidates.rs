@@ -151,28 +151,6 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>) -> Option<Choice> {
     let body = flat.body?;
     let unlikely = unlikely_flags(flat);
     let scores = score_candidates(flat, body, &unlikely);
-    if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
-        if let Some(p) = flat
-            .nodes
-            .iter()
-            .position(|n| n.tag == Tag::P && n.inline_chars > 100)
-        {
-            let mut a = p as u32;
-            while a != NONE {
-                let n = &flat.nodes[a as usize];
-                eprintln!(
-                    "  {a} {:?} unlikely={} hint={} par={} score={} class={:?}",
-                    n.tag,
-                    unlikely[a as usize],
-                    n.hint,
-                    n.paragraph_chars,
-                    scores[a as usize],
-                    n.node.value().as_element().and_then(|e| e.attr("class"))
-                );
-                a = n.parent;
-            }
-        }
-    }
     let mut top = None::<(u32, f32)>;
     for (i, &s) in scores.iter().enumerate() {
         if !s.is_nan() && top.is_none_or(|(_, t)| s > t) {
@@ -239,11 +217,11 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>) -> Option<Choice> {
             let mut keep = !s.is_nan() && s >= sibling_threshold;
             if !keep && c.tag == Tag::P {
                 let ld = flat.link_density(child);
-                keep = (c.chars > SIBLING_PROSE_CHARS && ld < SIBLING_PROSE_LINK_DENSITY)
-                    || (c.chars > 0
-                        && c.chars <= SIBLING_PROSE_CHARS
-                        && ld == 0.0
-                        && ends_like_sentence(flat, child));
+                // Readability also takes short sentence-like siblings; on
+                // news pages those are mostly the dek above the body.
+                keep = c.chars > SIBLING_PROSE_CHARS
+                    && ld < SIBLING_PROSE_LINK_DENSITY
+                    && !c.boilerplate_name;
             }
             if keep {
                 roots.push(child);
@@ -304,27 +282,6 @@ fn wider_article(flat: &Flat, body: u32, top: u32, good: &[u32]) -> Option<u32> 
         a = flat.nodes[a as usize].parent;
     }
     (best != top).then_some(best)
-}
-
-fn ends_like_sentence(flat: &Flat, i: u32) -> bool {
-    let n = &flat.nodes[i as usize];
-    let mut last_text = None;
-    for j in i..n.end {
-        if let scraper::Node::Text(t) = flat.nodes[j as usize].node.value() {
-            if !t.trim().is_empty() {
-                last_text = Some(j);
-            }
-        }
-    }
-    last_text
-        .and_then(|j| {
-            flat.nodes[j as usize]
-                .node
-                .value()
-                .as_text()
-                .map(|t| t.trim_end().ends_with('.'))
-        })
-        .unwrap_or(false)
 }
 
 /// A semantic article container around or inside the winner that holds

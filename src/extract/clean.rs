@@ -146,7 +146,16 @@ const CREDIT_MAX_WORDS: usize = 12;
 
 /// A block mostly made of link text and this short is a teaser headline.
 const TEASER_MAX_WORDS: usize = 15;
-const TEASER_MIN_LINK_SHARE: f32 = 0.9;
+const TEASER_MIN_LINK_SHARE: f32 = 0.8;
+/// A label line over headline links (joined by `<br>`): mostly links.
+const LABELLED_LIST_MIN_LINK_SHARE: f32 = 0.6;
+/// "READ MORE: <link>": at least half the block is the link ...
+const LABELLED_LINK_MIN_SHARE: f32 = 0.5;
+/// ... and an all-bold promo line is nearly all link ("Get started with
+/// <a>our program here.</a>" in bold is the article's own call to action).
+const EMPHASISED_LINK_MIN_SHARE: f32 = 0.8;
+/// A promo line with a written-out URL is short.
+const URL_PROMO_MAX_WORDS: usize = 20;
 /// A whole teaser card inside one link: headline plus summary.
 const TEASER_CARD_MAX_WORDS: usize = 60;
 const TEASER_CARD_MIN_LINK_SHARE: f32 = 0.97;
@@ -270,6 +279,9 @@ const PROMO_PREFIXES: &[&str] = &[
     "post navigation",
     "permalink",
     "never miss",
+    "like this story",
+    "like this article",
+    "something to consider",
     "want more",
     "listen:",
     "watch:",
@@ -474,15 +486,45 @@ fn is_dateline(lower: &str) -> bool {
 }
 
 /// A line of only e-mail addresses, handles and URLs (an author's contact).
+/// Ends like a written sentence (a linked sentence is prose that links;
+/// teaser headlines carry no full stop).
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end().ends_with('.') && !text.ends_with("...")
+}
+
 fn is_contact_line(lower: &str) -> bool {
     lower.split_whitespace().all(|w| {
         w.contains('@')
-            || w.starts_with("http")
-            || w.starts_with("www.")
-            || w.contains(".com/")
-            || w == "|"
+            || [
+                "twitter.com/",
+                "facebook.com/",
+                "instagram.com/",
+                "linkedin.com/",
+            ]
+            .iter()
+            .any(|s| w.contains(s))
     })
 }
+
+/// Leftover WordPress-style shortcodes: `[button link="..."]`, `[/button]`.
+static SHORTCODE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\[/[a-z_]+\]|\[[a-z_]+\s[^\]]*=").ok());
+
+/// Promo wording anywhere in a short block.
+const PROMO_PHRASES: &[&str] = &[
+    "share it with a friend",
+    "if you enjoyed this article",
+    "if you liked this article",
+    "if you enjoyed this story",
+    "min read",
+    "minute read",
+    "reading time",
+    "tempo de leitura",
+    "tiempo de lectura",
+    "temps de lecture",
+    "lesezeit",
+    "tempo di lettura",
+];
 
 static COUNTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
@@ -498,58 +540,176 @@ static COMMENT_COUNT: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// True when the block is boilerplate by wording or structure.
+/// Drops boilerplate blocks: each judged alone by [`is_boilerplate_block`],
+/// plus the link lines right after a dropped promo label ("You may also
+/// like", "DON'T MISS"), which are that widget's headlines.
+pub fn keep_article_blocks(blocks: &[Block]) -> Vec<&Block> {
+    let mut kept = Vec::with_capacity(blocks.len());
+    let mut after_label = false;
+    for b in blocks {
+        if is_boilerplate_block(b) {
+            after_label = b.words() <= LABEL_MAX_WORDS && is_promo_start(&b.text.to_lowercase());
+            continue;
+        }
+        if after_label && b.link_share() >= LABELLED_LINK_MIN_SHARE {
+            continue;
+        }
+        after_label = false;
+        kept.push(b);
+    }
+    kept
+}
+
+/// A widget label ("Related stories", "You may also like...") is short.
+const LABEL_MAX_WORDS: usize = 6;
+
 pub fn is_boilerplate_block(block: &Block) -> bool {
     let words = block.words();
+    let links = block.link_share();
+    let text = block.text.trim();
+    // A bare domain or URL line is a source line, not a teaser.
+    let bare_address = words == 1 && text.contains('.');
     // A block that is all link: a teaser headline (with its summary when
     // the whole card is one link) or a widget label.
-    if words <= TEASER_CARD_MAX_WORDS && block.link_share() >= TEASER_CARD_MIN_LINK_SHARE {
+    if words <= TEASER_CARD_MAX_WORDS
+        && links >= TEASER_CARD_MIN_LINK_SHARE
+        && !ends_sentence(text)
+        && !bare_address
+    {
         return true;
     }
     // A headline link followed by a summary cut short: a teaser.
     if words <= TEASER_CARD_MAX_WORDS
-        && block.link_share() >= TEASER_MIN_LINK_SHARE_CUT
-        && (block.text.ends_with("...") || block.text.ends_with('…'))
+        && links >= TEASER_MIN_LINK_SHARE_CUT
+        && (text.ends_with("...") || text.ends_with('…'))
     {
+        return true;
+    }
+    let lower = text.to_lowercase();
+    let first_line = lower.lines().next().unwrap_or("").trim();
+    // "DON'T MISS" / "RELATED" over a few headline links, one block
+    // because the lines are joined with <br>.
+    if links >= LABELLED_LIST_MIN_LINK_SHARE && lower.contains('\n') && is_promo_start(first_line) {
+        return true;
+    }
+    // Several lines of headline links and nothing else.
+    if links >= TEASER_MIN_LINK_SHARE && lower.contains('\n') && !ends_sentence(text) {
         return true;
     }
     if words > PROMO_MAX_WORDS {
         return false;
     }
-    let lower = block.text.to_lowercase();
-    let lower = lower.trim();
+    let lower = lower.as_str();
+    if is_promo_start(lower) || PROMO_PHRASES.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
-    if PROMO_LABELS.contains(&bare) {
-        return true;
-    }
-    if PROMO_PREFIXES.iter().any(|p| lower.starts_with(p)) {
-        return true;
-    }
     if COUNTER.as_ref().is_some_and(|r| r.is_match(bare))
         || COMMENT_COUNT.as_ref().is_some_and(|r| r.is_match(lower))
+        || SHORTCODE.as_ref().is_some_and(|r| r.is_match(lower))
     {
         return true;
     }
-    if is_share_row(lower) {
+    if is_share_row(lower)
+        || is_comment_policy(lower)
+        || is_caption_with_credit(lower)
+        || is_follow_line(lower)
+    {
         return true;
     }
-    if words <= CREDIT_MAX_WORDS && is_credit(&block.text, lower) {
+    if words <= CREDIT_MAX_WORDS && is_credit(text, lower) {
         return true;
     }
     if words <= DATELINE_MAX_WORDS && (is_dateline(lower) || is_contact_line(lower)) {
         return true;
     }
     if words <= TEASER_MAX_WORDS
-        && block.link_share() >= TEASER_MIN_LINK_SHARE
+        && links >= TEASER_MIN_LINK_SHARE
         && block.kind != BlockKind::Item
+        && !ends_sentence(text)
+        && !bare_address
+    {
+        return true;
+    }
+    // A short line with a spelled-out URL behind a label or a "follow":
+    // "More AP NBA: https://...", "Follow our coverage at https://...".
+    if words <= URL_PROMO_MAX_WORDS
+        && (lower.contains("http") || lower.contains("www."))
+        && (label_then_link(lower) || lower.starts_with("follow"))
     {
         return true;
     }
     // "LABEL: <link>" and bold link lines ("CLICK HERE TO READ MORE FROM ..."):
     // a short block whose own text is only a label in front of a link.
-    if block.link_share() >= 0.5 && (block.emph_share() >= 0.9 || label_then_link(lower)) {
+    if (links >= LABELLED_LINK_MIN_SHARE && label_then_link(lower))
+        || (links >= EMPHASISED_LINK_MIN_SHARE && block.emph_share() >= 0.9 && !bare_address)
+    {
         return true;
     }
     false
+}
+
+/// "Follow Newsbeat on Instagram, Facebook and YouTube."
+fn is_follow_line(lower: &str) -> bool {
+    (lower.starts_with("follow") || lower.starts_with("like us") || lower.starts_with("find us"))
+        && [
+            "facebook",
+            "twitter",
+            "instagram",
+            "youtube",
+            "linkedin",
+            "tiktok",
+            "telegram",
+        ]
+        .iter()
+        .any(|s| lower.contains(s))
+}
+
+fn is_promo_start(lower: &str) -> bool {
+    let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    PROMO_LABELS.contains(&bare) || PROMO_PREFIXES.iter().any(|p| lower.starts_with(p))
+}
+
+/// "Comments are moderated", "comentários ... não serão aprovados": the
+/// comment policy printed under an article.
+fn is_comment_policy(lower: &str) -> bool {
+    [
+        "comment",
+        "comentário",
+        "comentario",
+        "kommentar",
+        "commentaire",
+        "commento",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        && ["moderat", "approv", "aprovad", "freigeschaltet", "spam"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// A caption that ends with its credit: "... in 2019 (Image: GETTY)",
+/// "... (AP Photo/Jane Doe)", or starts with one: "© Jane Doe ...".
+fn is_caption_with_credit(lower: &str) -> bool {
+    // "© Jane Doe ..." credits a photo; "© 2019 Publisher. All rights
+    // reserved." is the article's copyright line, kept like its text.
+    if lower.starts_with('©') && !lower.chars().filter(char::is_ascii_digit).nth(3).is_some() {
+        return true;
+    }
+    let Some(open) = lower
+        .trim_end()
+        .strip_suffix(')')
+        .and_then(|l| l.rfind('('))
+    else {
+        return false;
+    };
+    let inner = lower[open + 1..].trim_start();
+    [
+        "image", "photo", "picture", "pic:", "credit", "foto", "getty", "ap photo", "reuters",
+        "afp",
+    ]
+    .iter()
+    .any(|p| inner.starts_with(p))
 }
 
 fn label_then_link(lower: &str) -> bool {
@@ -612,11 +772,9 @@ mod tests {
         Block {
             text: text.to_owned(),
             kind: BlockKind::Para,
-            node: 0,
             chars,
             link_chars: link_chars.min(chars),
             emph_chars: emph_chars.min(chars),
-            in_figure: false,
         }
     }
 

@@ -289,22 +289,11 @@ impl<'a> Flat<'a> {
                         Node::Element(el) => {
                             let name = el.name();
                             if is_invisible_tag(name) {
-                                if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
-                                    eprintln!("INVIS {} desc={}", name, node.descendants().count());
-                                }
                                 flat.note_head_node(name, el, node);
                                 skipping = Some(node.id());
                                 continue;
                             }
                             if is_hidden(el) {
-                                if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
-                                    eprintln!(
-                                        "HIDDEN {} {:?} desc={}",
-                                        name,
-                                        el.attrs().collect::<Vec<_>>(),
-                                        node.descendants().count()
-                                    );
-                                }
                                 skipping = Some(node.id());
                                 continue;
                             }

@@ -124,29 +124,7 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         Some(root) => Some(vec![root]),
         None => candidates::choose(&flat, meta.article_body.as_deref()).map(|c| c.roots),
     };
-    if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
-        eprintln!(
-            "body={:?} nodes={} roots={:?}",
-            flat.body,
-            flat.nodes.len(),
-            roots
-        );
-    }
     if let Some(roots) = roots {
-        if std::env::var_os("FEEDSIFT_DEBUG").is_some() {
-            for &r in &roots {
-                let n = &flat.nodes[r as usize];
-                let el = n.node.value().as_element();
-                eprintln!(
-                    "ROOT {r} {:?} class={:?} id={:?} chars={} par={}",
-                    n.tag,
-                    el.and_then(|e| e.attr("class")),
-                    el.and_then(|e| e.attr("id")),
-                    n.chars,
-                    n.paragraph_chars
-                );
-            }
-        }
         let mut removed = clean::removed_nodes(&flat, &roots);
         if let Some(rn) = &rule_nodes {
             for &i in &rn.removed {
@@ -154,10 +132,7 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
             }
         }
         let blocks = render::render(&flat, &roots, &removed);
-        let kept: Vec<&render::Block> = blocks
-            .iter()
-            .filter(|b| !clean::is_boilerplate_block(b))
-            .collect();
+        let kept = clean::keep_article_blocks(&blocks);
         out.text = render::join(kept);
     }
     if !out.text.is_empty() {

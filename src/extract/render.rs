@@ -31,14 +31,10 @@ pub enum BlockKind {
 pub struct Block {
     pub text: String,
     pub kind: BlockKind,
-    /// Flat index of the innermost block element holding the text.
-    pub node: u32,
     /// Visible characters, and of them those in links and in emphasis.
     pub chars: u32,
     pub link_chars: u32,
     pub emph_chars: u32,
-    /// The block lies inside a `<figure>`, `<figcaption>` or `<caption>`.
-    pub in_figure: bool,
 }
 
 impl Block {
@@ -250,7 +246,7 @@ impl Renderer {
         if text.is_empty() {
             return;
         }
-        let (node, tag) = self.block.last().copied().unwrap_or((0, Tag::Body));
+        let tag = self.block.last().map_or(Tag::Body, |&(_, t)| t);
         let kind = if self.pre > 0 {
             BlockKind::Pre
         } else {
@@ -266,11 +262,9 @@ impl Renderer {
         self.blocks.push(Block {
             text,
             kind,
-            node,
             chars: chars.max(1),
             link_chars: link_chars.min(chars),
             emph_chars: emph_chars.min(chars),
-            in_figure: self.figure > 0,
         });
     }
 }
