@@ -3,7 +3,7 @@
 //! The bar (issue 3): extraction, parse included, costs at most 1.5x
 //! parsing the same pages with html5ever alone. Pages come from
 //! `../shared/extraction-eval/dev` when that checkout is beside the project
-//! (the DEV set the goal is measured on), else from `tests/fixtures/extract`.
+//! (the DEV set the goal is measured on), else from `tests/fixtures/extract/dev`.
 //! Both groups report throughput in pages per second (criterion's
 //! "elem/s"), and a summary line prints the ratio of the two medians.
 
@@ -21,7 +21,7 @@ fn load_pages() -> Vec<String> {
     let dir = if shared.is_dir() {
         shared
     } else {
-        root.join("tests/fixtures/extract")
+        root.join("tests/fixtures/extract/dev")
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())

@@ -157,7 +157,10 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>) -> Option<Choice> {
             top = Some((i as u32, s));
         }
     }
-    let (mut top, mut top_score) = top?;
+    // No paragraph anywhere: a short page; the body, cleaned, is all there is.
+    let Some((mut top, mut top_score)) = top else {
+        return Some(Choice { roots: vec![body] });
+    };
 
     // Climb while an ancestor scores better: the winner was one column of
     // an article split in several.

@@ -75,12 +75,11 @@ fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32) -> bool {
         | Tag::Figcaption => {
             return true;
         }
-        Tag::Header | Tag::Form => {
+        Tag::Header | Tag::Form
             if (n.paragraph_chars as f32)
-                < NAMED_BOILERPLATE_MAX_SHARE * total_paragraph_chars as f32
-            {
-                return true;
-            }
+                < NAMED_BOILERPLATE_MAX_SHARE * total_paragraph_chars as f32 =>
+        {
+            return true;
         }
         _ => {}
     }
@@ -600,7 +599,12 @@ pub fn is_boilerplate_block(block: &Block) -> bool {
         return false;
     }
     let lower = lower.as_str();
-    if is_promo_start(lower) || PROMO_PHRASES.iter().any(|p| lower.contains(p)) {
+    // A promo opening counts on a short line, a link line, or as a label
+    // ("Read more: ..."); "Read more than 200 pages ..." is a sentence.
+    let labelled = label_then_link(lower);
+    if (is_promo_start(lower) && (words <= PROMO_START_MAX_WORDS || links >= 0.3 || labelled))
+        || PROMO_PHRASES.iter().any(|p| lower.contains(p))
+    {
         return true;
     }
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
@@ -667,8 +671,17 @@ fn is_follow_line(lower: &str) -> bool {
 
 fn is_promo_start(lower: &str) -> bool {
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
-    PROMO_LABELS.contains(&bare) || PROMO_PREFIXES.iter().any(|p| lower.starts_with(p))
+    PROMO_LABELS.contains(&bare)
+        || PROMO_PREFIXES.iter().any(|p| {
+            lower.starts_with(p)
+                && (p.ends_with(|c: char| !c.is_alphanumeric())
+                    || !lower[p.len()..].starts_with(|c: char| c.is_alphanumeric()))
+        })
 }
+
+/// Without a link or a label colon, a promo opening must start a line this
+/// short to count.
+const PROMO_START_MAX_WORDS: usize = 15;
 
 /// "Comments are moderated", "comentários ... não serão aprovados": the
 /// comment policy printed under an article.
@@ -693,7 +706,7 @@ fn is_comment_policy(lower: &str) -> bool {
 fn is_caption_with_credit(lower: &str) -> bool {
     // "© Jane Doe ..." credits a photo; "© 2019 Publisher. All rights
     // reserved." is the article's copyright line, kept like its text.
-    if lower.starts_with('©') && !lower.chars().filter(char::is_ascii_digit).nth(3).is_some() {
+    if lower.starts_with('©') && lower.chars().filter(char::is_ascii_digit).nth(3).is_none() {
         return true;
     }
     let Some(open) = lower

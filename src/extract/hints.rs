@@ -248,7 +248,7 @@ mod tests {
         );
         assert_eq!(hint(r#"<div class="story share-bar">x</div>"#), (0, true));
         assert_eq!(hint(r#"<div class="ad top">x</div>"#), (-HINT_WEIGHT, true));
-        assert_eq!(hint(r#"<div class="header-wrap">x</div>"#), (0, false));
+        assert_eq!(hint(r#"<div class="wrapper">x</div>"#), (0, false));
         assert_eq!(hint(r#"<div>x</div>"#), (0, false));
     }
 }
