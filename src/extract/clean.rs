@@ -363,6 +363,16 @@ const PROMO_LABELS: &[&str] = &[
     "supported by",
     "iklan",
     "surat elektronik",
+    "photo",
+    "photos",
+    "image",
+    "credit",
+    "credits",
+    "foto",
+    "fotos",
+    "фото",
+    "bild",
+    "crédit",
 ];
 
 /// Words of share/follow button rows: a block made only of these is a
@@ -545,19 +555,40 @@ static COMMENT_COUNT: LazyLock<Option<Regex>> = LazyLock::new(|| {
 pub fn keep_article_blocks(blocks: &[Block]) -> Vec<&Block> {
     let mut kept = Vec::with_capacity(blocks.len());
     let mut after_label = false;
+    let mut after_credit_label = false;
     for b in blocks {
         if is_boilerplate_block(b) {
-            after_label = b.words() <= LABEL_MAX_WORDS && is_promo_start(&b.text.to_lowercase());
+            let lower = b.text.to_lowercase();
+            after_label = b.words() <= LABEL_MAX_WORDS && is_promo_start(&lower);
+            after_credit_label = is_credit_label(&lower);
             continue;
         }
-        if after_label && b.link_share() >= LABELLED_LINK_MIN_SHARE {
+        if (after_label && b.link_share() >= LABELLED_LINK_MIN_SHARE)
+            || (after_credit_label && b.words() <= CREDIT_NAME_MAX_WORDS)
+        {
+            after_credit_label = false;
             continue;
         }
         after_label = false;
+        after_credit_label = false;
         kept.push(b);
     }
     kept
 }
+
+/// A credit label standing alone ("Photo:" in a `<dt>`, the name in the
+/// `<dd>` after it).
+fn is_credit_label(lower: &str) -> bool {
+    CREDIT_LABELS.contains(&lower.trim().trim_end_matches(':').trim())
+}
+
+const CREDIT_LABELS: &[&str] = &[
+    "photo", "photos", "image", "images", "credit", "credits", "foto", "fotos", "фото", "bild",
+    "source", "crédit",
+];
+
+/// The name after a credit label is short.
+const CREDIT_NAME_MAX_WORDS: usize = 8;
 
 /// A widget label ("Related stories", "You may also like...") is short.
 const LABEL_MAX_WORDS: usize = 6;

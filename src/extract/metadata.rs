@@ -599,7 +599,7 @@ fn clean_byline(s: &str) -> String {
     let lower = s.to_lowercase();
     for prefix in ["by ", "por ", "von ", "par ", "di "] {
         if lower.starts_with(prefix) {
-            return s[prefix.len()..].trim().to_owned();
+            return s.get(prefix.len()..).unwrap_or("").trim().to_owned();
         }
     }
     s

@@ -138,7 +138,12 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
             }
         }
         let blocks = render::render(&flat, &roots, &removed);
-        let kept = clean::keep_article_blocks(&blocks);
+        let mut kept = clean::keep_article_blocks(&blocks);
+        // The headline repeated inside the content (not as an <h1>, which
+        // is removed anyway) is metadata, not body text.
+        if let Some(title) = meta.title.as_deref().map(same_text_key) {
+            kept.retain(|b| b.text.len() > 2 * title.len() + 16 || same_text_key(&b.text) != title);
+        }
         out.text = render::join(kept);
     }
     if !out.text.is_empty() {
@@ -154,6 +159,15 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
     out.description = meta.description;
     out.image_url = meta.image_url;
     out
+}
+
+/// Lower-cased alphanumerics: equal keys mean the same words, whatever the
+/// punctuation, quotes or spacing.
+fn same_text_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Flat indices selected by per-site rules.
