@@ -30,6 +30,12 @@ const CONDITIONAL_MAX_COMMAS: u32 = 10;
 const LINK_DENSITY_MAX: f32 = 0.2;
 const LINK_DENSITY_MAX_POSITIVE: f32 = 0.5;
 const SHORT_CONTAINER_CHARS: u32 = 25;
+/// List items a non-list container may hold beyond its paragraph count
+/// before it reads as a link farm. Readability.js allows 100; with no
+/// allowance the rule removed a poll's question and a recipe's ingredient
+/// list (both in the DEV ground truth), and 100 let through only two short
+/// teaser lines elsewhere (DEV F1 unchanged at 0.989).
+const LIST_ITEM_ALLOWANCE: u32 = 100;
 /// Above this link density a container is navigation whatever else it has.
 const LINK_DENSITY_HARD_MAX: f32 = 0.5;
 /// Share of the content's paragraph text that makes a container "major".
@@ -129,7 +135,7 @@ fn conditionally_removed(flat: &Flat, i: u32, major: bool) -> bool {
     let ld = flat.link_density(i);
     let weight = n.hint;
     (!major && n.images > 1 && paragraphs / images < 0.5)
-        || (!major && !is_list && n.list_items > n.paragraphs && n.list_items > 0)
+        || (!major && !is_list && n.list_items > n.paragraphs + LIST_ITEM_ALLOWANCE)
         || (n.chars < SHORT_CONTAINER_CHARS && (n.images == 0 || n.images > 2) && n.chars > 0)
         || (weight < HINT_WEIGHT && ld > LINK_DENSITY_MAX)
         || (weight >= HINT_WEIGHT && ld > LINK_DENSITY_MAX_POSITIVE)
