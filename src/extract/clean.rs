@@ -286,16 +286,15 @@ const PROMO_PREFIXES: &[&str] = &[
     "never miss",
     "like this story",
     "like this article",
-    "something to consider",
     "want more",
     "listen:",
+    "listen to ",
+    "how to listen",
     "watch:",
     "watch live",
     "watch now",
-    "watch the",
     "source:",
     "(source:",
-    "highlights",
     "top video",
     "link to this",
     "embed this",
@@ -706,6 +705,16 @@ fn is_follow_line(lower: &str) -> bool {
         .any(|s| lower.contains(s))
 }
 
+/// "© 2019 Publisher. All rights reserved.": a year right after the sign,
+/// or the reservation itself.
+fn is_copyright_notice(lower: &str) -> bool {
+    let after = lower.trim_start_matches('©').trim_start();
+    after
+        .get(..4)
+        .is_some_and(|y| y.chars().all(|c| c.is_ascii_digit()))
+        || lower.contains("rights reserved")
+}
+
 fn is_promo_start(lower: &str) -> bool {
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     PROMO_LABELS.contains(&bare)
@@ -743,7 +752,7 @@ fn is_comment_policy(lower: &str) -> bool {
 fn is_caption_with_credit(lower: &str) -> bool {
     // "© Jane Doe ..." credits a photo; "© 2019 Publisher. All rights
     // reserved." is the article's copyright line, kept like its text.
-    if lower.starts_with('©') && lower.chars().filter(char::is_ascii_digit).nth(3).is_none() {
+    if lower.starts_with('©') && !is_copyright_notice(lower) {
         return true;
     }
     let Some(open) = lower
@@ -887,5 +896,74 @@ mod tests {
         let prose =
             "The report, which was published on Monday by the agency, found that sales fell.";
         assert!(!is_boilerplate_block(&block(prose, 10, 0)));
+    }
+
+    #[test]
+    fn captions_credits_and_copyright() {
+        assert!(promo(
+            "© Lucy Nicholson Detainees at a detention center in San Diego, Calif., on May 18, 2018."
+        ));
+        assert!(promo(
+            "China has warned it will take control of Hong Kong (Image: GETTY )"
+        ));
+        assert!(!promo(
+            "© 2019 Fox News Network, LLC. All rights reserved. This material may not be published."
+        ));
+        assert!(promo(
+            "Note: we are temporarily moderating all comments submitted to deal with a surge in spam."
+        ));
+        assert!(promo(
+            r#"[button link="http://example.test/submit/" type="big"] Send us your review[/button]"#
+        ));
+        assert!(promo("Tempo de leitura: 1 minuto"));
+        assert!(promo(
+            "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube."
+        ));
+        assert!(promo(
+            "More AP NBA: https://apnews.com/NBA and https://twitter.com/AP_Sports"
+        ));
+        assert!(promo("Published 4:00 am CST, Wednesday, November 20, 2019"));
+        assert!(!promo(
+            "The vote is scheduled for November 20, 2019, the committee said."
+        ));
+    }
+
+    #[test]
+    fn context_after_labels() {
+        let blocks = vec![
+            block(
+                "The article paragraph, long enough and plainly prose, stays in the text.",
+                0,
+                0,
+            ),
+            block("You may also like...", 0, 0),
+            block("Who will make the Hall of Fame in 2020?", 40, 0),
+            block("Photo:", 0, 0),
+            block("personal archive of Jane Doe", 0, 0),
+            block(
+                "The last paragraph of the article, also prose, also stays.",
+                0,
+                0,
+            ),
+        ];
+        let kept: Vec<&str> = keep_article_blocks(&blocks)
+            .iter()
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "The article paragraph, long enough and plainly prose, stays in the text.",
+                "The last paragraph of the article, also prose, also stays."
+            ]
+        );
+    }
+
+    #[test]
+    fn headline_lines_joined_by_breaks() {
+        let t = "China furious at Macron over protest jibe [INSIGHT]|\nNBA makes final decision on game [VIDEO]";
+        assert!(is_boilerplate_block(&block(t, 80, 0)));
+        let label = "DON'T MISS\nPlague warning: CDC names eight deadly diseases [WARNING]";
+        assert!(is_boilerplate_block(&block(label, 50, 10)));
     }
 }
