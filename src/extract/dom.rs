@@ -61,7 +61,6 @@ pub enum Tag {
     Br,
     A,
     Img,
-    Embed,
     /// Bold/italic/strong/em: what "emphasised" promo lines are wrapped in.
     Emph,
     Time,
@@ -110,15 +109,12 @@ impl Tag {
             "br" | "wbr" => Tag::Br,
             "a" => Tag::A,
             "img" | "picture" => Tag::Img,
-            "embed" | "object" | "iframe" | "video" | "audio" => Tag::Embed,
             "b" | "strong" | "em" | "i" => Tag::Emph,
             "time" => Tag::Time,
             "body" => Tag::Body,
             "html" => Tag::Html,
-            "center" | "details" | "summary" | "dialog" | "fieldset" | "legend" | "tbody"
-            | "thead" | "tfoot" | "colgroup" | "frameset" | "noframes" | "marquee" | "search" => {
-                Tag::Block
-            }
+            "center" | "details" | "summary" | "fieldset" | "legend" | "tbody" | "thead"
+            | "tfoot" | "colgroup" | "frameset" | "noframes" | "marquee" | "search" => Tag::Block,
             _ => Tag::Inline,
         }
     }
@@ -127,14 +123,7 @@ impl Tag {
     pub fn is_block(self) -> bool {
         !matches!(
             self,
-            Tag::Text
-                | Tag::Inline
-                | Tag::A
-                | Tag::Emph
-                | Tag::Time
-                | Tag::Img
-                | Tag::Br
-                | Tag::Embed
+            Tag::Text | Tag::Inline | Tag::A | Tag::Emph | Tag::Time | Tag::Img | Tag::Br
         )
     }
 }
@@ -235,8 +224,6 @@ pub struct FNode<'a> {
     pub images: u32,
     pub list_items: u32,
     pub embeds: u32,
-    /// Whitespace-separated words of visible text.
-    pub words: u32,
     /// A direct child is a block element (the node mixes or wraps blocks).
     pub has_block_child: bool,
 }
@@ -290,6 +277,16 @@ impl<'a> Flat<'a> {
                             let name = el.name();
                             if is_invisible_tag(name) {
                                 flat.note_head_node(name, el, node);
+                                // Players and embeds are left out, but a
+                                // container of them is a media widget.
+                                if matches!(name, "iframe" | "object" | "embed" | "video" | "audio")
+                                {
+                                    if let Some(p) =
+                                        open.last().and_then(|&p| flat.nodes.get_mut(p as usize))
+                                    {
+                                        p.embeds += 1;
+                                    }
+                                }
                                 skipping = Some(node.id());
                                 continue;
                             }
@@ -337,7 +334,6 @@ impl<'a> Flat<'a> {
                         images: 0,
                         list_items: 0,
                         embeds: 0,
-                        words: 0,
                         has_block_child: false,
                     });
                     open.push(index);
@@ -410,10 +406,9 @@ impl<'a> Flat<'a> {
             match n.tag {
                 Tag::Text => {
                     if let Node::Text(t) = n.node.value() {
-                        let (chars, words, commas) = text_stats(t);
+                        let (chars, commas) = text_stats(t);
                         done.chars = chars;
                         done.inline_chars = chars;
-                        done.words = words;
                         done.commas = commas;
                         done.inline_commas = commas;
                     }
@@ -423,7 +418,6 @@ impl<'a> Flat<'a> {
                     done.inline_link_chars = n.inline_chars;
                 }
                 Tag::Img => done.images += 1,
-                Tag::Embed => done.embeds += 1,
                 Tag::Li => done.list_items += 1,
                 _ => {}
             }
@@ -441,7 +435,6 @@ impl<'a> Flat<'a> {
             p.chars += done.chars;
             p.link_chars += done.link_chars;
             p.commas += done.commas;
-            p.words += done.words;
             p.paragraphs += done.paragraphs;
             p.paragraph_chars += done.paragraph_chars;
             p.images += done.images;
@@ -479,11 +472,11 @@ impl<'a> Flat<'a> {
     }
 }
 
-/// Characters (whitespace runs as one, leading/trailing runs dropped), words
-/// and commas (Latin and CJK) of one text node.
-fn text_stats(text: &str) -> (u32, u32, u32) {
+/// Characters (whitespace runs as one, leading/trailing runs dropped) and
+/// commas (Latin and CJK) of one text node.
+fn text_stats(text: &str) -> (u32, u32) {
     let mut chars = 0u32;
-    let mut words = 0u32;
+    let mut seen_word = false;
     let mut commas = 0u32;
     let mut in_space = true;
     for c in text.chars() {
@@ -492,10 +485,10 @@ fn text_stats(text: &str) -> (u32, u32, u32) {
             continue;
         }
         if in_space {
-            if words > 0 {
+            if seen_word {
                 chars += 1;
             }
-            words += 1;
+            seen_word = true;
             in_space = false;
         }
         chars += 1;
@@ -503,7 +496,7 @@ fn text_stats(text: &str) -> (u32, u32, u32) {
             commas += 1;
         }
     }
-    (chars, words, commas)
+    (chars, commas)
 }
 
 #[cfg(test)]
@@ -548,7 +541,7 @@ mod tests {
 
     #[test]
     fn text_stats_collapse_whitespace() {
-        assert_eq!(text_stats("  a  b,c \n"), (5, 2, 1));
-        assert_eq!(text_stats(""), (0, 0, 0));
+        assert_eq!(text_stats("  a  b,c \n"), (5, 1));
+        assert_eq!(text_stats(""), (0, 0));
     }
 }

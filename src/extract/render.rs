@@ -161,7 +161,7 @@ impl Renderer {
             }
             Tag::A => self.links += 1,
             Tag::Emph => self.emph += 1,
-            Tag::Img | Tag::Inline | Tag::Time | Tag::Embed | Tag::Text => {}
+            Tag::Img | Tag::Inline | Tag::Time | Tag::Text => {}
             _ => {
                 self.flush();
                 match tag {
@@ -179,14 +179,7 @@ impl Renderer {
         match tag {
             Tag::A => self.links = self.links.saturating_sub(1),
             Tag::Emph => self.emph = self.emph.saturating_sub(1),
-            Tag::Br
-            | Tag::Td
-            | Tag::Th
-            | Tag::Img
-            | Tag::Inline
-            | Tag::Time
-            | Tag::Embed
-            | Tag::Text => {}
+            Tag::Br | Tag::Td | Tag::Th | Tag::Img | Tag::Inline | Tag::Time | Tag::Text => {}
             _ => {
                 self.flush();
                 match tag {
