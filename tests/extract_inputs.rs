@@ -249,6 +249,18 @@ fn feed_fragments_render_like_articles() {
 }
 
 #[test]
+fn json_ld_body_when_the_dom_has_little() {
+    let body = "A paragraph of the article that only the structured data carries. ".repeat(12);
+    let html = format!(
+        r#"<html><head><script type="application/ld+json">{{"@type":"NewsArticle","headline":"H","articleBody":"{body}"}}</script>
+        </head><body><div id=app><p>Loading the article, please wait a moment...</p></div></body></html>"#
+    );
+    let got = extract(&html, &PageContext::default());
+    assert_eq!(got.status, ExtractStatus::Ok);
+    assert_eq!(got.text, body.trim());
+}
+
+#[test]
 fn metadata_from_url_and_relative_links() {
     let html = r#"<html lang="pt-BR"><head><link rel="canonical" href="/noticia/2019/11/20/x">
         <meta property="og:image" content="img/a.jpg"></head><body><article><p>Texto.</p></article></body></html>"#;

@@ -146,6 +146,18 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         }
         out.text = render::join(kept);
     }
+    // Pages that render their article with JavaScript ship little of it in
+    // the DOM but declare it in JSON-LD: when the declared body is long and
+    // the DOM gave far less, the declaration is the better text.
+    if let Some(declared) = meta.article_body.as_deref() {
+        let declared = fragment_to_text(declared);
+        let (dom_chars, ld_chars) = (out.text.chars().count(), declared.chars().count());
+        if ld_chars >= JSON_LD_FALLBACK_MIN_CHARS
+            && (dom_chars as f32) < JSON_LD_FALLBACK_SHARE * ld_chars as f32
+        {
+            out.text = declared;
+        }
+    }
     if !out.text.is_empty() {
         out.status = ExtractStatus::Ok;
     }
@@ -160,6 +172,13 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
     out.image_url = meta.image_url;
     out
 }
+
+/// The JSON-LD `articleBody` replaces the DOM's text only when it is at
+/// least this long ...
+const JSON_LD_FALLBACK_MIN_CHARS: usize = 500;
+/// ... and the DOM gave less than this share of it (on the 9 DEV pages
+/// with a long declared body the DOM gave 0.79 to 1.02 of its length).
+const JSON_LD_FALLBACK_SHARE: f32 = 0.3;
 
 /// Lower-cased alphanumerics: equal keys mean the same words, whatever the
 /// punctuation, quotes or spacing.
