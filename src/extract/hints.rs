@@ -142,12 +142,11 @@ const SCREEN_READER_ONLY: &[&str] = &[
     "element-invisible",
 ];
 
-static POSITIVE_AC: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(POSITIVE).ok());
-static NEGATIVE_AC: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(NEGATIVE).ok());
-static UNLIKELY_AC: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(UNLIKELY).ok());
+/// One automaton over all three lists (positive, then negative, then
+/// unlikely): a single scan of the class/id string per element, the pattern
+/// index telling which list matched.
+static WORDS_AC: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(POSITIVE.iter().chain(NEGATIVE).chain(UNLIKELY)).ok());
 
 /// What an element's class and id say.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -177,27 +176,31 @@ pub fn weight(el: &scraper::node::Element, buf: &mut String) -> Hint {
         return Hint::default();
     }
     buf.make_ascii_lowercase();
-    let positive = POSITIVE_AC
-        .as_ref()
-        .is_some_and(|ac| ac.is_match(buf.as_str()));
-    let negative = NEGATIVE_AC
-        .as_ref()
-        .is_some_and(|ac| ac.is_match(buf.as_str()))
-        || buf
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|t| NEGATIVE_TOKENS.contains(&t));
+    let (mut positive, mut negative, mut unlikely_word) = (false, false, false);
+    if let Some(ac) = WORDS_AC.as_ref() {
+        for m in ac.find_overlapping_iter(buf.as_str()) {
+            let p = m.pattern().as_usize();
+            if p < POSITIVE.len() {
+                positive = true;
+            } else if p < POSITIVE.len() + NEGATIVE.len() {
+                negative = true;
+            } else {
+                unlikely_word = true;
+            }
+        }
+    }
+    for token in buf.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if NEGATIVE_TOKENS.contains(&token) {
+            negative = true;
+            unlikely_word |= matches!(token, "ad" | "ads" | "share" | "social");
+        }
+    }
     let weight = match (positive, negative) {
         (true, false) => HINT_WEIGHT,
         (false, true) => -HINT_WEIGHT,
         _ => 0,
     };
-    let unlikely = !positive
-        && (UNLIKELY_AC
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(buf.as_str()))
-            || buf
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|t| matches!(t, "ad" | "ads" | "share" | "social")));
+    let unlikely = !positive && unlikely_word;
     Hint {
         weight,
         boilerplate: negative,
