@@ -828,13 +828,13 @@ mod tests {
 
     fn block(text: &str, link_chars: u32, emph_chars: u32) -> Block {
         let chars = text.chars().count() as u32;
-        Block {
-            text: text.to_owned(),
-            kind: BlockKind::Para,
+        Block::new(
+            text.to_owned(),
+            BlockKind::Para,
             chars,
-            link_chars: link_chars.min(chars),
-            emph_chars: emph_chars.min(chars),
-        }
+            link_chars,
+            emph_chars,
+        )
     }
 
     fn promo(text: &str) -> bool {

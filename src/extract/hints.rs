@@ -212,6 +212,13 @@ pub fn weight(el: &scraper::node::Element, buf: &mut String) -> Hint {
 /// the CSS frameworks' `hidden` / `d-none` unless a responsive class
 /// (`md:block`, `d-md-block`) shows it again on wider screens.
 pub fn is_hiding_class(class_attr: &str) -> bool {
+    // Every hiding class contains one of these; most attributes none.
+    if !["hid", "none", "sr-", "invisible", "screen"]
+        .iter()
+        .any(|k| class_attr.contains(k))
+    {
+        return false;
+    }
     let mut hiding = false;
     for class in class_attr.split_ascii_whitespace() {
         if SCREEN_READER_ONLY

@@ -35,6 +35,7 @@ pub struct Block {
     pub chars: u32,
     pub link_chars: u32,
     pub emph_chars: u32,
+    words: u32,
 }
 
 impl Block {
@@ -55,7 +56,26 @@ impl Block {
     }
 
     pub fn words(&self) -> usize {
-        self.text.split_whitespace().count()
+        self.words as usize
+    }
+
+    /// A block of `text` with the given statistics.
+    pub fn new(
+        text: String,
+        kind: BlockKind,
+        chars: u32,
+        link_chars: u32,
+        emph_chars: u32,
+    ) -> Block {
+        let words = text.split_whitespace().count() as u32;
+        Block {
+            text,
+            kind,
+            chars: chars.max(1),
+            link_chars: link_chars.min(chars),
+            emph_chars: emph_chars.min(chars),
+            words,
+        }
     }
 }
 
@@ -252,13 +272,8 @@ impl Renderer {
                 _ => BlockKind::Para,
             }
         };
-        self.blocks.push(Block {
-            text,
-            kind,
-            chars: chars.max(1),
-            link_chars: link_chars.min(chars),
-            emph_chars: emph_chars.min(chars),
-        });
+        self.blocks
+            .push(Block::new(text, kind, chars, link_chars, emph_chars));
     }
 }
 
