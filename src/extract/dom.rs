@@ -166,22 +166,40 @@ fn is_invisible_tag(name: &str) -> bool {
     )
 }
 
-/// `hidden`, `aria-hidden="true"`, or an inline style that hides the node,
-/// or a class that the common CSS frameworks use for screen-reader-only text.
-fn is_hidden(el: &scraper::node::Element) -> bool {
-    for (name, value) in el.attrs() {
-        match name {
-            "hidden" => return true,
-            "aria-hidden" if value.trim().eq_ignore_ascii_case("true") => return true,
-            "style" if style_hides(value) => return true,
-            "class" if hints::is_hiding_class(value) => return true,
-            _ => {}
+/// The attributes extraction reads, collected in one pass over them.
+#[derive(Default)]
+struct Attrs<'e> {
+    class: Option<&'e str>,
+    id: Option<&'e str>,
+    /// `hidden`, `aria-hidden="true"`, an inline style that hides the node,
+    /// or a class that the common CSS frameworks use to hide it.
+    hidden: bool,
+    itemprop: bool,
+}
+
+impl<'e> Attrs<'e> {
+    fn of(el: &'e scraper::node::Element) -> Attrs<'e> {
+        let mut a = Attrs::default();
+        for (name, value) in el.attrs() {
+            match name {
+                "class" => a.class = Some(value),
+                "id" => a.id = Some(value),
+                "hidden" => a.hidden = true,
+                "aria-hidden" => a.hidden |= value.trim().eq_ignore_ascii_case("true"),
+                "style" => a.hidden |= style_hides(value),
+                "itemprop" => a.itemprop = true,
+                _ => {}
+            }
         }
+        a.hidden |= a.class.is_some_and(hints::is_hiding_class);
+        a
     }
-    false
 }
 
 fn style_hides(style: &str) -> bool {
+    if !style.contains("none") && !style.contains("hidden") && !style.contains("NONE") {
+        return false;
+    }
     let mut compact = String::with_capacity(style.len());
     compact.extend(
         style
@@ -290,12 +308,16 @@ impl<'a> Flat<'a> {
                                 skipping = Some(node.id());
                                 continue;
                             }
-                            if is_hidden(el) {
+                            let attrs = Attrs::of(el);
+                            if attrs.hidden {
                                 skipping = Some(node.id());
                                 continue;
                             }
+                            if attrs.itemprop {
+                                flat.itemprops.push(flat.nodes.len() as u32);
+                            }
                             let tag = Tag::of(name);
-                            let hint = hints::weight(el, &mut hint_buf);
+                            let hint = hints::weight(attrs.class, attrs.id, &mut hint_buf);
                             (tag, hint)
                         }
                         _ => {
@@ -309,11 +331,6 @@ impl<'a> Flat<'a> {
                         Tag::Body if flat.body.is_none() => flat.body = Some(index),
                         Tag::Time => flat.times.push(index),
                         _ => {}
-                    }
-                    if let Node::Element(el) = node.value() {
-                        if el.attr("itemprop").is_some() {
-                            flat.itemprops.push(index);
-                        }
                     }
                     flat.nodes.push(FNode {
                         node,

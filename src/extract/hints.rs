@@ -142,11 +142,30 @@ const SCREEN_READER_ONLY: &[&str] = &[
     "element-invisible",
 ];
 
-/// One automaton over all three lists (positive, then negative, then
-/// unlikely): a single scan of the class/id string per element, the pattern
-/// index telling which list matched.
-static WORDS_AC: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(POSITIVE.iter().chain(NEGATIVE).chain(UNLIKELY)).ok());
+const IS_POSITIVE: u8 = 1;
+const IS_NEGATIVE: u8 = 2;
+const IS_UNLIKELY: u8 = 4;
+
+/// One automaton over the three lists, each distinct word carrying the set
+/// of lists it is in: a single non-overlapping scan of the class/id string
+/// per element.
+static WORDS: LazyLock<Option<(AhoCorasick, Vec<u8>)>> = LazyLock::new(|| {
+    let mut words: Vec<(&str, u8)> = Vec::new();
+    for (list, flag) in [
+        (POSITIVE, IS_POSITIVE),
+        (NEGATIVE, IS_NEGATIVE),
+        (UNLIKELY, IS_UNLIKELY),
+    ] {
+        for &w in list {
+            match words.iter_mut().find(|(x, _)| *x == w) {
+                Some((_, f)) => *f |= flag,
+                None => words.push((w, flag)),
+            }
+        }
+    }
+    let ac = AhoCorasick::new(words.iter().map(|(w, _)| w)).ok()?;
+    Some((ac, words.into_iter().map(|(_, f)| f).collect()))
+});
 
 /// What an element's class and id say.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,33 +181,25 @@ pub struct Hint {
 }
 
 /// The class/id hint of an element.
-pub fn weight(el: &scraper::node::Element, buf: &mut String) -> Hint {
-    buf.clear();
-    let mut any = false;
-    for (name, value) in el.attrs() {
-        if matches!(name, "class" | "id") {
-            buf.push_str(value);
-            buf.push(' ');
-            any = true;
-        }
-    }
-    if !any {
+pub fn weight(class: Option<&str>, id: Option<&str>, buf: &mut String) -> Hint {
+    if class.is_none() && id.is_none() {
         return Hint::default();
     }
+    buf.clear();
+    for v in [class, id].into_iter().flatten() {
+        buf.push_str(v);
+        buf.push(' ');
+    }
     buf.make_ascii_lowercase();
-    let (mut positive, mut negative, mut unlikely_word) = (false, false, false);
-    if let Some(ac) = WORDS_AC.as_ref() {
-        for m in ac.find_overlapping_iter(buf.as_str()) {
-            let p = m.pattern().as_usize();
-            if p < POSITIVE.len() {
-                positive = true;
-            } else if p < POSITIVE.len() + NEGATIVE.len() {
-                negative = true;
-            } else {
-                unlikely_word = true;
-            }
+    let mut flags = 0u8;
+    if let Some((ac, word_flags)) = WORDS.as_ref() {
+        for m in ac.find_iter(buf.as_str()) {
+            flags |= word_flags.get(m.pattern().as_usize()).copied().unwrap_or(0);
         }
     }
+    let positive = flags & IS_POSITIVE != 0;
+    let mut negative = flags & IS_NEGATIVE != 0;
+    let mut unlikely_word = flags & IS_UNLIKELY != 0;
     for token in buf.split(|c: char| !c.is_ascii_alphanumeric()) {
         if NEGATIVE_TOKENS.contains(&token) {
             negative = true;
@@ -242,7 +253,11 @@ mod tests {
     fn hint(html: &str) -> (i16, bool) {
         let doc = scraper::Html::parse_fragment(html);
         let el = doc.root_element().child_elements().next().expect("element");
-        let h = weight(el.value(), &mut String::new());
+        let h = weight(
+            el.value().attr("class"),
+            el.value().attr("id"),
+            &mut String::new(),
+        );
         (h.weight, h.boilerplate)
     }
 
