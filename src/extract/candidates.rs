@@ -131,9 +131,14 @@ fn initial_score(tag: Tag) -> f32 {
 
 /// Nodes whose text should not vote: inside navigation, asides, footers, or
 /// an element named like boilerplate (that is not itself named like an
-/// article container).
-pub fn unlikely_flags(flat: &Flat) -> Vec<bool> {
+/// article container), or removed by a per-site rule (`excluded`).
+fn unlikely_flags(flat: &Flat, excluded: &[u32]) -> Vec<bool> {
     let mut flags = vec![false; flat.nodes.len()];
+    for &i in excluded {
+        if let Some(f) = flags.get_mut(i as usize) {
+            *f = true;
+        }
+    }
     let page_paragraph_chars =
         flat.body
             .map_or(0, |b| flat.nodes[b as usize].paragraph_chars) as f32;
@@ -148,7 +153,7 @@ pub fn unlikely_flags(flat: &Flat) -> Vec<bool> {
                     && (n.paragraph_chars as f32) < UNLIKELY_MAX_SHARE * page_paragraph_chars
             }
         };
-        flags[i] = inherited || own;
+        flags[i] |= inherited || own;
     }
     flags
 }
@@ -159,9 +164,11 @@ pub fn unlikely_flags(flat: &Flat) -> Vec<bool> {
 /// stay below it on the pages measured.
 const UNLIKELY_MAX_SHARE: f32 = 0.8;
 
-pub fn choose(flat: &Flat, json_ld_body: Option<&str>) -> Option<Choice> {
+/// Picks the article's subtrees; nodes in `excluded` (per-site `remove`
+/// rules) and their subtrees take no part.
+pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Option<Choice> {
     let body = flat.body?;
-    let unlikely = unlikely_flags(flat);
+    let unlikely = unlikely_flags(flat, excluded);
     let scores = score_candidates(flat, body, &unlikely);
     let mut top = None::<(u32, f32)>;
     for (i, &s) in scores.iter().enumerate() {

@@ -30,8 +30,8 @@ use serde::Serialize;
 pub use metadata::parse_date;
 
 /// Per-site rules from `[feed.extract]` in feeds.toml. When `content` is set
-/// its first match is the article container; `remove` selectors are dropped
-/// before anything else runs. Selectors are validated when the config loads,
+/// its first match is the article container; what `remove` selectors match
+/// takes no part in choosing the container and is left out of the text. Selectors are validated when the config loads,
 /// so here they are known to parse.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteRules {
@@ -128,7 +128,10 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
     let rule_nodes = rules.map(|r| RuleNodes::find(doc, &flat, r));
     let roots = match rule_nodes.as_ref().and_then(|r| r.content) {
         Some(root) => Some(vec![root]),
-        None => candidates::choose(&flat, meta.article_body.as_deref()).map(|c| c.roots),
+        None => {
+            let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
+            candidates::choose(&flat, meta.article_body.as_deref(), excluded).map(|c| c.roots)
+        }
     };
     if let Some(roots) = roots {
         let mut removed = clean::removed_nodes(&flat, &roots);
@@ -149,7 +152,8 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
     // Pages that render their article with JavaScript ship little of it in
     // the DOM but declare it in JSON-LD: when the declared body is long and
     // the DOM gave far less, the declaration is the better text.
-    if let Some(declared) = meta.article_body.as_deref() {
+    let content_rule = rule_nodes.as_ref().is_some_and(|r| r.content.is_some());
+    if let Some(declared) = meta.article_body.as_deref().filter(|_| !content_rule) {
         let declared = fragment_to_text(declared);
         let (dom_chars, ld_chars) = (out.text.chars().count(), declared.chars().count());
         if ld_chars >= JSON_LD_FALLBACK_MIN_CHARS
