@@ -1,0 +1,424 @@
+//! Which subtree of the page is the article.
+//!
+//! The base strategy is Readability's idea, computed on the flat view: every
+//! paragraph-sized text block votes for its parent (full weight), its
+//! grandparent (half) and a few more ancestors (less and less); the votes
+//! grow with the block's length and commas. A candidate starts from a weight
+//! for its tag and class/id, and its total is discounted by its link
+//! density. The winner may climb to an ancestor that scores as well, and
+//! then takes in siblings that score nearly as well or read as prose.
+//!
+//! Readability's pick is often one section of an article that the site
+//! split around pull quotes, figures or ads. So a second strategy weighs
+//! "prose mass": paragraph text outside boilerplate regions, mostly not
+//! links. An ancestor of the winner replaces it when it adds at least a
+//! fifth more prose and no more other text than prose.
+//!
+//! Two signals check the winner: a semantic container (`[itemprop=
+//! articleBody]`, a lone `<article>`) that holds about the same paragraph
+//! text, and the JSON-LD `articleBody` the page declares. When the page's
+//! own declaration of its article text matches the paragraphs of another
+//! subtree better than the winner's, that subtree wins: the page said so,
+//! and the DOM confirms it.
+//!
+//! Measured on the 121 DEV pages (token F1): without the prose-mass climb
+//! 0.982 (recall 0.972), with it 0.989 (recall 0.986). The semantic check
+//! agrees with the winner's text on 63 pages and changes no score; JSON-LD
+//! bodies are present on 10 pages and never overrule the DOM there. Both
+//! stay as guards for pages where the vote-based pick strays.
+
+use super::dom::{Flat, NONE, Tag};
+
+/// How many ancestors a paragraph votes for (Readability uses 5).
+const VOTE_LEVELS: usize = 5;
+
+/// A sibling of the winner joins when it scores at least this share of the
+/// winner (and at least [`MIN_SIBLING_SCORE`]); Readability's 0.2.
+const SIBLING_SHARE: f32 = 0.2;
+const MIN_SIBLING_SCORE: f32 = 10.0;
+
+/// A sibling paragraph with no candidate score still joins when it is this
+/// long with little link text (Readability's 80 chars, 0.25 density).
+const SIBLING_PROSE_CHARS: u32 = 80;
+const SIBLING_PROSE_LINK_DENSITY: f32 = 0.25;
+
+/// A semantic container replaces the winner when it holds at least this
+/// share of the winner's paragraph text (it may be a bit smaller: the
+/// winner sometimes swallows a teaser next to the article) ...
+const SEMANTIC_MIN_SHARE: f32 = 0.8;
+/// ... and no more than this multiple (a `<main>` around the article plus a
+/// long related-stories rail is not better than the article).
+const SEMANTIC_MAX_GROWTH: f32 = 1.6;
+
+pub struct Choice {
+    /// Subtrees to render, in document order, none inside another.
+    pub roots: Vec<u32>,
+}
+
+/// Per-node candidate scores. `NaN` marks nodes that are not candidates.
+fn score_candidates(flat: &Flat, body: u32, unlikely: &[bool]) -> Vec<f32> {
+    let n = flat.nodes.len();
+    let mut scores = vec![f32::NAN; n];
+    let end = flat.nodes[body as usize].end;
+    for i in body..end {
+        let node = &flat.nodes[i as usize];
+        if !is_scored_block(node.tag)
+            || node.inline_chars < super::dom::MIN_PARAGRAPH_CHARS
+            || unlikely[i as usize]
+        {
+            continue;
+        }
+        let vote = 1.0 + node.inline_commas as f32 + (node.inline_chars as f32 / 100.0).min(3.0);
+        // Text loose in a container next to block children is a paragraph
+        // of that container (Readability wraps it in a <p>), so the
+        // container itself gets the first vote.
+        let mixed = node.has_block_child
+            && !matches!(node.tag, Tag::P | Tag::Pre | Tag::Td | Tag::Heading(_));
+        let mut ancestor = if mixed { i } else { node.parent };
+        for level in 0..VOTE_LEVELS {
+            if ancestor == NONE || ancestor < body {
+                break;
+            }
+            let a = ancestor as usize;
+            if scores[a].is_nan() {
+                scores[a] = initial_score(flat.nodes[a].tag) + flat.nodes[a].hint as f32;
+            }
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f32 * 3.0,
+            };
+            scores[a] += vote / divider;
+            ancestor = flat.nodes[a].parent;
+        }
+    }
+    for (i, s) in scores.iter_mut().enumerate() {
+        if !s.is_nan() {
+            *s *= 1.0 - flat.link_density(i as u32);
+        }
+    }
+    scores
+}
+
+fn is_scored_block(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::P
+            | Tag::Div
+            | Tag::Section
+            | Tag::Td
+            | Tag::Pre
+            | Tag::Blockquote
+            | Tag::Article
+            | Tag::Main
+            | Tag::Dd
+            | Tag::Block
+            | Tag::Heading(2..=6)
+    )
+}
+
+fn initial_score(tag: Tag) -> f32 {
+    match tag {
+        Tag::Div | Tag::Article | Tag::Main => 5.0,
+        Tag::Pre | Tag::Td | Tag::Blockquote => 3.0,
+        Tag::Address | Tag::Ol | Tag::Ul | Tag::Dl | Tag::Dd | Tag::Dt | Tag::Li | Tag::Form => {
+            -3.0
+        }
+        Tag::Heading(_) | Tag::Th => -5.0,
+        _ => 0.0,
+    }
+}
+
+/// Nodes whose text should not vote: inside navigation, asides, footers, or
+/// an element named like boilerplate (that is not itself named like an
+/// article container), or removed by a per-site rule (`excluded`).
+fn unlikely_flags(flat: &Flat, excluded: &[u32]) -> Vec<bool> {
+    let mut flags = vec![false; flat.nodes.len()];
+    for &i in excluded {
+        if let Some(f) = flags.get_mut(i as usize) {
+            *f = true;
+        }
+    }
+    let page_paragraph_chars =
+        flat.body
+            .map_or(0, |b| flat.nodes[b as usize].paragraph_chars) as f32;
+    for i in 0..flat.nodes.len() {
+        let n = &flat.nodes[i];
+        let inherited = flat.nodes.get(n.parent as usize).is_some() && flags[n.parent as usize];
+        let own = match n.tag {
+            Tag::Nav | Tag::Aside | Tag::Footer => true,
+            Tag::Body | Tag::Html | Tag::Main | Tag::Document => false,
+            _ => {
+                n.unlikely_name
+                    && (n.paragraph_chars as f32) < UNLIKELY_MAX_SHARE * page_paragraph_chars
+            }
+        };
+        flags[i] |= inherited || own;
+    }
+    flags
+}
+
+/// A boilerplate name on an element holding more than this share of the
+/// page's paragraph text names a layout wrapper (`page-ad-margins`,
+/// `widget-wrap`), not a widget: comment threads that outgrow the article
+/// stay below it on the pages measured.
+const UNLIKELY_MAX_SHARE: f32 = 0.8;
+
+/// Picks the article's subtrees; nodes in `excluded` (per-site `remove`
+/// rules) and their subtrees take no part.
+pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Option<Choice> {
+    let body = flat.body?;
+    let unlikely = unlikely_flags(flat, excluded);
+    let scores = score_candidates(flat, body, &unlikely);
+    let mut top = None::<(u32, f32)>;
+    for (i, &s) in scores.iter().enumerate() {
+        if !s.is_nan() && top.is_none_or(|(_, t)| s > t) {
+            top = Some((i as u32, s));
+        }
+    }
+    // No paragraph anywhere: a short page; the body, cleaned, is all there is.
+    let Some((mut top, mut top_score)) = top else {
+        return Some(Choice { roots: vec![body] });
+    };
+
+    // Climb while an ancestor scores better: the winner was one column of
+    // an article split in several.
+    let threshold = top_score / 3.0;
+    let mut last = top_score;
+    let mut parent = flat.nodes[top as usize].parent;
+    while parent != NONE && parent > body {
+        let s = scores[parent as usize];
+        if s.is_nan() {
+            parent = flat.nodes[parent as usize].parent;
+            continue;
+        }
+        if s < threshold {
+            break;
+        }
+        if s > last {
+            top = parent;
+            top_score = s;
+            break;
+        }
+        last = s;
+        parent = flat.nodes[parent as usize].parent;
+    }
+
+    let good = good_chars(flat, &unlikely);
+    if let Some(wider) = wider_article(flat, body, top, &good) {
+        top = wider;
+        top_score = scores[top as usize].max(top_score);
+    }
+
+    if let Some(semantic) = semantic_container(flat, top) {
+        top = semantic;
+        top_score = scores[top as usize].max(top_score);
+    }
+    if let Some(ld) = json_ld_body {
+        if let Some(better) = json_ld_container(flat, body, top, ld) {
+            top = better;
+            top_score = scores[top as usize].max(top_score);
+        }
+    }
+
+    let mut roots = Vec::new();
+    let parent = flat.nodes[top as usize].parent;
+    if parent == NONE || top == body {
+        roots.push(top);
+        return Some(Choice { roots });
+    }
+    let sibling_threshold = (top_score * SIBLING_SHARE).max(MIN_SIBLING_SCORE);
+    let mut child = parent + 1;
+    let parent_end = flat.nodes[parent as usize].end;
+    while child < parent_end {
+        let c = &flat.nodes[child as usize];
+        if child == top {
+            roots.push(child);
+        } else if c.tag != Tag::Text && !unlikely[child as usize] {
+            let s = scores[child as usize];
+            let mut keep = !s.is_nan() && s >= sibling_threshold;
+            if !keep && c.tag == Tag::P {
+                let ld = flat.link_density(child);
+                // Readability also takes short sentence-like siblings; on
+                // news pages those are mostly the dek above the body.
+                keep = c.chars > SIBLING_PROSE_CHARS
+                    && ld < SIBLING_PROSE_LINK_DENSITY
+                    && !c.boilerplate_name;
+            }
+            if keep {
+                roots.push(child);
+            }
+        }
+        child = c.end;
+    }
+    Some(Choice { roots })
+}
+
+/// Prose text per subtree: paragraph blocks outside unlikely regions whose
+/// own text is mostly not links.
+fn good_chars(flat: &Flat, unlikely: &[bool]) -> Vec<u32> {
+    let mut good = vec![0u32; flat.nodes.len()];
+    for i in (0..flat.nodes.len()).rev() {
+        let n = &flat.nodes[i];
+        if n.tag.is_block()
+            && n.inline_chars >= super::dom::MIN_PARAGRAPH_CHARS
+            && !unlikely[i]
+            && (n.inline_link_chars as f32) < PROSE_MAX_LINK_SHARE * n.inline_chars as f32
+        {
+            good[i] += n.inline_chars;
+        }
+        let own = good[i];
+        if let Some(p) = good.get_mut(n.parent as usize) {
+            *p += own;
+        }
+    }
+    good
+}
+
+/// Own text with more links than this share is a link list, not prose.
+const PROSE_MAX_LINK_SHARE: f32 = 0.3;
+
+/// How far up an article split into sections may reach.
+const CLIMB_LEVELS: usize = 6;
+/// Climbing must add at least this share of the prose already chosen ...
+const CLIMB_MIN_GAIN: f32 = 0.2;
+/// ... and bring no more other text (links, labels, captions) than prose.
+const CLIMB_MAX_NOISE: f32 = 1.0;
+
+/// An ancestor of the winner that adds a lot of prose and little else: the
+/// article is split into sections (around pull quotes, figures, ads) and the
+/// winner is only one of them.
+fn wider_article(flat: &Flat, body: u32, top: u32, good: &[u32]) -> Option<u32> {
+    let mut best = top;
+    let mut a = flat.nodes[top as usize].parent;
+    for _ in 0..CLIMB_LEVELS {
+        if a == NONE || a < body {
+            break;
+        }
+        let (gb, ga) = (good[best as usize] as f32, good[a as usize] as f32);
+        let bad = |i: u32| flat.nodes[i as usize].chars as f32 - good[i as usize] as f32;
+        let gain = ga - gb;
+        if gain >= CLIMB_MIN_GAIN * gb && bad(a) - bad(best) <= CLIMB_MAX_NOISE * gain {
+            best = a;
+        }
+        a = flat.nodes[a as usize].parent;
+    }
+    (best != top).then_some(best)
+}
+
+/// A semantic article container around or inside the winner that holds
+/// about the same paragraph text: it has the site's own boundaries, so it
+/// tends to leave out the related-story teasers a score-based pick takes in.
+fn semantic_container(flat: &Flat, top: u32) -> Option<u32> {
+    let top_chars = flat.nodes[top as usize].paragraph_chars as f32;
+    if top_chars == 0.0 {
+        return None;
+    }
+    let mut best: Option<(u32, u32)> = None;
+    for &i in &flat.itemprops {
+        let Some(el) = flat.element(i) else { continue };
+        if el.attr("itemprop").is_some_and(|v| {
+            v.split_ascii_whitespace()
+                .any(|p| p.eq_ignore_ascii_case("articleBody"))
+        }) {
+            let chars = flat.nodes[i as usize].paragraph_chars;
+            let share = chars as f32 / top_chars;
+            if (SEMANTIC_MIN_SHARE..=SEMANTIC_MAX_GROWTH).contains(&share)
+                && best.is_none_or(|(_, c)| chars > c)
+            {
+                best = Some((i, chars));
+            }
+        }
+    }
+    if let Some((i, _)) = best {
+        return Some(i);
+    }
+    // A lone <article> is the article; several are teaser cards.
+    let mut articles = flat
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.tag == Tag::Article && n.paragraphs > 0);
+    if let (Some((i, n)), None) = (articles.next(), articles.next()) {
+        let share = n.paragraph_chars as f32 / top_chars;
+        if (SEMANTIC_MIN_SHARE..=SEMANTIC_MAX_GROWTH).contains(&share) {
+            return Some(i as u32);
+        }
+    }
+    None
+}
+
+/// The declared `articleBody` located in the DOM: the deepest node holding
+/// most of the paragraphs whose text occurs in it. Returns a node only when
+/// it covers the declared text better than `top` does.
+fn json_ld_container(flat: &Flat, body: u32, top: u32, declared: &str) -> Option<u32> {
+    const PROBE_CHARS: usize = 40;
+    let declared = normalise_for_probe(declared);
+    if declared.len() < 4 * PROBE_CHARS {
+        return None;
+    }
+    let mut matched: Vec<u32> = Vec::new();
+    let end = flat.nodes[body as usize].end;
+    let mut buf = String::new();
+    for i in body..end {
+        let n = &flat.nodes[i as usize];
+        if !n.tag.is_block() || n.inline_chars < super::dom::MIN_PARAGRAPH_CHARS * 2 {
+            continue;
+        }
+        buf.clear();
+        collect_inline_text(flat, i, &mut buf, PROBE_CHARS * 3);
+        let probe = normalise_for_probe(&buf);
+        let probe: String = probe.chars().take(PROBE_CHARS).collect();
+        if probe.chars().count() >= PROBE_CHARS / 2 && declared.contains(&probe) {
+            matched.push(i);
+        }
+    }
+    if matched.len() < 2 {
+        return None;
+    }
+    let in_top = matched
+        .iter()
+        .filter(|&&m| flat.is_ancestor(top, m))
+        .count();
+    if in_top * 10 >= matched.len() * 9 {
+        return None;
+    }
+    // The lowest common ancestor of the matched paragraphs.
+    let mut lca = matched[0];
+    for &m in &matched[1..] {
+        while !flat.is_ancestor(lca, m) {
+            lca = flat.nodes[lca as usize].parent;
+            if lca == NONE {
+                return None;
+            }
+        }
+    }
+    (lca >= body).then_some(lca)
+}
+
+/// Lower-cased alphanumerics only: markup, quotes and spacing differ
+/// between the declared text and the rendered DOM.
+fn normalise_for_probe(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The start of a block's own text (not its nested blocks), up to `limit`
+/// bytes.
+fn collect_inline_text(flat: &Flat, i: u32, out: &mut String, limit: usize) {
+    let n = &flat.nodes[i as usize];
+    let mut j = i + 1;
+    while j < n.end && out.len() < limit {
+        let c = &flat.nodes[j as usize];
+        if c.tag.is_block() {
+            j = c.end;
+            continue;
+        }
+        if let scraper::Node::Text(t) = c.node.value() {
+            out.push_str(t);
+        }
+        j += 1;
+    }
+}
