@@ -95,6 +95,7 @@ impl Pipeline {
                 id,
                 config: f.clone(),
                 interval: config.interval_of(f),
+                fixed_interval: f.interval.is_some(),
             })
             .collect())
     }

@@ -74,7 +74,11 @@ pub struct PollContext {
 pub struct FeedTarget {
     pub id: i64,
     pub config: FeedConfig,
+    /// The feed's own `interval`, else `[settings].poll_interval`.
     pub interval: Duration,
+    /// The feed has its own `interval`: it is used as is. Otherwise the
+    /// interval adapts to how often the feed publishes.
+    pub fixed_interval: bool,
 }
 
 /// How a poll went, for logs and summaries.
@@ -84,6 +88,8 @@ pub struct PollReport {
     pub url: String,
     pub error: Option<String>,
     pub not_modified: bool,
+    /// The feed answered 410 Gone and is no longer polled on schedule.
+    pub muted: bool,
     pub applied: Applied,
     pub next_poll_at: Option<DateTime<Utc>>,
 }
@@ -113,6 +119,10 @@ pub async fn poll_feed(ctx: &PollContext, target: &FeedTarget) -> PollReport {
     report.next_poll_at = Some(poll.next_poll_at);
     match &poll.outcome {
         PollOutcome::Failed { error } => report.error = Some(error.clone()),
+        PollOutcome::Gone { error } => {
+            report.error = Some(error.clone());
+            report.muted = true;
+        }
         PollOutcome::NotModified => report.not_modified = true,
         PollOutcome::Fetched { .. } => {}
     }
@@ -142,27 +152,46 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
         .clone()
         .unwrap_or_else(|| target.config.url.clone());
     let validators = (state.validators != Validators::default()).then_some(&state.validators);
+    // The interval until this poll says otherwise: configured, or what the
+    // feed's publishing rate set last time.
+    let known_interval = match (target.fixed_interval, state.interval) {
+        (false, Some(adapted)) => adapted,
+        _ => target.interval,
+    };
     let polled_at = Utc::now();
     let outcome = ctx
         .fetcher
         .fetch(&fetch_url, Resource::Feed, validators)
         .await;
 
-    let failed = |error: String, retry_after: Option<Duration>| FeedPoll {
+    let poll = |outcome: PollOutcome, next_poll_at, interval, moved_to, entries| FeedPoll {
         feed_id,
         polled_at,
-        next_poll_at: schedule::after_failure(
-            polled_at,
-            target.interval,
-            state.error_count + 1,
-            retry_after,
-        ),
-        outcome: PollOutcome::Failed { error },
-        moved_to: None,
-        entries: Vec::new(),
+        next_poll_at,
+        interval,
+        outcome,
+        moved_to,
+        entries,
     };
-    let (fetched, moved_to, remote_ip) = match outcome {
-        Err(e) => return Ok(failed(e.to_string(), e.retry_after())),
+    let failed = |error: FetchOrParse| {
+        let next = schedule::after_failure(
+            polled_at,
+            known_interval,
+            state.error_count + 1,
+            error.retry_after(),
+        );
+        let outcome = match error.status() {
+            Some(410) => PollOutcome::Gone {
+                error: error.to_string(),
+            },
+            _ => PollOutcome::Failed {
+                error: error.to_string(),
+            },
+        };
+        poll(outcome, next, known_interval, None, Vec::new())
+    };
+    let fetched = match outcome {
+        Err(e) => return Ok(failed(FetchOrParse::Fetch(e))),
         Ok(FetchOutcome::NotModified {
             moved_to,
             fresh_for,
@@ -170,35 +199,31 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
         }) => {
             let pages = PageFetch::new(ctx, target, remote_ip);
             let entries = pages.retry_pending(ctx, polled_at).await?;
-            return Ok(FeedPoll {
-                feed_id,
-                polled_at,
-                next_poll_at: schedule::after_success(polled_at, target.interval, &[fresh_for]),
-                outcome: PollOutcome::NotModified,
+            let next = schedule::after_success(polled_at, known_interval, &[fresh_for]);
+            return Ok(poll(
+                PollOutcome::NotModified,
+                next,
+                known_interval,
                 moved_to,
                 entries,
-            });
+            ));
         }
-        Ok(FetchOutcome::Fetched(f)) => {
-            let (moved_to, ip) = (f.moved_to.clone(), f.remote_ip);
-            (f, moved_to, ip)
-        }
+        Ok(FetchOutcome::Fetched(f)) => f,
     };
 
     let parsed = parse_off_thread(
         fetched.body.clone(),
         fetched.content_type.clone(),
         fetched.final_url.clone(),
-    )
-    .await;
-    let parsed = match parsed {
+    );
+    let parsed = match parsed.await {
         Ok(p) => p,
         // Validators of a response we could not parse are never kept: the
         // next poll must fetch the document whole.
-        Err(e) => return Ok(failed(format!("cannot parse the feed: {e}"), None)),
+        Err(e) => return Ok(failed(FetchOrParse::Parse(e))),
     };
 
-    let pages = PageFetch::new(ctx, target, remote_ip);
+    let pages = PageFetch::new(ctx, target, fetched.remote_ip);
     let (mut entries, complete) = pages.process_entries(ctx, &parsed.entries).await?;
     if complete {
         entries.extend(pages.retry_pending(ctx, polled_at).await?);
@@ -207,25 +232,69 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
     if !parsed.recovered.is_empty() {
         warnings.push(format!("repaired: {}", parsed.recovered.join("; ")));
     }
+    let interval = if target.fixed_interval {
+        target.interval
+    } else {
+        schedule::adaptive_interval(
+            parsed
+                .entries
+                .iter()
+                .filter_map(|e| e.published.or(e.updated)),
+        )
+        .unwrap_or(known_interval)
+    };
     // Keep validators only for a clean, completely processed document.
     let keep_validators = parsed.is_clean() && complete;
-    Ok(FeedPoll {
-        feed_id,
+    let next = schedule::after_success(
         polled_at,
-        next_poll_at: schedule::after_success(
-            polled_at,
-            target.interval,
-            &[parsed.min_interval, fetched.fresh_for],
-        ),
-        outcome: PollOutcome::Fetched {
-            validators: keep_validators.then(|| fetched.validators.clone()),
-            title: parsed.title.clone(),
-            site_url: parsed.site_url.clone(),
-            warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
-        },
-        moved_to,
+        interval,
+        &[parsed.min_interval, fetched.fresh_for],
+    );
+    let outcome = PollOutcome::Fetched {
+        validators: keep_validators.then(|| fetched.validators.clone()),
+        title: parsed.title.clone(),
+        site_url: parsed.site_url.clone(),
+        warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
+        unreadable_items: parsed.entries.is_empty() && parsed.items_in_document > 0,
+    };
+    Ok(poll(
+        outcome,
+        next,
+        interval,
+        fetched.moved_to.clone(),
         entries,
-    })
+    ))
+}
+
+/// Why a poll failed: the request, or the document it returned.
+enum FetchOrParse {
+    Fetch(FetchError),
+    Parse(String),
+}
+
+impl FetchOrParse {
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchOrParse::Fetch(e) => e.retry_after(),
+            FetchOrParse::Parse(_) => None,
+        }
+    }
+
+    fn status(&self) -> Option<u16> {
+        match self {
+            FetchOrParse::Fetch(e) => e.status(),
+            FetchOrParse::Parse(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for FetchOrParse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchOrParse::Fetch(e) => e.fmt(f),
+            FetchOrParse::Parse(e) => write!(f, "cannot parse the feed: {e}"),
+        }
+    }
 }
 
 /// feed-rs is synchronous and has panicked on odd input: run it on the
@@ -426,6 +495,10 @@ impl<'a> PageFetch<'a> {
             lang: extracted.lang,
             text: extracted.text,
             extract_status: ExtractStatus::Ok.as_str().into(),
+            modified_at: extracted.modified,
+            site_name: extracted.site_name,
+            description: extracted.description,
+            image_url: extracted.image_url,
         };
         Ok(vec![EntryWrite::Article { source, article }])
     }
@@ -591,5 +664,9 @@ fn from_feed(entry: &FeedEntry, address: Address, text: String, status: String) 
         lang: None,
         text,
         extract_status: status,
+        modified_at: None,
+        site_name: None,
+        description: None,
+        image_url: None,
     }
 }

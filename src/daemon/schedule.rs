@@ -9,6 +9,14 @@ use rand::RngExt;
 /// is never given up on.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
+/// Bounds of an interval adapted to a feed's publishing rate: never more
+/// often than every 5 minutes (politeness), never less than daily.
+pub const MIN_ADAPTIVE_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// Entries the adaptive interval looks at: the recent past, not the
+/// feed's whole archive.
+const ADAPTIVE_SAMPLE: usize = 20;
+
 /// ±10 % spread on every interval, so feeds configured alike drift apart
 /// instead of hitting their hosts in lockstep.
 pub const JITTER: f64 = 0.10;
@@ -42,6 +50,27 @@ pub fn after_failure(
     let backoff = interval.saturating_mul(1 << doublings).min(MAX_INTERVAL);
     let wait = retry_after.map_or(backoff, |r| r.max(backoff).min(MAX_INTERVAL.max(r)));
     now + to_chrono(jittered(wait))
+}
+
+/// An interval fitted to how often a feed publishes: half the median gap
+/// between its recent entries (so a new entry waits on average a quarter
+/// of a gap), within [`MIN_ADAPTIVE_INTERVAL`] and [`MAX_INTERVAL`].
+/// `None` with fewer than three dated entries.
+pub fn adaptive_interval(dates: impl Iterator<Item = DateTime<Utc>>) -> Option<Duration> {
+    let mut dates: Vec<DateTime<Utc>> = dates.collect();
+    dates.sort_unstable_by(|a, b| b.cmp(a));
+    dates.dedup();
+    dates.truncate(ADAPTIVE_SAMPLE);
+    if dates.len() < 3 {
+        return None;
+    }
+    let mut gaps: Vec<Duration> = dates
+        .windows(2)
+        .filter_map(|w| (w[0] - w[1]).to_std().ok())
+        .collect();
+    gaps.sort_unstable();
+    let median = gaps[gaps.len() / 2];
+    Some((median / 2).clamp(MIN_ADAPTIVE_INTERVAL, MAX_INTERVAL))
 }
 
 fn jittered(d: Duration) -> Duration {
@@ -86,6 +115,35 @@ mod tests {
             ),
         );
         assert!(s <= 86400.0 * 1.1, "{s}");
+    }
+
+    #[test]
+    fn adaptive_interval_follows_the_publishing_rate() {
+        let t0 = Utc::now();
+        let every =
+            |minutes: i64, n: i64| (0..n).map(move |i| t0 - chrono::Duration::minutes(minutes * i));
+        assert_eq!(
+            adaptive_interval(every(60, 10)),
+            Some(Duration::from_secs(30 * 60))
+        );
+        assert_eq!(
+            adaptive_interval(every(2, 10)),
+            Some(MIN_ADAPTIVE_INTERVAL),
+            "clamped to 5 min"
+        );
+        assert_eq!(
+            adaptive_interval(every(7 * 24 * 60, 10)),
+            Some(MAX_INTERVAL),
+            "clamped to a day"
+        );
+        assert_eq!(adaptive_interval(every(60, 2)), None, "too little history");
+        // Only the recent past counts: an old archive tail does not slow it down.
+        let recent =
+            every(30, 20).chain(every(30 * 24 * 60, 50).map(|t| t - chrono::Duration::days(30)));
+        assert_eq!(
+            adaptive_interval(recent),
+            Some(Duration::from_secs(15 * 60))
+        );
     }
 
     #[test]

@@ -57,13 +57,16 @@ pub async fn run(pipeline: &Pipeline, targets: Vec<FeedTarget>, stop: impl Futur
     let mut due: HashMap<i64, DateTime<Utc>> = HashMap::new();
     let mut overdue = Vec::new();
     for t in &targets {
-        let next = pipeline
+        let state = pipeline
             .ctx
             .reader
             .with(|c| read::feed_state(c, t.id))
-            .ok()
-            .and_then(|s| s.next_poll_at);
-        match next {
+            .unwrap_or_default();
+        if state.state == "muted" {
+            tracing::info!(feed = %t.config.url, "feed is muted (410 Gone); not polled until `feedsift poll --all` succeeds");
+            continue;
+        }
+        match state.next_poll_at {
             Some(at) if at > now => {
                 due.insert(t.id, at);
             }
@@ -113,6 +116,11 @@ pub async fn run(pipeline: &Pipeline, targets: Vec<FeedTarget>, stop: impl Futur
             _ = &mut stop => break,
             Some(done) = tasks.join_next_with_id() => {
                 let (task, next) = match done {
+                    Ok((task, report)) if report.muted => {
+                        task_feed.remove(&task);
+                        in_flight.remove(&report.feed_id);
+                        continue;
+                    }
                     Ok((task, report)) => (task, report.next_poll_at),
                     Err(e) => {
                         tracing::error!(error = %e, "a poll task failed");

@@ -21,6 +21,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_robots",
         include_str!("../../migrations/0003_robots.sql"),
     ),
+    (
+        "0004_article_metadata",
+        include_str!("../../migrations/0004_article_metadata.sql"),
+    ),
+    (
+        "0005_feed_state",
+        include_str!("../../migrations/0005_feed_state.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

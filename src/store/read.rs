@@ -15,12 +15,17 @@ pub struct FeedState {
     pub validators: Validators,
     pub next_poll_at: Option<DateTime<Utc>>,
     pub error_count: u32,
+    /// The interval the last poll settled on.
+    pub interval: Option<std::time::Duration>,
+    /// `ok`, `failing`, `muted`, `empty` or `removed`.
+    pub state: String,
 }
 
 pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreError> {
     let state = conn
         .prepare_cached(
-            "SELECT etag, last_modified, next_poll_at, error_count, fetch_url FROM feeds WHERE id = ?1",
+            "SELECT etag, last_modified, next_poll_at, error_count, fetch_url, interval_secs, state
+             FROM feeds WHERE id = ?1",
         )?
         .query_row([feed_id], |r| {
             Ok(FeedState {
@@ -36,6 +41,11 @@ pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreErr
                 fetch_url: r
                     .get::<_, Option<String>>(4)?
                     .and_then(|u| url::Url::parse(&u).ok()),
+                interval: r
+                    .get::<_, Option<i64>>(5)?
+                    .and_then(|s| u64::try_from(s).ok())
+                    .map(std::time::Duration::from_secs),
+                state: r.get(6)?,
             })
         })
         .optional()?;

@@ -67,6 +67,11 @@ pub struct ArticleRecord {
     pub lang: Option<String>,
     pub text: String,
     pub extract_status: String,
+    /// Page metadata, when the page was fetched (see `extract::Extracted`).
+    pub modified_at: Option<DateTime<Utc>>,
+    pub site_name: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
 }
 
 /// What one entry of a polled feed adds to the database. Most entries are
@@ -108,9 +113,14 @@ pub enum PollOutcome {
         title: Option<String>,
         site_url: Option<String>,
         warning: Option<String>,
+        /// The document has items but none could be read: a soft failure.
+        unreadable_items: bool,
     },
     /// The poll failed; validators stay as they were.
     Failed { error: String },
+    /// 410 Gone: the feed is muted (not polled on schedule) until a
+    /// manual poll succeeds.
+    Gone { error: String },
 }
 
 /// Everything one poll of one feed writes.
@@ -119,6 +129,8 @@ pub struct FeedPoll {
     pub feed_id: i64,
     pub polled_at: DateTime<Utc>,
     pub next_poll_at: DateTime<Utc>,
+    /// The interval the next poll was scheduled with (configured or adapted).
+    pub interval: std::time::Duration,
     pub outcome: PollOutcome,
     /// The feed answered with a permanent redirect: poll this URL from now
     /// on (feeds.toml is left as the user wrote it).
@@ -351,10 +363,14 @@ fn save_robots(conn: &Connection, origin: &str, r: &StoredRobots) -> Result<(), 
 
 fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusqlite::Error> {
     let now = timestamp(Utc::now());
-    conn.execute("UPDATE feeds SET active = 0", [])?;
+    conn.execute(
+        "UPDATE feeds SET active = 0, state = 'removed' WHERE active = 1",
+        [],
+    )?;
     let mut upsert = conn.prepare_cached(
         "INSERT INTO feeds(url, name, active, created_at) VALUES (?1, ?2, 1, ?3)
-         ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1
+         ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1,
+             state = CASE WHEN state = 'removed' THEN 'ok' ELSE state END
          RETURNING id",
     )?;
     feeds
@@ -489,8 +505,8 @@ fn store_article(
         .prepare_cached(
             "INSERT INTO articles(url, canonical_url, url_key, title, byline, published_at, fetched_at, lang,
                                   text, word_count, content_hash, minhash, duplicate_of, extract_status,
-                                  created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+                                  created_at, updated_at, modified_at, site_name, description, image_url)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19)
              RETURNING id",
         )?
         .query_row(
@@ -510,6 +526,10 @@ fn store_article(
                 verdict.duplicate_of,
                 article.extract_status,
                 now,
+                article.modified_at.map(timestamp),
+                article.site_name,
+                article.description,
+                article.image_url,
             ],
             |r| r.get(0),
         )?;
@@ -570,7 +590,9 @@ fn update_article(
         "UPDATE articles SET url = ?2, title = coalesce(?3, title), byline = coalesce(?4, byline),
                 published_at = coalesce(?5, published_at), fetched_at = coalesce(?6, fetched_at),
                 lang = coalesce(?7, lang), text = ?8, word_count = ?9, content_hash = ?10, minhash = ?11,
-                extract_status = ?12, updated_at = ?13
+                extract_status = ?12, updated_at = ?13, modified_at = coalesce(?14, modified_at),
+                site_name = coalesce(?15, site_name), description = coalesce(?16, description),
+                image_url = coalesce(?17, image_url)
          WHERE id = ?1",
     )?
     .execute(params![
@@ -587,6 +609,10 @@ fn update_article(
         fp.sketch.map(|s| s.to_bytes().to_vec()),
         a.extract_status,
         now,
+        a.modified_at.map(timestamp),
+        a.site_name,
+        a.description,
+        a.image_url,
     ])?;
     Ok(())
 }
@@ -623,43 +649,52 @@ fn clear_pending(conn: &Connection, feed_id: i64, entry_id: &str) -> Result<(), 
 fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error> {
     let polled = timestamp(poll.polled_at);
     let next = timestamp(poll.next_poll_at);
+    let interval = i64::try_from(poll.interval.as_secs()).unwrap_or(i64::MAX);
+    let success = |state: &str, reason: Option<&str>, validators: Option<&Option<Validators>>| {
+        // `validators`: None leaves them as they are (304), Some(None)
+        // clears them (a document that needed repairs).
+        let (keep, v) = match validators {
+            None => (1, Validators::default()),
+            Some(v) => (0, v.clone().unwrap_or_default()),
+        };
+        conn.prepare_cached(
+            "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3, interval_secs = ?4,
+                    error_count = 0, last_error = ?6, state = ?5, state_reason = ?6,
+                    etag = CASE WHEN ?7 THEN etag ELSE ?8 END,
+                    last_modified = CASE WHEN ?7 THEN last_modified ELSE ?9 END
+             WHERE id = ?1",
+        )?
+        .execute(params![poll.feed_id, polled, next, interval, state, reason, keep, v.etag, v.last_modified])
+    };
     match &poll.outcome {
-        PollOutcome::NotModified => conn
-            .prepare_cached(
-                "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3,
-                        error_count = 0, last_error = NULL WHERE id = ?1",
-            )?
-            .execute(params![poll.feed_id, polled, next])?,
+        PollOutcome::NotModified => success("ok", None, None)?,
         PollOutcome::Fetched {
             validators,
             title,
             site_url,
             warning,
+            unreadable_items,
         } => {
-            let v = validators.clone().unwrap_or_default();
+            let state = if *unreadable_items { "empty" } else { "ok" };
+            success(state, warning.as_deref(), Some(validators))?;
             conn.prepare_cached(
-                "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3,
-                        error_count = 0, last_error = ?4, etag = ?5, last_modified = ?6,
-                        title = coalesce(?7, title), site_url = coalesce(?8, site_url)
+                "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url) WHERE id = ?1",
+            )?
+            .execute(params![poll.feed_id, title, site_url])?
+        }
+        PollOutcome::Failed { error } | PollOutcome::Gone { error } => {
+            let state = if matches!(poll.outcome, PollOutcome::Gone { .. }) {
+                "muted"
+            } else {
+                "failing"
+            };
+            conn.prepare_cached(
+                "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, interval_secs = ?4,
+                        error_count = error_count + 1, last_error = ?5, state = ?6, state_reason = ?5
                  WHERE id = ?1",
             )?
-            .execute(params![
-                poll.feed_id,
-                polled,
-                next,
-                warning,
-                v.etag,
-                v.last_modified,
-                title,
-                site_url
-            ])?
+            .execute(params![poll.feed_id, polled, next, interval, error, state])?
         }
-        PollOutcome::Failed { error } => conn
-            .prepare_cached(
-                "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, error_count = error_count + 1,
-                        last_error = ?4 WHERE id = ?1",
-            )?
-            .execute(params![poll.feed_id, polled, next, error])?,
     };
     Ok(())
 }
