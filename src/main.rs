@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use feedsift::commands;
-use tracing_subscriber::EnvFilter;
+use feedsift::commands::logging::LogFormat;
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +29,9 @@ struct Cli {
     /// Log level or filter (overrides RUST_LOG), e.g. `debug` or `feedsift=trace`.
     #[arg(long, global = true)]
     log_level: Option<String>,
+    /// Log line format: text for people, json (one object per line) for log shippers.
+    #[arg(long, global = true, value_enum, env = "FEEDSIFT_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,7 +77,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_level.as_deref());
+    commands::logging::init(cli.log_level.as_deref(), cli.log_format);
     let db = cli.db.as_deref();
     let code = match cli.command {
         Command::Run => commands::poll::run(&cli.config, db),
@@ -91,18 +94,4 @@ fn main() -> ExitCode {
         } => commands::inspect::run(&target, json, content_type.as_deref(), base_url.as_deref()),
     };
     ExitCode::from(code)
-}
-
-/// Logs go to stderr; stdout is for command output. `--log-level` wins over
-/// `RUST_LOG`; the default is `info`.
-fn init_logging(level: Option<&str>) {
-    let filter = match level {
-        Some(l) => EnvFilter::try_new(l),
-        None => EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new("info")),
-    }
-    .unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }

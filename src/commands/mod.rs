@@ -4,7 +4,9 @@
 pub mod check;
 pub mod extract;
 pub mod inspect;
+pub mod logging;
 pub mod poll;
+pub mod progress;
 
 use std::path::Path;
 

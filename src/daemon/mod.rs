@@ -1,17 +1,23 @@
 //! The daemon around the pipeline: start-up (database, writer, HTTP
-//! client), the scheduler that polls each feed on its own interval, and
+//! client), the scheduler that polls each feed on its own interval, reload,
+//! the systemd protocol (readiness, status, watchdog), metrics, and
 //! graceful shutdown.
 //!
 //! Shutdown is a broadcast: a `watch` flag tells every poll task to stop
-//! fetching pages and commit what is complete; the writer thread finishes
-//! when the last handle to it is dropped, after committing everything it
-//! was sent.
+//! fetching and commit what is complete; the writer thread finishes when
+//! the last handle to it is dropped, after committing everything it was
+//! sent.
 
+pub mod metrics;
+pub mod notify;
 pub mod pages;
 pub mod poller;
+pub mod reload;
 pub mod schedule;
 pub mod scheduler;
+pub mod watchdog;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -58,12 +64,8 @@ impl Pipeline {
         let (writer, writer_thread) = writer::spawn(conn, stories);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let reader = ReadPool::new(&config.settings.database);
-        let robots = Arc::new(DbRobots {
-            reader: reader.clone(),
-            writer: writer.clone(),
-        });
         let ctx = PollContext {
-            fetcher: Arc::new(Fetcher::new(fetch, Some(robots))?),
+            fetcher: fetcher(fetch, &reader, &writer)?,
             reader,
             writer,
             allow_private_networks: config.settings.allow_private_networks,
@@ -115,6 +117,24 @@ impl Pipeline {
     pub fn writer(&self) -> &WriterHandle {
         &self.ctx.writer
     }
+
+    /// A new HTTP client with these settings, keeping robots.txt answers
+    /// in this pipeline's database.
+    pub fn fetcher(&self, fetch: FetchSettings) -> Result<Arc<Fetcher>, DaemonError> {
+        fetcher(fetch, &self.ctx.reader, &self.ctx.writer)
+    }
+}
+
+fn fetcher(
+    fetch: FetchSettings,
+    reader: &ReadPool,
+    writer: &WriterHandle,
+) -> Result<Arc<Fetcher>, DaemonError> {
+    let robots = Arc::new(DbRobots {
+        reader: reader.clone(),
+        writer: writer.clone(),
+    });
+    Ok(Arc::new(Fetcher::new(fetch, Some(robots))?))
 }
 
 /// robots.txt answers kept in the database between runs.
@@ -167,6 +187,16 @@ pub async fn poll_all(
     config: &Config,
     fetch: FetchSettings,
 ) -> Result<(PollSummary, Vec<PollReport>), DaemonError> {
+    poll_all_observed(config, fetch, |_| {}).await
+}
+
+/// [`poll_all`], calling `observe` as each feed's poll finishes (a
+/// progress bar, for one).
+pub async fn poll_all_observed(
+    config: &Config,
+    fetch: FetchSettings,
+    mut observe: impl FnMut(&PollReport),
+) -> Result<(PollSummary, Vec<PollReport>), DaemonError> {
     let pipeline = Pipeline::start(config, fetch).await?;
     let targets = pipeline.sync_feeds(config).await?;
     let mut tasks = tokio::task::JoinSet::new();
@@ -177,7 +207,10 @@ pub async fn poll_all(
     let mut reports = Vec::new();
     while let Some(done) = tasks.join_next().await {
         match done {
-            Ok(report) => reports.push(report),
+            Ok(report) => {
+                observe(&report);
+                reports.push(report);
+            }
             Err(e) => tracing::error!(error = %e, "a poll task failed"),
         }
     }
@@ -195,14 +228,55 @@ pub async fn poll_all(
     Ok((summary, reports))
 }
 
-/// Runs the daemon until SIGTERM or SIGINT.
-pub async fn run(config: Config, fetch: FetchSettings) -> Result<(), DaemonError> {
-    let pipeline = Pipeline::start(&config, fetch).await?;
+/// Commands queued for the scheduler loop: a probe every few seconds and
+/// a reload now and then; a short queue is plenty.
+const CONTROL_QUEUE: usize = 4;
+
+/// Runs the daemon until SIGTERM or SIGINT. `db_override` is `--db`, kept
+/// for reloads.
+pub async fn run(
+    config: Config,
+    fetch: FetchSettings,
+    db_override: Option<PathBuf>,
+) -> Result<(), DaemonError> {
+    // Before anything slow: until these exist, SIGTERM or SIGHUP would
+    // end the process with the default action.
+    let signals = |e: std::io::Error| DaemonError::Other(format!("cannot listen for signals: {e}"));
+    let mut stop_signals = scheduler::StopSignals::register().map_err(signals)?;
+    let hangups = reload::Hangups::register().map_err(signals)?;
+    let notifier = notify::Notifier::from_env();
+    let metrics_server = match config.settings.metrics_listen {
+        Some(addr) => Some(metrics::serve(addr).await?),
+        None => None,
+    };
+
+    let pipeline = Pipeline::start(&config, fetch.clone()).await?;
     let targets = pipeline.sync_feeds(&config).await?;
+    let articles = pipeline.ctx.reader.with(store::read::article_count)?;
+    metrics::METRICS.set_articles_at_start(articles);
     tracing::info!(feeds = targets.len(), database = %config.settings.database.display(), "feedsift running");
-    let stop = scheduler::stop_signal();
-    scheduler::run(&pipeline, targets, stop).await;
-    tracing::info!("shutting down: committing what is complete");
+    let scheduler = scheduler::Scheduler::new(pipeline.ctx.clone(), targets);
+    notifier.ready();
+
+    let (control, control_rx) = tokio::sync::mpsc::channel(CONTROL_QUEUE);
+    let stop = async {
+        stop_signals.recv().await;
+        notifier.stopping();
+        tracing::info!("shutting down: committing what is complete");
+    };
+    let reloader = reload::Reloader::new(config, fetch, db_override);
+    // One task: the helpers below run until the scheduler returns and are
+    // dropped with it, so nothing of theirs outlives the writer.
+    tokio::select! {
+        biased;
+        () = scheduler.run(stop, control_rx, &pipeline.shutdown) => {}
+        () = watchdog::run(&notifier, control.clone(), pipeline.writer().health()) => {}
+        () = reloader.run(&pipeline, hangups, control, &notifier) => {}
+        () = notifier.keep_status() => {}
+    }
+    if let Some(server) = metrics_server {
+        server.abort();
+    }
     pipeline.finish().await;
     tracing::info!("stopped");
     Ok(())

@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 use url::Url;
 
+use super::metrics::{ErrorKind, METRICS, Target};
 use super::pages::{PageError, PageMemo, PageOk, PageResult};
 use super::schedule;
 use crate::config::{FeedConfig, FullText};
@@ -90,6 +91,8 @@ pub struct PollReport {
     pub not_modified: bool,
     /// The feed answered 410 Gone and is no longer polled on schedule.
     pub muted: bool,
+    /// Shutdown came before the feed answered: nothing was stored.
+    pub abandoned: bool,
     pub applied: Applied,
     pub next_poll_at: Option<DateTime<Utc>>,
 }
@@ -103,15 +106,28 @@ impl PollReport {
 /// Polls one feed and commits the result. Never panics on bad input: every
 /// failure ends up in the report and in `feeds.last_error`.
 pub async fn poll_feed(ctx: &PollContext, target: &FeedTarget) -> PollReport {
+    let report = poll_and_store(ctx, target).await;
+    METRICS.poll(&report);
+    report
+}
+
+async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
     let mut report = PollReport {
         feed_id: target.id,
         url: target.config.url.to_string(),
         ..PollReport::default()
     };
     let poll = match build_poll(ctx, target).await {
-        Ok(poll) => poll,
+        Ok(Some(poll)) => poll,
+        Ok(None) => {
+            report.abandoned = true;
+            report.error = Some("abandoned at shutdown".into());
+            tracing::info!(feed = %target.config.url, "poll abandoned at shutdown; redone next start");
+            return report;
+        }
         Err(e) => {
             report.error = Some(e.to_string());
+            METRICS.error(Target::Feed, ErrorKind::Store);
             tracing::error!(feed = %target.config.url, error = %e, "poll failed before it could be stored");
             return report;
         }
@@ -144,7 +160,11 @@ pub async fn poll_feed(ctx: &PollContext, target: &FeedTarget) -> PollReport {
     report
 }
 
-async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, StoreError> {
+/// The poll to commit; `None` when shutdown came before the feed answered.
+async fn build_poll(
+    ctx: &PollContext,
+    target: &FeedTarget,
+) -> Result<Option<FeedPoll>, StoreError> {
     let feed_id = target.id;
     let state = ctx.reader.with(|c| read::feed_state(c, feed_id))?;
     let fetch_url = state
@@ -159,10 +179,15 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
         _ => target.interval,
     };
     let polled_at = Utc::now();
-    let outcome = ctx
-        .fetcher
-        .fetch(&fetch_url, Resource::Feed, validators)
-        .await;
+    let started = std::time::Instant::now();
+    let mut shutdown = ctx.shutdown.clone();
+    // A feed that is slow to answer must not hold up shutdown: nothing of
+    // this poll exists yet, so there is nothing to commit.
+    let outcome = tokio::select! {
+        outcome = ctx.fetcher.fetch(&fetch_url, Resource::Feed, validators) => outcome,
+        Ok(_) = shutdown.wait_for(|stop| *stop) => return Ok(None),
+    };
+    METRICS.fetched(Target::Feed, started.elapsed());
 
     let poll = |outcome: PollOutcome, next_poll_at, interval, moved_to, entries| FeedPoll {
         feed_id,
@@ -174,6 +199,7 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
         entries,
     };
     let failed = |error: FetchOrParse| {
+        METRICS.error(Target::Feed, error.kind());
         let next = schedule::after_failure(
             polled_at,
             known_interval,
@@ -191,7 +217,7 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
         poll(outcome, next, known_interval, None, Vec::new())
     };
     let fetched = match outcome {
-        Err(e) => return Ok(failed(FetchOrParse::Fetch(e))),
+        Err(e) => return Ok(Some(failed(FetchOrParse::Fetch(e)))),
         Ok(FetchOutcome::NotModified {
             moved_to,
             fresh_for,
@@ -200,13 +226,13 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
             let pages = PageFetch::new(ctx, target, remote_ip);
             let entries = pages.retry_pending(ctx, polled_at).await?;
             let next = schedule::after_success(polled_at, known_interval, &[fresh_for]);
-            return Ok(poll(
+            return Ok(Some(poll(
                 PollOutcome::NotModified,
                 next,
                 known_interval,
                 moved_to,
                 entries,
-            ));
+            )));
         }
         Ok(FetchOutcome::Fetched(f)) => f,
     };
@@ -220,7 +246,7 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
         Ok(p) => p,
         // Validators of a response we could not parse are never kept: the
         // next poll must fetch the document whole.
-        Err(e) => return Ok(failed(FetchOrParse::Parse(e))),
+        Err(e) => return Ok(Some(failed(FetchOrParse::Parse(e)))),
     };
 
     let pages = PageFetch::new(ctx, target, fetched.remote_ip);
@@ -257,13 +283,13 @@ async fn build_poll(ctx: &PollContext, target: &FeedTarget) -> Result<FeedPoll, 
         warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
         unreadable_items: parsed.entries.is_empty() && parsed.items_in_document > 0,
     };
-    Ok(poll(
+    Ok(Some(poll(
         outcome,
         next,
         interval,
         fetched.moved_to.clone(),
         entries,
-    ))
+    )))
 }
 
 /// Why a poll failed: the request, or the document it returned.
@@ -284,6 +310,13 @@ impl FetchOrParse {
         match self {
             FetchOrParse::Fetch(e) => e.status(),
             FetchOrParse::Parse(_) => None,
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            FetchOrParse::Fetch(e) => ErrorKind::of(e),
+            FetchOrParse::Parse(_) => ErrorKind::Parse,
         }
     }
 }
@@ -471,6 +504,7 @@ impl<'a> PageFetch<'a> {
                 return Ok(self.page_failed(entry, source, address, feed_text, attempts, e));
             }
             Err(PageError::Extract(e)) => {
+                METRICS.error(Target::Page, ErrorKind::Extract);
                 let article = from_feed(&entry, address, feed_text, format!("extract_failed: {e}"));
                 return Ok(vec![EntryWrite::Article { source, article }]);
             }
@@ -516,6 +550,7 @@ impl<'a> PageFetch<'a> {
         attempts: u32,
         error: FetchError,
     ) -> Vec<EntryWrite> {
+        METRICS.error(Target::Page, ErrorKind::of(&error));
         let attempts = attempts + 1;
         let pending = |waits: &[Duration]| EntryWrite::Pending {
             source: source.clone(),
@@ -611,10 +646,12 @@ async fn fetch_page(
     allow_private: bool,
     rules: Option<SiteRules>,
 ) -> PageResult {
-    let fetched = match fetcher
+    let started = std::time::Instant::now();
+    let fetched = fetcher
         .fetch(&link, Resource::Page { allow_private }, None)
-        .await
-    {
+        .await;
+    METRICS.fetched(Target::Page, started.elapsed());
+    let fetched = match fetched {
         Ok(FetchOutcome::Fetched(f)) => f,
         Ok(FetchOutcome::NotModified { .. }) => {
             return Err(PageError::Fetch(FetchError::Network(
@@ -628,18 +665,21 @@ async fn fetch_page(
     // Parsing is CPU work measured in milliseconds: keep it off the async
     // workers, and a panic in it costs this page only.
     tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let decoded = encoding::decode(
             &fetched.body,
             fetched.content_type.as_deref(),
             DocumentKind::Html,
         );
-        extract::extract(
+        let extracted = extract::extract(
             &decoded.text,
             &PageContext {
                 url: Some(&fetched.final_url),
                 rules: rules.as_ref(),
             },
-        )
+        );
+        METRICS.extracted(started.elapsed());
+        extracted
     })
     .await
     .map(|extracted| PageOk {

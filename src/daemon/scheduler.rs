@@ -1,153 +1,347 @@
 //! The scheduler: polls each feed when its `next_poll_at` comes, one poll
 //! per feed at a time, until told to stop.
+//!
+//! Besides the clock and finished polls, the loop takes [`Control`]
+//! messages: a new set of feeds after a reload (applied between polls, so
+//! a running poll is never disturbed), and the watchdog's liveness probes,
+//! which only an unblocked loop can answer.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::task::JoinSet;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::{Id, JoinError, JoinSet};
 
-use super::Pipeline;
-use super::poller::{self, FeedTarget, PollReport};
+use super::metrics::METRICS;
+use super::poller::{self, FeedTarget, PollContext, PollReport};
+use super::schedule;
 use crate::store::read;
 
-/// Due feeds found at start-up are spread over this window (or less, at
-/// most a tenth of a second apart) instead of all firing at once.
+/// Due feeds found at start-up (or added by a reload) are spread over this
+/// window (or less, at most a tenth of a second apart) instead of all
+/// firing at once.
 const STARTUP_SPREAD: Duration = Duration::from_secs(60);
 const STARTUP_SPREAD_STEP: Duration = Duration::from_millis(100);
 
 /// After a stop signal, in-flight polls get this long to commit what they
 /// have; whatever is still running is then abandoned (its feed is simply
-/// polled again next start, nothing is half-written). Leaves headroom under
-/// systemd's default 90 s and the 10 s we promise.
+/// polled again next start, nothing is half-written). Polls stop fetching
+/// as soon as the signal comes, so this only bounds a slow commit; it
+/// leaves headroom under the 10 s we promise and systemd's stop timeout.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(7);
 
 /// The longest the scheduler sleeps without looking again.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C).
-pub async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => tracing::info!("SIGTERM received"),
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the daemon");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+/// What other parts of the daemon ask of the scheduler loop.
+pub enum Control {
+    /// Answer at once: proves the loop is running (see `watchdog`).
+    Probe(oneshot::Sender<()>),
+    /// Poll these feeds from now on (after a reload), with `ctx` for new
+    /// polls when the settings changed.
+    Retarget {
+        targets: Vec<FeedTarget>,
+        ctx: Option<PollContext>,
+        done: oneshot::Sender<Retargeted>,
+    },
+}
+
+/// What a reload changed in the schedule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retargeted {
+    pub added: usize,
+    pub removed: usize,
+    /// Feeds whose interval changed and whose next poll moved with it.
+    pub rescheduled: usize,
+}
+
+/// SIGTERM and SIGINT, registered as soon as the daemon starts so that
+/// neither kills it with the default action before it can stop cleanly.
+pub struct StopSignals {
+    term: Signal,
+    int: Signal,
+}
+
+impl StopSignals {
+    pub fn register() -> std::io::Result<StopSignals> {
+        Ok(StopSignals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => tracing::info!("SIGTERM received"),
+            _ = self.int.recv() => tracing::info!("SIGINT received"),
+        }
     }
 }
 
-/// Polls feeds on schedule until `stop` resolves, then lets in-flight polls
-/// commit (within [`SHUTDOWN_GRACE`]) and returns.
-pub async fn run(pipeline: &Pipeline, targets: Vec<FeedTarget>, stop: impl Future<Output = ()>) {
-    let now = Utc::now();
-    let mut due: HashMap<i64, DateTime<Utc>> = HashMap::new();
-    let mut overdue = Vec::new();
-    for t in &targets {
-        let state = pipeline
-            .ctx
-            .reader
-            .with(|c| read::feed_state(c, t.id))
-            .unwrap_or_default();
-        if state.state == "muted" {
-            tracing::info!(feed = %t.config.url, "feed is muted (410 Gone); not polled until `feedsift poll --all` succeeds");
-            continue;
-        }
-        match state.next_poll_at {
-            Some(at) if at > now => {
-                due.insert(t.id, at);
-            }
-            _ => overdue.push(t.id),
-        }
-    }
-    let step = if overdue.is_empty() {
-        Duration::ZERO
-    } else {
-        (STARTUP_SPREAD / overdue.len() as u32).min(STARTUP_SPREAD_STEP)
-    };
-    for (i, id) in overdue.into_iter().enumerate() {
-        due.insert(id, now + super::schedule::to_chrono(step * i as u32));
-    }
-    let targets: HashMap<i64, FeedTarget> = targets.into_iter().map(|t| (t.id, t)).collect();
+/// A poll task and what it was started with.
+struct Running {
+    feed_id: i64,
+    interval: Duration,
+    fixed_interval: bool,
+}
 
-    let mut in_flight: HashSet<i64> = HashSet::new();
+pub struct Scheduler {
+    ctx: PollContext,
+    targets: HashMap<i64, FeedTarget>,
+    due: HashMap<i64, DateTime<Utc>>,
+    in_flight: HashSet<i64>,
     // A poll task that panicked still has to free its feed for the next poll.
-    let mut task_feed: HashMap<tokio::task::Id, i64> = HashMap::new();
-    let mut tasks: JoinSet<PollReport> = JoinSet::new();
-    tokio::pin!(stop);
-    loop {
-        let now = Utc::now();
-        let ready: Vec<i64> = due
+    running: HashMap<Id, Running>,
+    tasks: JoinSet<PollReport>,
+    failing: HashSet<i64>,
+}
+
+impl Scheduler {
+    /// Makes the first schedule: each feed at its stored `next_poll_at`,
+    /// overdue ones spread over the next seconds, muted ones left out.
+    pub fn new(ctx: PollContext, targets: Vec<FeedTarget>) -> Scheduler {
+        let mut s = Scheduler {
+            ctx,
+            targets: HashMap::new(),
+            due: HashMap::new(),
+            in_flight: HashSet::new(),
+            running: HashMap::new(),
+            tasks: JoinSet::new(),
+            failing: HashSet::new(),
+        };
+        let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
+        s.targets = targets.into_iter().map(|t| (t.id, t)).collect();
+        s.schedule_new(ids, Utc::now());
+        s.publish();
+        s
+    }
+
+    /// Polls feeds on schedule until `stop` resolves, then lets in-flight
+    /// polls commit (within [`SHUTDOWN_GRACE`]) and returns. `shutdown`
+    /// tells the polls to stop fetching.
+    pub async fn run(
+        mut self,
+        stop: impl Future<Output = ()>,
+        mut control: mpsc::Receiver<Control>,
+        shutdown: &watch::Sender<bool>,
+    ) {
+        tokio::pin!(stop);
+        loop {
+            let now = Utc::now();
+            self.start_due(now);
+            let sleep = self
+                .due
+                .iter()
+                .filter(|(id, _)| !self.in_flight.contains(id))
+                .map(|(_, at)| (*at - now).to_std().unwrap_or(Duration::ZERO))
+                .min()
+                .unwrap_or(MAX_SLEEP)
+                .min(MAX_SLEEP);
+            tokio::select! {
+                _ = &mut stop => break,
+                Some(done) = self.tasks.join_next_with_id() => self.finished(done),
+                Some(msg) = control.recv() => match msg {
+                    Control::Probe(reply) => {
+                        let _ = reply.send(());
+                    }
+                    Control::Retarget { targets, ctx, done } => {
+                        let summary = self.retarget(targets, ctx);
+                        let _ = done.send(summary);
+                    }
+                },
+                _ = tokio::time::sleep(sleep) => {}
+            }
+        }
+
+        let _ = shutdown.send(true);
+        let tasks = &mut self.tasks;
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                abandoned = self.tasks.len(),
+                "polls still running at shutdown were abandoned; they are redone next start"
+            );
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+    }
+
+    fn start_due(&mut self, now: DateTime<Utc>) {
+        let ready: Vec<i64> = self
+            .due
             .iter()
-            .filter(|(id, at)| **at <= now && !in_flight.contains(id))
+            .filter(|(id, at)| **at <= now && !self.in_flight.contains(id))
             .map(|(id, _)| *id)
             .collect();
         for id in ready {
-            let Some(target) = targets.get(&id).cloned() else {
+            self.due.remove(&id);
+            let Some(target) = self.targets.get(&id).cloned() else {
                 continue;
             };
-            due.remove(&id);
-            in_flight.insert(id);
-            let ctx = pipeline.ctx.clone();
-            let handle = tasks.spawn(async move { poller::poll_feed(&ctx, &target).await });
-            task_feed.insert(handle.id(), id);
+            self.in_flight.insert(id);
+            let ctx = self.ctx.clone();
+            let running = Running {
+                feed_id: id,
+                interval: target.interval,
+                fixed_interval: target.fixed_interval,
+            };
+            let handle = self
+                .tasks
+                .spawn(async move { poller::poll_feed(&ctx, &target).await });
+            self.running.insert(handle.id(), running);
         }
-        let sleep = due
-            .iter()
-            .filter(|(id, _)| !in_flight.contains(id))
-            .map(|(_, at)| (*at - now).to_std().unwrap_or(Duration::ZERO))
-            .min()
-            .unwrap_or(MAX_SLEEP)
-            .min(MAX_SLEEP);
-        tokio::select! {
-            _ = &mut stop => break,
-            Some(done) = tasks.join_next_with_id() => {
-                let (task, next) = match done {
-                    Ok((task, report)) if report.muted => {
-                        task_feed.remove(&task);
-                        in_flight.remove(&report.feed_id);
-                        continue;
-                    }
-                    Ok((task, report)) => (task, report.next_poll_at),
-                    Err(e) => {
-                        tracing::error!(error = %e, "a poll task failed");
-                        (e.id(), None)
-                    }
-                };
-                if let Some(id) = task_feed.remove(&task) {
-                    in_flight.remove(&id);
-                    let interval = targets.get(&id).map_or(MAX_SLEEP, |t| t.interval);
-                    due.insert(id, next.unwrap_or_else(|| Utc::now() + super::schedule::to_chrono(interval)));
-                }
+        self.publish();
+    }
+
+    fn finished(&mut self, done: Result<(Id, PollReport), JoinError>) {
+        let (task, report) = match done {
+            Ok((task, report)) => (task, Some(report)),
+            Err(e) => {
+                tracing::error!(error = %e, "a poll task failed");
+                (e.id(), None)
             }
-            _ = tokio::time::sleep(sleep) => {}
+        };
+        let Some(run) = self.running.remove(&task) else {
+            return;
+        };
+        let id = run.feed_id;
+        self.in_flight.remove(&id);
+        match &report {
+            Some(r) if r.ok() => self.failing.remove(&id),
+            _ => self.failing.insert(id),
+        };
+        self.publish();
+        // Removed by a reload while it ran: not polled again.
+        let Some(target) = self.targets.get(&id) else {
+            return;
+        };
+        if report.as_ref().is_some_and(|r| r.muted) {
+            return;
+        }
+        let planned = report.and_then(|r| r.next_poll_at);
+        // The poll planned with the interval it started with; a reload
+        // may have changed it since.
+        let changed =
+            (target.interval, target.fixed_interval) != (run.interval, run.fixed_interval);
+        let next = if changed {
+            self.rescheduled(target).or(planned)
+        } else {
+            planned
+        };
+        let next = next.unwrap_or_else(|| Utc::now() + schedule::to_chrono(target.interval));
+        self.due.insert(id, next);
+    }
+
+    /// Applies a reload: new feeds are scheduled now (or at the time a
+    /// previous life of theirs left in the database), removed ones are
+    /// dropped (a running poll of theirs commits and is not repeated), and
+    /// a changed interval moves the next poll.
+    fn retarget(&mut self, targets: Vec<FeedTarget>, ctx: Option<PollContext>) -> Retargeted {
+        if let Some(ctx) = ctx {
+            self.ctx = ctx;
+        }
+        let mut summary = Retargeted::default();
+        let mut new: HashMap<i64, FeedTarget> = targets.into_iter().map(|t| (t.id, t)).collect();
+        let removed: Vec<i64> = self
+            .targets
+            .keys()
+            .filter(|id| !new.contains_key(id))
+            .copied()
+            .collect();
+        for id in removed {
+            self.targets.remove(&id);
+            self.due.remove(&id);
+            self.failing.remove(&id);
+            summary.removed += 1;
+        }
+        let mut added = Vec::new();
+        let now = Utc::now();
+        for (id, target) in new.drain() {
+            match self.targets.insert(id, target) {
+                None => added.push(id),
+                Some(old)
+                    if (old.interval, old.fixed_interval)
+                        != (self.targets[&id].interval, self.targets[&id].fixed_interval) =>
+                {
+                    // A running poll is rescheduled when it finishes.
+                    if self.due.contains_key(&id) {
+                        if let Some(at) = self.rescheduled(&self.targets[&id]) {
+                            self.due.insert(id, at.max(now));
+                            summary.rescheduled += 1;
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        summary.added = added.len();
+        self.schedule_new(added, now);
+        self.publish();
+        summary
+    }
+
+    /// Schedules feeds the loop did not know: at their stored next poll if
+    /// it is ahead, else soon, spread out.
+    fn schedule_new(&mut self, ids: Vec<i64>, now: DateTime<Utc>) {
+        let mut overdue = Vec::new();
+        for id in ids {
+            let state = self
+                .ctx
+                .reader
+                .with(|c| read::feed_state(c, id))
+                .unwrap_or_default();
+            if state.state == "muted" {
+                if let Some(t) = self.targets.get(&id) {
+                    tracing::info!(feed = %t.config.url, "feed is muted (410 Gone); not polled until `feedsift poll --all` succeeds");
+                }
+                continue;
+            }
+            match state.next_poll_at {
+                Some(at) if at > now => {
+                    self.due.insert(id, at);
+                }
+                _ => overdue.push(id),
+            }
+        }
+        let step = if overdue.is_empty() {
+            Duration::ZERO
+        } else {
+            (STARTUP_SPREAD / overdue.len() as u32).min(STARTUP_SPREAD_STEP)
+        };
+        for (i, id) in overdue.into_iter().enumerate() {
+            self.due
+                .insert(id, now + schedule::to_chrono(step * i as u32));
         }
     }
 
-    let _ = pipeline.shutdown.send(true);
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!(
-            abandoned = tasks.len(),
-            "polls still running at shutdown were abandoned; they are redone next start"
-        );
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
+    /// The next poll of a feed whose configured interval changed: its
+    /// last poll plus the new interval (with the failure backoff if it is
+    /// failing). Feeds without their own `interval` adapt it at their next
+    /// poll, so theirs stays.
+    fn rescheduled(&self, target: &FeedTarget) -> Option<DateTime<Utc>> {
+        if !target.fixed_interval {
+            return None;
+        }
+        let (polled, errors) = self
+            .ctx
+            .reader
+            .with(|c| read::last_poll(c, target.id))
+            .ok()
+            .flatten()?;
+        Some(if errors > 0 {
+            schedule::after_failure(polled, target.interval, errors, None)
+        } else {
+            schedule::after_success(polled, target.interval, &[])
+        })
+    }
+
+    fn publish(&self) {
+        METRICS.set_feeds(self.targets.len(), self.failing.len(), self.in_flight.len());
     }
 }

@@ -164,3 +164,27 @@ pub fn robots(conn: &Connection, origin: &str) -> Result<Option<StoredRobots>, S
             })
         }))
 }
+
+/// When a feed was last polled and how many polls in a row have failed
+/// since its last success; `None` for a feed never polled.
+pub fn last_poll(
+    conn: &Connection,
+    feed_id: i64,
+) -> Result<Option<(DateTime<Utc>, u32)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT last_polled_at, error_count FROM feeds WHERE id = ?1")?
+        .query_row([feed_id], |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?))
+        })
+        .optional()?
+        .and_then(|(polled, errors)| {
+            let polled = parse_timestamp(&polled?)?;
+            Some((polled, errors.clamp(0, u32::MAX as i64) as u32))
+        }))
+}
+
+/// Rows in `articles`, copies included.
+pub fn article_count(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -10,7 +10,10 @@
 //! transaction (one fsync for many feeds), each inside its own savepoint so
 //! one failing poll does not sink the others.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -177,6 +180,65 @@ enum Command {
 #[derive(Clone)]
 pub struct WriterHandle {
     tx: mpsc::Sender<Command>,
+    health: Arc<WriterHealth>,
+}
+
+/// What the writer thread publishes about itself, so a watchdog can tell a
+/// writer that is idle (waiting for work: alive) from one stuck inside a
+/// transaction (a lock never released, a disk that stopped answering).
+#[derive(Debug)]
+pub struct WriterHealth {
+    started: Instant,
+    /// Milliseconds after `started` of the last step completed (a command
+    /// applied, a batch begun or ended).
+    last_progress_ms: AtomicU64,
+    busy: AtomicBool,
+    stopped: AtomicBool,
+}
+
+impl WriterHealth {
+    fn new() -> WriterHealth {
+        WriterHealth {
+            started: Instant::now(),
+            last_progress_ms: AtomicU64::new(0),
+            busy: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    fn progress(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_progress_ms.store(ms, Ordering::Release);
+    }
+
+    fn set_busy(&self, busy: bool) {
+        self.progress();
+        self.busy.store(busy, Ordering::Release);
+    }
+
+    /// How long the writer has been inside one step of a batch without
+    /// finishing it; `None` while it is idle.
+    pub fn stalled_for(&self) -> Option<Duration> {
+        if !self.busy.load(Ordering::Acquire) {
+            return None;
+        }
+        let last = Duration::from_millis(self.last_progress_ms.load(Ordering::Acquire));
+        Some(self.started.elapsed().saturating_sub(last))
+    }
+
+    /// The writer thread has ended (finished, failed to start, or panicked).
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+}
+
+/// Marks the writer stopped when its thread ends, panics included.
+struct StoppedOnDrop(Arc<WriterHealth>);
+
+impl Drop for StoppedOnDrop {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Release);
+    }
 }
 
 impl WriterHandle {
@@ -215,6 +277,10 @@ impl WriterHandle {
             .map_err(|_| StoreError::WriterGone)?
             .map_err(StoreError::Write)
     }
+
+    pub fn health(&self) -> Arc<WriterHealth> {
+        self.health.clone()
+    }
 }
 
 /// Starts the writer thread on the writing connection and the stories'
@@ -222,17 +288,24 @@ impl WriterHandle {
 /// after committing what it was sent.
 pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+    let health = Arc::new(WriterHealth::new());
+    let writer = Writer {
+        conn,
+        stories,
+        health: health.clone(),
+    };
     let thread = std::thread::Builder::new()
         .name("feedsift-writer".into())
-        .spawn(move || Writer { conn, stories }.run(rx));
+        .spawn(move || writer.run(rx));
     match thread {
-        Ok(join) => (WriterHandle { tx }, join),
+        Ok(join) => (WriterHandle { tx, health }, join),
         // Without a thread there is no writer: hand back a handle whose
         // sends fail with WriterGone, and a thread that ends at once.
         Err(e) => {
             tracing::error!(error = %e, "cannot start the database writer thread");
+            health.stopped.store(true, Ordering::Release);
             let (tx, _) = mpsc::channel(1);
-            (WriterHandle { tx }, std::thread::spawn(|| ()))
+            (WriterHandle { tx, health }, std::thread::spawn(|| ()))
         }
     }
 }
@@ -240,10 +313,12 @@ pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()
 struct Writer {
     conn: Connection,
     stories: Stories,
+    health: Arc<WriterHealth>,
 }
 
 impl Writer {
     fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        let _stopped = StoppedOnDrop(self.health.clone());
         while let Some(first) = rx.blocking_recv() {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -252,7 +327,9 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.health.set_busy(true);
             self.apply_batch(batch);
+            self.health.set_busy(false);
         }
         tracing::debug!("database writer finished");
     }
@@ -261,8 +338,10 @@ impl Writer {
         let mut replies = Vec::with_capacity(batch.len());
         let result = (|| -> Result<(), rusqlite::Error> {
             let stories = &mut self.stories;
+            let health = &self.health;
             let mut tx = self.conn.transaction()?;
             for cmd in batch {
+                health.progress();
                 match cmd {
                     Command::Poll(poll, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, stories, &poll));
@@ -281,6 +360,7 @@ impl Writer {
                     }
                 }
             }
+            health.progress();
             tx.commit()
         })();
         for reply in replies {
@@ -646,6 +726,8 @@ fn clear_pending(conn: &Connection, feed_id: i64, entry_id: &str) -> Result<(), 
     Ok(())
 }
 
+/// A feed removed from feeds.toml while its poll ran keeps `state =
+/// 'removed'`: the poll's outcome is recorded, its state is not.
 fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error> {
     let polled = timestamp(poll.polled_at);
     let next = timestamp(poll.next_poll_at);
@@ -659,7 +741,8 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
         };
         conn.prepare_cached(
             "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3, interval_secs = ?4,
-                    error_count = 0, last_error = ?6, state = ?5, state_reason = ?6,
+                    error_count = 0, last_error = ?6, state_reason = ?6,
+                    state = CASE WHEN active THEN ?5 ELSE state END,
                     etag = CASE WHEN ?7 THEN etag ELSE ?8 END,
                     last_modified = CASE WHEN ?7 THEN last_modified ELSE ?9 END
              WHERE id = ?1",
@@ -690,7 +773,8 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
             };
             conn.prepare_cached(
                 "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, interval_secs = ?4,
-                        error_count = error_count + 1, last_error = ?5, state = ?6, state_reason = ?5
+                        error_count = error_count + 1, last_error = ?5, state_reason = ?5,
+                        state = CASE WHEN active THEN ?6 ELSE state END
                  WHERE id = ?1",
             )?
             .execute(params![poll.feed_id, polled, next, interval, error, state])?

@@ -1,0 +1,565 @@
+//! Prometheus metrics: what the pipeline did since the process started,
+//! served as text at `/metrics` when `[settings].metrics_listen` is set.
+//!
+//! The counters are one process-wide set of atomics: the poller records
+//! into them from any task without a handle being threaded through, and a
+//! one-shot `poll --all` records too (nobody reads them there). The HTTP
+//! side is a small hand-written responder on tokio, because one read-only
+//! endpoint does not justify a web framework in a daemon that has none.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+use super::DaemonError;
+use super::poller::PollReport;
+use crate::fetch::FetchError;
+
+/// The process-wide metrics.
+pub static METRICS: Metrics = Metrics::new();
+
+/// Upper bounds of the latency histograms, in seconds: from a page parsed
+/// in a millisecond to a feed that takes the whole default 60 s timeout.
+const LATENCY_BUCKETS: [f64; 15] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
+
+/// Scrapes answered at once; more are refused (closed) rather than queued,
+/// so a misbehaving scraper cannot pile up tasks.
+const MAX_CONNECTIONS: usize = 8;
+
+/// A scrape must send its request and take the answer within this long.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The request head is a line and a few headers; anything longer is not a
+/// scraper.
+const MAX_REQUEST_HEAD: usize = 8 * 1024;
+
+/// How a poll of one feed ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    NotModified,
+    Failed,
+    /// 410 Gone: the feed is muted.
+    Gone,
+    /// Stopped by shutdown before the feed answered; nothing stored.
+    Abandoned,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 5] = [
+        Outcome::Ok,
+        Outcome::NotModified,
+        Outcome::Failed,
+        Outcome::Gone,
+        Outcome::Abandoned,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::NotModified => "not_modified",
+            Outcome::Failed => "failed",
+            Outcome::Gone => "gone",
+            Outcome::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// What was being fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Feed,
+    Page,
+}
+
+impl Target {
+    const ALL: [Target; 2] = [Target::Feed, Target::Page];
+
+    fn label(self) -> &'static str {
+        match self {
+            Target::Feed => "feed",
+            Target::Page => "page",
+        }
+    }
+}
+
+/// Why a feed or page failed, coarse enough to alert on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Http4xx,
+    Http5xx,
+    HttpOther,
+    Timeout,
+    TooLarge,
+    Redirect,
+    Blocked,
+    Robots,
+    Network,
+    /// The feed document could not be parsed.
+    Parse,
+    /// Page extraction crashed.
+    Extract,
+    /// The database refused the poll.
+    Store,
+}
+
+impl ErrorKind {
+    const ALL: [ErrorKind; 12] = [
+        ErrorKind::Http4xx,
+        ErrorKind::Http5xx,
+        ErrorKind::HttpOther,
+        ErrorKind::Timeout,
+        ErrorKind::TooLarge,
+        ErrorKind::Redirect,
+        ErrorKind::Blocked,
+        ErrorKind::Robots,
+        ErrorKind::Network,
+        ErrorKind::Parse,
+        ErrorKind::Extract,
+        ErrorKind::Store,
+    ];
+
+    pub fn of(error: &FetchError) -> ErrorKind {
+        match error {
+            FetchError::Status { status, .. } => match status {
+                400..=499 => ErrorKind::Http4xx,
+                500..=599 => ErrorKind::Http5xx,
+                _ => ErrorKind::HttpOther,
+            },
+            FetchError::Timeout(_) => ErrorKind::Timeout,
+            FetchError::TooLarge { .. } => ErrorKind::TooLarge,
+            FetchError::TooManyRedirects
+            | FetchError::RedirectLoop(_)
+            | FetchError::BadRedirect(_) => ErrorKind::Redirect,
+            FetchError::Blocked(_) => ErrorKind::Blocked,
+            FetchError::Robots(_) => ErrorKind::Robots,
+            FetchError::Network(_) => ErrorKind::Network,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ErrorKind::Http4xx => "http_4xx",
+            ErrorKind::Http5xx => "http_5xx",
+            ErrorKind::HttpOther => "http_other",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Redirect => "redirect",
+            ErrorKind::Blocked => "blocked",
+            ErrorKind::Robots => "robots",
+            ErrorKind::Network => "network",
+            ErrorKind::Parse => "parse",
+            ErrorKind::Extract => "extract",
+            ErrorKind::Store => "store",
+        }
+    }
+}
+
+/// A latency histogram with [`LATENCY_BUCKETS`].
+pub struct Histogram {
+    /// Non-cumulative counts per bucket; the last one is `+Inf`.
+    buckets: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    const fn new() -> Histogram {
+        Histogram {
+            buckets: [const { AtomicU64::new(0) }; LATENCY_BUCKETS.len() + 1],
+            sum_micros: AtomicU64::new(0),
+        }
+    }
+
+    pub fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        let i = LATENCY_BUCKETS
+            .iter()
+            .position(|&bound| secs <= bound)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.buckets[i].fetch_add(1, Relaxed);
+        let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        self.sum_micros.fetch_add(micros, Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        let mut cumulative = 0;
+        for (i, bucket) in self.buckets.iter().enumerate() {
+            cumulative += bucket.load(Relaxed);
+            let le = LATENCY_BUCKETS
+                .get(i)
+                .map_or_else(|| "+Inf".to_string(), |b| b.to_string());
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cumulative}"
+            );
+        }
+        let sum = self.sum_micros.load(Relaxed) as f64 / 1e6;
+        let braced = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{braced} {sum}");
+        let _ = writeln!(out, "{name}_count{braced} {cumulative}");
+    }
+}
+
+pub struct Metrics {
+    polls: [AtomicU64; Outcome::ALL.len()],
+    errors: [[AtomicU64; ErrorKind::ALL.len()]; Target::ALL.len()],
+    articles_stored: AtomicU64,
+    duplicates: AtomicU64,
+    sightings: AtomicU64,
+    articles_updated: AtomicU64,
+    fetch_seconds: [Histogram; Target::ALL.len()],
+    extract_seconds: Histogram,
+    // Gauges the scheduler keeps current.
+    feeds: AtomicU64,
+    feeds_failing: AtomicU64,
+    polls_in_flight: AtomicU64,
+    articles_at_start: AtomicU64,
+}
+
+impl Metrics {
+    const fn new() -> Metrics {
+        Metrics {
+            polls: [const { AtomicU64::new(0) }; Outcome::ALL.len()],
+            errors: [const { [const { AtomicU64::new(0) }; ErrorKind::ALL.len()] };
+                Target::ALL.len()],
+            articles_stored: AtomicU64::new(0),
+            duplicates: AtomicU64::new(0),
+            sightings: AtomicU64::new(0),
+            articles_updated: AtomicU64::new(0),
+            fetch_seconds: [Histogram::new(), Histogram::new()],
+            extract_seconds: Histogram::new(),
+            feeds: AtomicU64::new(0),
+            feeds_failing: AtomicU64::new(0),
+            polls_in_flight: AtomicU64::new(0),
+            articles_at_start: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts a finished poll: its outcome and what it stored.
+    pub fn poll(&self, report: &PollReport) {
+        let outcome = if report.abandoned {
+            Outcome::Abandoned
+        } else if report.muted {
+            Outcome::Gone
+        } else if report.error.is_some() {
+            Outcome::Failed
+        } else if report.not_modified {
+            Outcome::NotModified
+        } else {
+            Outcome::Ok
+        };
+        self.polls[outcome as usize].fetch_add(1, Relaxed);
+        let a = &report.applied;
+        self.articles_stored
+            .fetch_add(a.new_articles as u64, Relaxed);
+        self.duplicates.fetch_add(a.duplicates as u64, Relaxed);
+        self.sightings.fetch_add(a.new_sources as u64, Relaxed);
+        self.articles_updated.fetch_add(a.updated as u64, Relaxed);
+    }
+
+    pub fn error(&self, target: Target, kind: ErrorKind) {
+        self.errors[target as usize][kind as usize].fetch_add(1, Relaxed);
+    }
+
+    /// One request, retries and politeness waits included: the time a poll
+    /// spent getting the document.
+    pub fn fetched(&self, target: Target, took: Duration) {
+        self.fetch_seconds[target as usize].observe(took);
+    }
+
+    pub fn extracted(&self, took: Duration) {
+        self.extract_seconds.observe(took);
+    }
+
+    pub fn set_feeds(&self, feeds: usize, failing: usize, in_flight: usize) {
+        self.feeds.store(feeds as u64, Relaxed);
+        self.feeds_failing.store(failing as u64, Relaxed);
+        self.polls_in_flight.store(in_flight as u64, Relaxed);
+    }
+
+    pub fn set_articles_at_start(&self, n: u64) {
+        self.articles_at_start.store(n, Relaxed);
+    }
+
+    /// Feeds, failing feeds, articles in the database and articles stored
+    /// since start, for the systemd STATUS line.
+    pub fn summary(&self) -> Summary {
+        let new = self.articles_stored.load(Relaxed);
+        Summary {
+            feeds: self.feeds.load(Relaxed),
+            failing: self.feeds_failing.load(Relaxed),
+            articles: self.articles_at_start.load(Relaxed) + new,
+            new_articles: new,
+        }
+    }
+
+    /// The Prometheus text exposition format, version 0.0.4.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(8 * 1024);
+        let mut counter = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        let polls: Vec<(String, u64)> = Outcome::ALL
+            .iter()
+            .map(|o| {
+                (
+                    format!("{{outcome=\"{}\"}}", o.label()),
+                    self.polls[*o as usize].load(Relaxed),
+                )
+            })
+            .collect();
+        counter(
+            "feedsift_polls_total",
+            "Feed polls finished, by outcome.",
+            "counter",
+            &polls,
+        );
+        let mut errors = Vec::new();
+        for t in Target::ALL {
+            for k in ErrorKind::ALL {
+                errors.push((
+                    format!("{{resource=\"{}\",kind=\"{}\"}}", t.label(), k.label()),
+                    self.errors[t as usize][k as usize].load(Relaxed),
+                ));
+            }
+        }
+        counter(
+            "feedsift_errors_total",
+            "Failed feed and page fetches, by resource and kind.",
+            "counter",
+            &errors,
+        );
+        let plain = |v: &AtomicU64| vec![(String::new(), v.load(Relaxed))];
+        counter(
+            "feedsift_articles_stored_total",
+            "New articles stored (one per distinct page), duplicates included.",
+            "counter",
+            &plain(&self.articles_stored),
+        );
+        counter(
+            "feedsift_duplicates_total",
+            "New articles marked as a copy of a story already stored.",
+            "counter",
+            &plain(&self.duplicates),
+        );
+        counter(
+            "feedsift_sightings_total",
+            "Entries that were another sighting of an article already stored.",
+            "counter",
+            &plain(&self.sightings),
+        );
+        counter(
+            "feedsift_articles_updated_total",
+            "Stored articles refreshed (updated upstream, or their page fetched at last).",
+            "counter",
+            &plain(&self.articles_updated),
+        );
+        counter(
+            "feedsift_feeds",
+            "Feeds configured.",
+            "gauge",
+            &plain(&self.feeds),
+        );
+        counter(
+            "feedsift_feeds_failing",
+            "Feeds whose last poll failed.",
+            "gauge",
+            &plain(&self.feeds_failing),
+        );
+        counter(
+            "feedsift_polls_in_flight",
+            "Feed polls running now.",
+            "gauge",
+            &plain(&self.polls_in_flight),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP feedsift_fetch_duration_seconds Time to get a feed or page, retries and politeness waits included.\n\
+             # TYPE feedsift_fetch_duration_seconds histogram"
+        );
+        for t in Target::ALL {
+            self.fetch_seconds[t as usize].render(
+                &mut out,
+                "feedsift_fetch_duration_seconds",
+                &format!("resource=\"{}\"", t.label()),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP feedsift_extract_duration_seconds Time to decode and extract one article page.\n\
+             # TYPE feedsift_extract_duration_seconds histogram"
+        );
+        self.extract_seconds
+            .render(&mut out, "feedsift_extract_duration_seconds", "");
+        out
+    }
+}
+
+/// Counts for the STATUS line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub feeds: u64,
+    pub failing: u64,
+    pub articles: u64,
+    pub new_articles: u64,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} feeds ({} failing), {} articles ({} new since start)",
+            self.feeds, self.failing, self.articles, self.new_articles
+        )
+    }
+}
+
+/// Binds `addr` and serves `/metrics` until the returned task is aborted.
+pub async fn serve(addr: SocketAddr) -> Result<JoinHandle<()>, DaemonError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| DaemonError::Other(format!("metrics_listen {addr}: {e}")))?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    tracing::info!(addr = %bound, "serving Prometheus metrics at /metrics");
+    Ok(tokio::spawn(accept_loop(listener)))
+}
+
+async fn accept_loop(listener: TcpListener) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: wait, do not spin.
+                tracing::warn!(error = %e, "metrics listener cannot accept");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            continue;
+        };
+        tokio::spawn(async move {
+            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_TIMEOUT, answer(stream)).await {
+                tracing::debug!(error = %e, "metrics request failed");
+            }
+            drop(slot);
+        });
+    }
+}
+
+async fn answer(mut stream: TcpStream) -> std::io::Result<()> {
+    let mut head = Vec::with_capacity(512);
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+        if head.len() > MAX_REQUEST_HEAD {
+            return respond(
+                &mut stream,
+                "431 Request Header Fields Too Large",
+                "",
+                false,
+            )
+            .await;
+        }
+    }
+    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let path = target.split('?').next().unwrap_or("");
+    match (method, path) {
+        ("GET" | "HEAD", "/metrics") => {
+            let body = METRICS.render();
+            respond(&mut stream, "200 OK", &body, method == "HEAD").await
+        }
+        ("GET" | "HEAD", _) => {
+            respond(
+                &mut stream,
+                "404 Not Found",
+                "not found; try /metrics\n",
+                false,
+            )
+            .await
+        }
+        _ => respond(&mut stream, "405 Method Not Allowed", "", false).await,
+    }
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    body: &str,
+    head_only: bool,
+) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    if !head_only {
+        stream.write_all(body.as_bytes()).await?;
+    }
+    stream.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative_and_end_with_inf() {
+        let h = Histogram::new();
+        h.observe(Duration::from_millis(3));
+        h.observe(Duration::from_millis(300));
+        h.observe(Duration::from_secs(120));
+        let mut out = String::new();
+        h.render(&mut out, "x", "");
+        assert!(out.contains("x_bucket{le=\"0.001\"} 0\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"0.005\"} 1\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"0.5\"} 2\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"60\"} 2\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"+Inf\"} 3\n"), "{out}");
+        assert!(out.contains("x_count 3\n"), "{out}");
+        assert!(out.contains("x_sum 120.303\n"), "{out}");
+    }
+
+    #[test]
+    fn fetch_errors_map_to_coarse_kinds() {
+        let status = |s| FetchError::Status {
+            status: s,
+            retry_after: None,
+        };
+        assert_eq!(ErrorKind::of(&status(404)), ErrorKind::Http4xx);
+        assert_eq!(ErrorKind::of(&status(503)), ErrorKind::Http5xx);
+        assert_eq!(
+            ErrorKind::of(&FetchError::Timeout(Duration::from_secs(1))),
+            ErrorKind::Timeout
+        );
+        assert_eq!(
+            ErrorKind::of(&FetchError::RedirectLoop("x".into())),
+            ErrorKind::Redirect
+        );
+    }
+}
