@@ -116,6 +116,11 @@ fn wait_until<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<
     }
 }
 
+/// Waits until `server` has answered `path` `n` times.
+fn wait_hits(server: &Server, path: &str, n: usize, timeout: Duration) -> bool {
+    wait_until(timeout, || (server.hits(path) == n).then_some(())).is_some()
+}
+
 /// The service manager's end of the notify protocol: a datagram socket
 /// whose path goes into `NOTIFY_SOCKET`.
 struct NotifySocket {
@@ -188,6 +193,17 @@ fn serve_feed(
     stories: usize,
     page: impl Fn(Reply) -> Reply,
 ) -> String {
+    serve_slow_feed(server, name, stories, page, Duration::ZERO)
+}
+
+/// [`serve_feed`] whose feed document answers after `delay`.
+fn serve_slow_feed(
+    server: &Server,
+    name: &str,
+    stories: usize,
+    page: impl Fn(Reply) -> Reply,
+    delay: Duration,
+) -> String {
     let mut items = Vec::new();
     for i in 0..stories {
         let story = &STORIES[i % STORIES.len()];
@@ -206,7 +222,9 @@ fn serve_feed(
     let feed = format!("/{name}.xml");
     server.route(
         &feed,
-        Reply::ok("application/rss+xml", site::rss(&refs)).with_etag(&format!("\"{name}\"")),
+        Reply::ok("application/rss+xml", site::rss(&refs))
+            .with_etag(&format!("\"{name}\""))
+            .with_delay(delay),
     );
     server.url(&feed)
 }
@@ -423,8 +441,9 @@ fn sigterm_during_a_large_poll_exits_promptly_and_commits_only_whole_articles() 
     };
     // Some pages done, many in flight or still to come.
     assert!(
-        wait_until(Duration::from_secs(15), || (page_requests() >= 10)
-            .then_some(()))
+        wait_until(Duration::from_secs(15), || {
+            (page_requests() >= 10).then_some(())
+        })
         .is_some(),
         "pages were not fetched\n{}",
         daemon.log_text()
@@ -575,39 +594,64 @@ fn a_removed_feed_stops_being_polled_and_keeps_its_articles() {
     let server = Server::start("127.0.0.1");
     let kept = serve_feed(&server, "kept", 1, |r| r);
     let gone = serve_feed(&server, "gone", 2, |r| r);
-    let config = write_feeds(&dir, "", &[(&kept, Some("1h")), (&gone, Some("1h"))]);
-    // Both due again 3 s after the daemon starts.
-    polled_earlier(&dir, &config, &[(&kept, 3600, 3), (&gone, 3600, 3)]);
+    // Removed while its poll runs: the poll commits, the feed stays removed.
+    let busy = serve_slow_feed(&server, "busy", 1, |r| r, Duration::from_secs(2));
+    let config = write_feeds(
+        &dir,
+        "",
+        &[
+            (&kept, Some("1h")),
+            (&gone, Some("1h")),
+            (&busy, Some("1h")),
+        ],
+    );
+    // Two due again 3 s after the daemon starts, one at once.
+    polled_earlier(
+        &dir,
+        &config,
+        &[(&kept, 3600, 3), (&gone, 3600, 3), (&busy, 3600, 0)],
+    );
     server.clear_seen();
 
     let mut sock = NotifySocket::bind(&dir);
     let daemon = Daemon::start(&config, &[], &[sock.env()]);
     sock.wait_for("READY=1", Duration::from_secs(10))
         .expect("READY=1");
+    assert!(wait_hits(&server, "/busy.xml", 1, Duration::from_secs(2)));
     write_feeds(&dir, "", &[(&kept, Some("1h"))]);
     daemon.signal("HUP");
     assert!(
         daemon
-            .wait_log(&["config reloaded", "removed=1"], Duration::from_secs(5))
+            .wait_log(&["config reloaded", "removed=2"], Duration::from_secs(5))
             .is_some(),
         "{}",
         daemon.log_text()
     );
     // The kept feed's poll comes when due: the moment had come for both.
     assert!(
-        wait_until(Duration::from_secs(8), || (server.hits("/kept.xml") == 1)
-            .then_some(()))
-        .is_some(),
+        wait_hits(&server, "/kept.xml", 1, Duration::from_secs(8)),
         "{}",
         daemon.log_text()
     );
+    assert!(
+        daemon
+            .wait_log(&["feed polled", "/busy.xml"], Duration::from_secs(3))
+            .is_some()
+    );
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(server.hits("/gone.xml"), 0, "a removed feed was polled");
+    assert_eq!(
+        server.hits("/busy.xml"),
+        1,
+        "a removed feed was polled again"
+    );
     assert!(daemon.stop().success());
 
     let conn = db(&dir);
     assert_eq!(feed_row(&conn, &gone), ("removed".into(), 0));
     assert_eq!(articles_of(&conn, &gone), 2, "its articles stay");
+    assert_eq!(feed_row(&conn, &busy), ("removed".into(), 0));
+    assert_eq!(articles_of(&conn, &busy), 1);
     assert_eq!(feed_row(&conn, &kept), ("ok".into(), 1));
 }
 
@@ -665,17 +709,12 @@ fn a_changed_interval_moves_the_next_poll_both_ways() {
         daemon.log_text()
     );
     assert!(
-        wait_until(Duration::from_secs(3), || (server.hits("/shorter.xml")
-            == 1)
-            .then_some(()))
-        .is_some(),
+        wait_hits(&server, "/shorter.xml", 1, Duration::from_secs(3)),
         "the shortened interval did not bring the poll forward"
     );
     // The unchanged feed is polled when due; the lengthened one is not.
     assert!(
-        wait_until(Duration::from_secs(8), || (server.hits("/same.xml") == 1)
-            .then_some(()))
-        .is_some(),
+        wait_hits(&server, "/same.xml", 1, Duration::from_secs(8)),
         "{}",
         daemon.log_text()
     );
@@ -929,4 +968,70 @@ fn poll_all_shows_progress_on_a_terminal_and_stays_quiet_when_piped() {
     assert!(screen.contains("polling ["), "{screen:?}");
     assert!(screen.contains("/3"), "{screen:?}");
     assert!(screen.contains("feeds: 3 ok"), "{screen:?}");
+}
+
+// ---- the systemd unit
+
+fn in_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()))
+}
+
+#[test]
+fn the_unit_passes_systemd_analyze_verify_and_rates_at_most_2_0() {
+    if !in_path("systemd-analyze") {
+        // CI installs systemd (.ci/run); elsewhere it is optional.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "systemd-analyze is missing on CI: `apt-get install systemd`"
+        );
+        eprintln!("skipped: systemd-analyze is not installed (apt-get install systemd procps)");
+        return;
+    }
+    let dir = scratch("unit");
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/contrib/systemd/feedsift.service"
+    ))
+    .unwrap();
+    assert!(unit.contains(
+        "ExecStart=/usr/local/bin/feedsift --config /etc/feedsift/feeds.toml --db /var/lib/feedsift/feedsift.db run"
+    ));
+    // Checked as installed, with the binary where the unit expects it.
+    let path = dir.join("feedsift.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/local/bin/feedsift", common::bin()),
+    )
+    .unwrap();
+
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let complaints = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{complaints}");
+    assert!(
+        !complaints.contains("feedsift.service"),
+        "verify complains: {complaints}"
+    );
+
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=yes", "--threshold=20", "--no-pager"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    let exposure: f64 = report
+        .lines()
+        .find_map(|l| {
+            l.split("Overall exposure level for feedsift.service: ")
+                .nth(1)
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in {report}"));
+    assert!(exposure <= 2.0, "exposure {exposure}\n{report}");
+    assert!(out.status.success(), "over the 2.0 threshold\n{report}");
 }
