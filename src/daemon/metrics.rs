@@ -310,7 +310,7 @@ impl Metrics {
     /// The Prometheus text exposition format, version 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(8 * 1024);
-        let mut counter = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {
+        let mut family = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
             for (labels, value) in samples {
                 let _ = writeln!(out, "{name}{labels} {value}");
@@ -325,7 +325,7 @@ impl Metrics {
                 )
             })
             .collect();
-        counter(
+        family(
             "feedsift_polls_total",
             "Feed polls finished, by outcome.",
             "counter",
@@ -340,50 +340,50 @@ impl Metrics {
                 ));
             }
         }
-        counter(
+        family(
             "feedsift_errors_total",
             "Failed feed and page fetches, by resource and kind.",
             "counter",
             &errors,
         );
         let plain = |v: &AtomicU64| vec![(String::new(), v.load(Relaxed))];
-        counter(
+        family(
             "feedsift_articles_stored_total",
             "New articles stored (one per distinct page), duplicates included.",
             "counter",
             &plain(&self.articles_stored),
         );
-        counter(
+        family(
             "feedsift_duplicates_total",
             "New articles marked as a copy of a story already stored.",
             "counter",
             &plain(&self.duplicates),
         );
-        counter(
+        family(
             "feedsift_sightings_total",
             "Entries that were another sighting of an article already stored.",
             "counter",
             &plain(&self.sightings),
         );
-        counter(
+        family(
             "feedsift_articles_updated_total",
             "Stored articles refreshed (updated upstream, or their page fetched at last).",
             "counter",
             &plain(&self.articles_updated),
         );
-        counter(
+        family(
             "feedsift_feeds",
             "Feeds configured.",
             "gauge",
             &plain(&self.feeds),
         );
-        counter(
+        family(
             "feedsift_feeds_failing",
             "Feeds whose last poll failed.",
             "gauge",
             &plain(&self.feeds_failing),
         );
-        counter(
+        family(
             "feedsift_polls_in_flight",
             "Feed polls running now.",
             "gauge",
