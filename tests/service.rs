@@ -86,8 +86,12 @@ impl Daemon {
     }
 
     /// SIGTERM, then the exit status (within the promised 10 s).
-    fn stop(mut self) -> ExitStatus {
-        self.signal("TERM");
+    fn stop(self) -> ExitStatus {
+        self.stop_with("TERM")
+    }
+
+    fn stop_with(mut self, sig: &str) -> ExitStatus {
+        self.signal(sig);
         let status = self.wait_exit(Duration::from_secs(10));
         let log = self.log_text();
         status.unwrap_or_else(|| panic!("feedsift run did not exit within 10 s\n{log}"))
@@ -403,6 +407,29 @@ fn no_watchdog_ping_while_the_writer_is_stuck_in_a_transaction() {
     assert!(daemon.stop().success());
 }
 
+#[test]
+fn no_watchdog_pings_when_the_watchdog_is_meant_for_another_process() {
+    let dir = scratch("watchdog-pid");
+    let config = write_feeds(&dir, "", &[]);
+    let mut sock = NotifySocket::bind(&dir);
+    // systemd sets WATCHDOG_PID to the main process; a child that
+    // inherited the variables must not ping on its behalf.
+    let daemon = Daemon::start(
+        &config,
+        &[],
+        &[
+            sock.env(),
+            ("WATCHDOG_USEC", "1000000".into()),
+            ("WATCHDOG_PID", "1".into()),
+        ],
+    );
+    sock.wait_for("READY=1", Duration::from_secs(10))
+        .expect("READY=1");
+    let messages = sock.drain(Duration::from_millis(1500));
+    assert_eq!(pings(&messages), 0, "{messages:?}");
+    assert!(daemon.stop().success());
+}
+
 // ---- shutdown
 
 #[test]
@@ -558,7 +585,8 @@ fn a_feed_added_to_the_file_is_polled_within_seconds() {
     // A file change announces itself to systemd like a reload.
     sock.wait_for("RELOADING=1", Duration::from_secs(1))
         .expect("RELOADING=1");
-    assert!(daemon.stop().success());
+    // Ctrl-C stops it as cleanly as SIGTERM.
+    assert!(daemon.stop_with("INT").success());
     let conn = db(&dir);
     assert_eq!(articles_of(&conn, &b), 2);
     assert_eq!(feed_row(&conn, &b), ("ok".into(), 1));

@@ -129,7 +129,7 @@ impl Reloader {
         };
         if cause == Cause::FileChanged {
             if new == self.current {
-                // Comments, formatting, or a save without changes.
+                // A save without edits, or a touch.
                 tracing::debug!("config file changed on disk, its content did not");
                 return;
             }
