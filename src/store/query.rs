@@ -430,3 +430,98 @@ pub fn totals(conn: &Connection) -> Result<Totals, StoreError> {
         },
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::open_writer;
+
+    fn db(name: &str) -> Connection {
+        let dir =
+            std::env::temp_dir().join(format!("feedsift-query-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let conn = open_writer(&dir.join("test.db")).unwrap();
+        conn.execute(
+            "INSERT INTO feeds(id, url, created_at) VALUES (1, 'https://f.test/rss', 'x')",
+            [],
+        )
+        .unwrap();
+        conn
+    }
+
+    fn insert(conn: &Connection, url: &str, duplicate_of: Option<i64>) -> i64 {
+        conn.query_row(
+            "INSERT INTO articles(url, canonical_url, url_key, title, text, duplicate_of, created_at, updated_at)
+             VALUES (?1, ?1, ?1, 'T', 'text', ?2, 'x', 'x') RETURNING id",
+            params![url, duplicate_of],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    fn seq(conn: &Connection, id: i64) -> i64 {
+        conn.query_row("SELECT change_seq FROM articles WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    fn max_seq(conn: &Connection) -> i64 {
+        totals(conn).unwrap().change_seq
+    }
+
+    #[test]
+    fn change_seq_moves_with_every_change_of_a_story() {
+        let conn = db("seq");
+        let root = insert(&conn, "a", None);
+        let s0 = seq(&conn, root);
+        // A copy arrives: the copy is new and its story changed.
+        let copy = insert(&conn, "b", Some(root));
+        assert!(seq(&conn, copy) > s0);
+        assert!(seq(&conn, root) > s0);
+        let s1 = seq(&conn, root);
+        // A sighting of the copy changes the story's sources.
+        conn.execute(
+            "INSERT INTO article_sources(article_id, feed_id, entry_id, first_seen_at) VALUES (?1, 1, 'e', 'x')",
+            [copy],
+        )
+        .unwrap();
+        let s2 = seq(&conn, root);
+        assert!(s2 > s1);
+        // Text refreshed: the row and its story move.
+        conn.execute("UPDATE articles SET text = 'new' WHERE id = ?1", [copy])
+            .unwrap();
+        assert!(seq(&conn, root) > s2);
+        // A new root found to be the original: old root and copy re-pointed;
+        // the new root ends up past everything before it.
+        let before = max_seq(&conn);
+        let original = insert(&conn, "c", None);
+        crate::store::stories::repoint(&conn, root, original).unwrap();
+        for id in [root, copy, original] {
+            assert!(seq(&conn, id) > before, "{id} did not move");
+        }
+        // Retention's purge is not a change.
+        let before = max_seq(&conn);
+        crate::store::retention::purge_batch(
+            &conn,
+            Utc::now() + chrono::Duration::days(1),
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(max_seq(&conn), before);
+        // Numbers never repeat.
+        let distinct: i64 = conn
+            .query_row(
+                "SELECT count(DISTINCT change_seq) - count(*) FROM articles",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(distinct, 0);
+    }
+
+    #[test]
+    fn literal_query_quotes_every_term() {
+        assert_eq!(literal_query("covid-19  \"x\""), r#""covid-19" """x""""#);
+    }
+}
