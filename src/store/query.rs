@@ -521,6 +521,37 @@ mod tests {
     }
 
     #[test]
+    fn upgrading_numbers_existing_articles_and_continues_above_them() {
+        let dir =
+            std::env::temp_dir().join(format!("feedsift-query-{}-upgrade", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("test.db");
+        {
+            // A database as the previous release left it: migrations 1-5.
+            let conn = Connection::open(&path).unwrap();
+            for (_, sql) in &crate::store::migrate::MIGRATIONS[..5] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 5).unwrap();
+            for url in ["a", "b", "c"] {
+                insert(&conn, url, None);
+            }
+        }
+        let conn = open_writer(&path).unwrap();
+        let seqs: Vec<i64> = conn
+            .prepare("SELECT change_seq FROM articles ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(seqs, [1, 2, 3]);
+        let next = insert(&conn, "d", None);
+        assert_eq!(seq(&conn, next), 4);
+    }
+
+    #[test]
     fn literal_query_quotes_every_term() {
         assert_eq!(literal_query("covid-19  \"x\""), r#""covid-19" """x""""#);
     }
