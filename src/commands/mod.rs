@@ -2,9 +2,13 @@
 //! of these; each returns the process exit code.
 
 pub mod check;
+pub mod export;
 pub mod extract;
 pub mod inspect;
 pub mod poll;
+pub mod read_only;
+pub mod search;
+pub mod status;
 
 use std::path::Path;
 

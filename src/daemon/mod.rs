@@ -181,6 +181,12 @@ pub async fn poll_all(
             Err(e) => tracing::error!(error = %e, "a poll task failed"),
         }
     }
+    // Retention (store::retention): one pass after the polls, so that
+    // `poll --all` from cron keeps the database bounded too.
+    let days = config.settings.retention_days;
+    if let Err(e) = store::retention::run_pass(pipeline.writer(), days, chrono::Utc::now()).await {
+        tracing::error!(error = %e, "retention pass failed");
+    }
     pipeline.finish().await;
     let mut summary = PollSummary::default();
     for r in &reports {
@@ -201,7 +207,16 @@ pub async fn run(config: Config, fetch: FetchSettings) -> Result<(), DaemonError
     let targets = pipeline.sync_feeds(&config).await?;
     tracing::info!(feeds = targets.len(), database = %config.settings.database.display(), "feedsift running");
     let stop = scheduler::stop_signal();
+    // Retention (store::retention) runs beside the scheduler; stopped before
+    // `finish`, as its writer handle would keep the writer alive.
+    let days = config.settings.retention_days;
+    let retention = tokio::spawn(store::retention::run_periodically(
+        pipeline.writer().clone(),
+        days,
+    ));
     scheduler::run(&pipeline, targets, stop).await;
+    retention.abort();
+    let _ = retention.await;
     tracing::info!("shutting down: committing what is complete");
     pipeline.finish().await;
     tracing::info!("stopped");
