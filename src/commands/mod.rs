@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod extract;
+pub mod feeds;
 pub mod inspect;
 pub mod poll;
 

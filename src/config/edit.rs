@@ -95,6 +95,42 @@ pub fn lookup(feeds: &[FeedConfig], url: &Url) -> Lookup {
     }
 }
 
+/// A feed URL as feeds.toml accepts it (http or https) from what a person
+/// typed or an OPML file holds: surrounding space trimmed, `https://`
+/// assumed when no scheme is given, and the `feed://host/x` and
+/// `feed:https://host/x` pseudo-schemes some readers use turned into HTTP.
+pub fn feed_url(text: &str) -> Result<Url, String> {
+    let text = text.trim();
+    let address = if let Some(rest) = text.strip_prefix("feed:") {
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            rest.to_owned()
+        } else {
+            format!("http:{rest}")
+        }
+    } else if !text.contains("://")
+        && text
+            .split(':')
+            .next()
+            .is_none_or(|before| before == text || before.contains('.'))
+    {
+        // `host/path` or `host:port/path`, not `mailto:` and friends.
+        format!("https://{text}")
+    } else {
+        text.to_owned()
+    };
+    let url = Url::parse(&address).map_err(|e| format!("{text:?} is not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{text:?} is a {} URL; feeds must be http or https",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{text:?} has no host"));
+    }
+    Ok(url)
+}
+
 /// feeds.toml opened for editing.
 pub struct FeedsFile {
     /// The path as given, for messages.
@@ -323,7 +359,10 @@ fn split_hugging(prefix: &str, at_end: bool) -> (&str, &str) {
 /// Joins what stays of the removed entry's prefix with the next header's
 /// prefix without doubling the blank line between them.
 fn join_gap(lead: &str, rest: &str) -> String {
-    let lead_ends_blank = lead.split_inclusive('\n').last().is_some_and(is_blank_line);
+    let lead_ends_blank = lead
+        .split_inclusive('\n')
+        .next_back()
+        .is_some_and(is_blank_line);
     match rest.split_inclusive('\n').next() {
         Some(first) if lead_ends_blank && is_blank_line(first) => {
             format!("{lead}{}", &rest[first.len()..])
@@ -713,6 +752,23 @@ url = \"https://d.example/feed\"
             Lookup::Equivalent(vec![1])
         );
         assert_eq!(lookup(feeds, &u("https://z.example/")), Lookup::Absent);
+    }
+
+    #[test]
+    fn feed_urls_from_people_and_opml() {
+        let ok = |s: &str| feed_url(s).unwrap().to_string();
+        assert_eq!(ok(" https://a.example/feed "), "https://a.example/feed");
+        assert_eq!(ok("a.example/feed"), "https://a.example/feed");
+        assert_eq!(ok("a.example:8080/feed"), "https://a.example:8080/feed");
+        assert_eq!(ok("feed://a.example/rss"), "http://a.example/rss");
+        assert_eq!(ok("feed:https://a.example/rss"), "https://a.example/rss");
+        assert!(
+            feed_url("mailto:x@a.example")
+                .unwrap_err()
+                .contains("http or https")
+        );
+        assert!(feed_url("ftp://a.example/").is_err());
+        assert!(feed_url("https://").is_err());
     }
 
     #[test]

@@ -37,6 +37,7 @@ use quick_xml::reader::NsReader;
 use quick_xml::{Writer, XmlVersion};
 use url::Url;
 
+use super::edit::feed_url;
 use super::{FeedConfig, FullText, MIN_INTERVAL, format_duration, parse_duration};
 use crate::dedup::canonical::url_key;
 use crate::encoding::{self, DocumentKind};
@@ -378,28 +379,6 @@ fn take_outline(
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// A feed URL as feeds.toml accepts it: http or https. `feed://host/x` and
-/// `feed:https://host/x` are the pseudo-schemes some readers export.
-fn feed_url(address: &str) -> Result<Url, String> {
-    let address = if let Some(rest) = address.strip_prefix("feed:") {
-        if rest.starts_with("http://") || rest.starts_with("https://") {
-            rest.to_owned()
-        } else {
-            format!("http:{rest}")
-        }
-    } else {
-        address.to_owned()
-    };
-    let url = Url::parse(&address).map_err(|e| format!("not a valid URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "a {} URL; feeds must be http or https",
-            url.scheme()
-        ));
-    }
-    Ok(url)
 }
 
 fn push_tag(tags: &mut Vec<String>, tag: &str) {
