@@ -299,13 +299,16 @@ fn take_outline(
     // Readers write the URL as the text of a feed they have no title for
     // (as our own export does): that is no name.
     let label = label.filter(|l| l != address);
-    if let Some(kind) = kind
+    if kind
         .as_deref()
-        .filter(|k| k.contains("xpath") || k.contains("dotnotation"))
+        .is_some_and(|k| k.contains("xpath") || k.contains("dotnotation"))
     {
         import.skipped.push(Skipped {
             what,
-            reason: format!("a FreshRSS web-scraping source (type=\"{kind}\"), not a feed"),
+            reason: format!(
+                "a FreshRSS web-scraping source (type=\"{}\"), not a feed",
+                outline.kind.as_deref().unwrap_or_default()
+            ),
         });
         return None;
     }
