@@ -140,6 +140,10 @@ pub struct FeedsFile {
     doc: DocumentMut,
     /// The validated config of the text as read.
     config: Config,
+    /// Set after an append: the position for the next one. The document
+    /// then ends with our entry, so a batch (an OPML import) appends
+    /// without re-rendering the whole document each time.
+    appended_up_to: Option<isize>,
 }
 
 impl FeedsFile {
@@ -179,6 +183,7 @@ impl FeedsFile {
             original,
             doc,
             config,
+            appended_up_to: None,
         })
     }
 
@@ -200,24 +205,32 @@ impl FeedsFile {
     /// Appends a `[[feed]]` entry at the very end of the file, after any
     /// trailing comments, separated from what precedes it by one blank line.
     pub fn append(&mut self, feed: &NewFeed) {
-        let rendered = self.doc.to_string();
-        let gap = if rendered.is_empty() || rendered.ends_with("\n\n") {
-            ""
-        } else if rendered.ends_with('\n') {
-            "\n"
-        } else {
-            "\n\n"
+        let (prefix, position) = match self.appended_up_to {
+            // Our own entry ends the document with a newline.
+            Some(position) => ("\n".to_owned(), position),
+            None => {
+                let rendered = self.doc.to_string();
+                let gap = if rendered.is_empty() || rendered.ends_with("\n\n") {
+                    ""
+                } else if rendered.ends_with('\n') {
+                    "\n"
+                } else {
+                    "\n\n"
+                };
+                // The document's trailing comments move into the new
+                // header's prefix: the same bytes in the same place, but
+                // now before the entry rather than after it.
+                let trailing = self.doc.trailing().as_str().unwrap_or_default().to_owned();
+                self.doc.set_trailing("");
+                let position = max_position(self.doc.as_table()).map_or(0, |p| p + 1);
+                (format!("{trailing}{gap}"), position)
+            }
         };
-        // The document's trailing comments move into the new header's
-        // prefix: the same bytes in the same place, but now before the
-        // entry rather than after it.
-        let trailing = self.doc.trailing().as_str().unwrap_or_default().to_owned();
-        self.doc.set_trailing("");
-        let position = max_position(self.doc.as_table()).map_or(0, |p| p + 1);
+        self.appended_up_to = Some(position + 1);
 
         let mut table = Table::new();
         table.set_position(Some(position));
-        table.decor_mut().set_prefix(format!("{trailing}{gap}"));
+        table.decor_mut().set_prefix(prefix);
         table.insert("url", value(feed.url.as_str()));
         if let Some(name) = &feed.name {
             table.insert("name", value(name.as_str()));
@@ -255,6 +268,7 @@ impl FeedsFile {
             return false;
         }
         let removed = array.remove(index);
+        self.appended_up_to = None;
         if array.is_empty() {
             self.doc.remove("feed");
         }
@@ -658,6 +672,24 @@ url = \"https://d.example/feed\"
         let config = Config::parse(Path::new("feeds.toml"), &out).unwrap();
         assert_eq!(config.feeds.len(), 5);
         assert_eq!(config.feeds[4].tags, vec!["a", "b c"]);
+    }
+
+    #[test]
+    fn batch_appends_follow_each_other() {
+        let text = "[settings]\n\n# end comment\n";
+        let (_d, mut f) = edit(text);
+        let mut one = new_feed("https://one.example/");
+        one.name = None;
+        one.interval = None;
+        one.tags.clear();
+        let mut two = one.clone();
+        two.url = Url::parse("https://two.example/").unwrap();
+        f.append(&one);
+        f.append(&two);
+        assert_eq!(
+            f.render(),
+            "[settings]\n\n# end comment\n\n[[feed]]\nurl = \"https://one.example/\"\n\n[[feed]]\nurl = \"https://two.example/\"\n"
+        );
     }
 
     #[test]
