@@ -479,10 +479,37 @@ fn write_table(out: &mut impl Write, rows: &[Listed]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Largest OPML file read. Subscription lists are kilobytes (a 1,000-feed
+/// export is about 200 KB); this leaves room for exporters that add
+/// descriptions while keeping a wrong file (a database, a video) out of
+/// memory.
+const MAX_OPML_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The file's bytes, or `None` when it is larger than `limit`.
+fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
 fn import(config_path: &Path, opml_path: &Path) -> u8 {
     const CMD: &str = "import";
-    let bytes = match std::fs::read(opml_path) {
-        Ok(b) => b,
+    let bytes = match read_capped(opml_path, MAX_OPML_BYTES) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return fail(
+                CMD,
+                exit::USAGE,
+                format!(
+                    "{}: larger than {} MiB; that is no subscription list",
+                    opml_path.display(),
+                    MAX_OPML_BYTES / (1024 * 1024)
+                ),
+            );
+        }
         Err(e) => return fail(CMD, exit::USAGE, format!("{}: {e}", opml_path.display())),
     };
     let doc = match opml::parse(&bytes) {

@@ -259,9 +259,13 @@ fn attributes(
             (ResolveResult::Unbound, "type") => &mut outline.kind,
             (ResolveResult::Unbound, "category") => &mut outline.category,
             (ResolveResult::Unknown(prefix), _) => {
-                warnings.push(format!(
-                    "attribute prefix {prefix:?} is not declared; attribute ignored"
-                ));
+                let warning = format!(
+                    "attribute prefix {prefix:?} is not declared; its attributes are ignored"
+                );
+                // Once per prefix, not once per outline.
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
+                }
                 continue;
             }
             _ => continue,
