@@ -56,6 +56,11 @@ enum Command {
     },
     /// Validate feeds.toml; errors name file:line:column.
     Check,
+    /// Manage feeds.toml: add, remove, list, import and export OPML (comments are kept).
+    Feeds {
+        #[command(subcommand)]
+        action: commands::feeds::FeedsCommand,
+    },
     /// Show what feedsift sees in a feed: format, charset, entries, repairs.
     Inspect {
         /// A feed file (`-` reads stdin) or URL.
@@ -115,6 +120,7 @@ fn main() -> ExitCode {
             commands::extract::run(&files, url.as_deref(), json)
         }
         Command::Check => commands::check::run(&cli.config),
+        Command::Feeds { action } => commands::feeds::run(&cli.config, action),
         Command::Inspect {
             target,
             json,

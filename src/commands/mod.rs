@@ -4,6 +4,7 @@
 pub mod check;
 pub mod export;
 pub mod extract;
+pub mod feeds;
 pub mod inspect;
 pub mod poll;
 pub mod read_only;
