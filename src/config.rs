@@ -16,6 +16,9 @@ use url::Url;
 
 use crate::extract::SiteRules;
 
+pub mod edit;
+pub mod opml;
+
 /// Defaults for `[settings]`, chosen for a small box polling tens to
 /// thousands of feeds without upsetting anyone.
 pub mod defaults {

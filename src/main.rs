@@ -59,6 +59,11 @@ enum Command {
     },
     /// Validate feeds.toml; errors name file:line:column.
     Check,
+    /// Manage feeds.toml: add, remove, list, import and export OPML (comments are kept).
+    Feeds {
+        #[command(subcommand)]
+        action: commands::feeds::FeedsCommand,
+    },
     /// Show what feedsift sees in a feed: format, charset, entries, repairs.
     Inspect {
         /// A feed file (`-` reads stdin) or URL.
@@ -73,6 +78,38 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Per-feed health: state, last success, last error, next poll, counts.
+    Status {
+        /// Print JSON (every field, RFC 3339 times) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over stored stories (FTS5 query syntax).
+    Search {
+        /// Words, "phrases", AND/OR/NOT, prefix*, title:word.
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// Stories shown at most.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
+        limit: u16,
+        /// One JSON object per story, snippets without markers.
+        #[arg(long)]
+        json: bool,
+        /// Search the words as written: no operators, punctuation kept.
+        #[arg(long)]
+        literal: bool,
+    },
+    /// Stories with their sources as JSON lines, in change order.
+    Export {
+        /// Only stories published (else first stored) since: 2026-11-20, an RFC 3339 time, or 7d / 36h back.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only stories changed after this change_seq (the last one a previous export printed).
+        #[arg(long, value_name = "N")]
+        after_id: Option<i64>,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: commands::export::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,12 +123,34 @@ fn main() -> ExitCode {
             commands::extract::run(&files, url.as_deref(), json)
         }
         Command::Check => commands::check::run(&cli.config),
+        Command::Feeds { action } => commands::feeds::run(&cli.config, action),
         Command::Inspect {
             target,
             json,
             content_type,
             base_url,
         } => commands::inspect::run(&target, json, content_type.as_deref(), base_url.as_deref()),
+        Command::Status { json } => commands::status::run(&cli.config, db, json),
+        Command::Search {
+            query,
+            limit,
+            json,
+            literal,
+        } => commands::search::run(
+            &cli.config,
+            db,
+            &query,
+            &commands::search::Options {
+                limit: usize::from(limit),
+                json,
+                literal,
+            },
+        ),
+        Command::Export {
+            since,
+            after_id,
+            format: commands::export::Format::Jsonl,
+        } => commands::export::run(&cli.config, db, since.as_deref(), after_id),
     };
     ExitCode::from(code)
 }

@@ -592,6 +592,38 @@ fn a_feed_added_to_the_file_is_polled_within_seconds() {
     assert_eq!(feed_row(&conn, &b), ("ok".into(), 1));
 }
 
+#[test]
+fn a_symlinked_config_is_watched_through_its_target() {
+    let dir = scratch("reload-symlink");
+    let server = Server::start("127.0.0.1");
+    let a = serve_feed(&server, "a", 1, |r| r);
+    let b = serve_feed(&server, "b", 1, |r| r);
+    // feeds.toml -> conf/real.toml; edits replace the target, the link stays.
+    let conf = dir.join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    let real = write_feeds(&conf, "", &[(&a, None)]);
+    let link = dir.join("feeds.toml");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let mut sock = NotifySocket::bind(&dir);
+    let daemon = Daemon::start(&link, &[], &[sock.env()]);
+    sock.wait_for("READY=1", Duration::from_secs(10))
+        .expect("READY=1");
+    assert!(
+        daemon
+            .wait_log(&["feed polled", "/a.xml"], Duration::from_secs(10))
+            .is_some()
+    );
+    write_feeds(&conf, "", &[(&a, None), (&b, None)]);
+    assert!(
+        daemon
+            .wait_log(&["feed polled", "/b.xml"], Duration::from_secs(6))
+            .is_some(),
+        "{}",
+        daemon.log_text()
+    );
+    assert!(daemon.stop().success());
+}
+
 /// Polls `feeds` once with `poll --all`, then sets their schedule as if
 /// time had passed: last polled `ago_secs` ago, next poll `in_secs` from
 /// now.

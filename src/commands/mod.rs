@@ -2,11 +2,16 @@
 //! of these; each returns the process exit code.
 
 pub mod check;
+pub mod export;
 pub mod extract;
+pub mod feeds;
 pub mod inspect;
 pub mod logging;
 pub mod poll;
 pub mod progress;
+pub mod read_only;
+pub mod search;
+pub mod status;
 
 use std::path::Path;
 

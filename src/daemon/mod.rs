@@ -214,6 +214,12 @@ pub async fn poll_all_observed(
             Err(e) => tracing::error!(error = %e, "a poll task failed"),
         }
     }
+    // Retention (store::retention): one pass after the polls, so that
+    // `poll --all` from cron keeps the database bounded too.
+    let days = config.settings.retention_days;
+    if let Err(e) = store::retention::run_pass(pipeline.writer(), days, chrono::Utc::now()).await {
+        tracing::error!(error = %e, "retention pass failed");
+    }
     pipeline.finish().await;
     let mut summary = PollSummary::default();
     for r in &reports {
@@ -264,15 +270,23 @@ pub async fn run(
         notifier.stopping();
         tracing::info!("shutting down: committing what is complete");
     };
+    let retention_days = config.settings.retention_days;
+    let retention = async {
+        store::retention::run_periodically(pipeline.writer().clone(), retention_days).await;
+        // Off (0 days): nothing more to do, but the daemon goes on.
+        std::future::pending::<()>().await
+    };
     let reloader = reload::Reloader::new(config, fetch, db_override);
     // One task: the helpers below run until the scheduler returns and are
-    // dropped with it, so nothing of theirs outlives the writer.
+    // dropped with it, so nothing of theirs (a writer handle included)
+    // outlives the writer.
     tokio::select! {
         biased;
         () = scheduler.run(stop, control_rx, &pipeline.shutdown) => {}
         () = watchdog::run(&notifier, control.clone(), pipeline.writer().health()) => {}
         () = reloader.run(&pipeline, hangups, control, &notifier) => {}
         () = notifier.keep_status() => {}
+        () = retention => {}
     }
     if let Some(server) = metrics_server {
         server.abort();

@@ -524,7 +524,9 @@ impl<'a> PageFetch<'a> {
             own_address: address.own_address,
             title: entry.title.clone().or(extracted.title),
             byline: extracted.byline.or_else(|| entry.author.clone()),
-            published_at: entry.published.or(extracted.published),
+            // The feed's dates are precise and say when the publisher put it
+            // out; the page's may be a bare day taken from its URL.
+            published_at: entry.published.or(entry.updated).or(extracted.published),
             fetched_at: Some(fetched_at),
             lang: extracted.lang,
             text: extracted.text,

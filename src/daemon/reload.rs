@@ -13,8 +13,9 @@
 //! settings (user agent, concurrency, politeness, timeouts, caps,
 //! robots.txt, `allow_private_networks`; polls already running finish with
 //! the old ones). What needs a restart, logged when it changed:
-//! `database`, `metrics_listen` and `dedup_window_days` (the near-duplicate
-//! index is loaded at start). A file that does not validate is not
+//! `database`, `metrics_listen`, `dedup_window_days` (the near-duplicate
+//! index is loaded at start) and `retention_days` (the retention task is
+//! started with it). A file that does not validate is not
 //! applied: the daemon keeps running on the previous configuration and
 //! logs the error with file:line:column.
 
@@ -65,14 +66,26 @@ pub struct Reloader {
     fetch: FetchSettings,
     /// `--db`, which overrides the file's `database` at every load.
     db_override: Option<PathBuf>,
+    /// The file watch (stops when dropped) and its events; `None` when the
+    /// watch could not be set up.
+    watch: Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)>,
 }
 
 impl Reloader {
+    /// Starts watching the config file at once, so that a change made as
+    /// soon as the daemon says it is ready is seen.
     pub fn new(current: Config, fetch: FetchSettings, db_override: Option<PathBuf>) -> Reloader {
+        let watch = watch(&current.path)
+            .map_err(|e| {
+                tracing::warn!(config = %current.path.display(), error = %e,
+                    "changes to the config file are not watched; reload with SIGHUP (systemctl reload)");
+            })
+            .ok();
         Reloader {
             current,
             fetch,
             db_override,
+            watch,
         }
     }
 
@@ -85,14 +98,13 @@ impl Reloader {
         scheduler: mpsc::Sender<Control>,
         notifier: &Notifier,
     ) {
-        let (_watcher, mut changes) = match watch(&self.current.path) {
-            Ok((watcher, changes)) => (Some(watcher), Some(changes)),
-            Err(e) => {
-                tracing::warn!(config = %self.current.path.display(), error = %e,
-                    "changes to the config file are not watched; reload with SIGHUP (systemctl reload)");
-                (None, None)
-            }
+        let (_watcher, mut changes) = match self.watch.take() {
+            Some((watcher, changes)) => (Some(watcher), Some(changes)),
+            None => (None, None),
         };
+        // Changed between start-up's read and the watch being set up.
+        self.reload(Cause::FileChanged, pipeline, &scheduler, notifier)
+            .await;
         loop {
             let cause = tokio::select! {
                 Some(()) = hangups.0.recv() => Cause::Signal,
@@ -130,7 +142,7 @@ impl Reloader {
         if cause == Cause::FileChanged {
             if new == self.current {
                 // A save without edits, or a touch.
-                tracing::debug!("config file changed on disk, its content did not");
+                tracing::debug!("config file read again: nothing to apply");
                 return;
             }
             tracing::info!(config = %self.current.path.display(), "config file changed: reloading");
@@ -214,6 +226,9 @@ fn needs_restart(running: &Settings, file: &Settings) -> Vec<&'static str> {
     if running.dedup_window_days != file.dedup_window_days {
         changed.push("dedup_window_days");
     }
+    if running.retention_days != file.retention_days {
+        changed.push("retention_days");
+    }
     changed
 }
 
@@ -223,18 +238,23 @@ fn keep_restart_settings(running: &Settings, file: &mut Settings) {
     file.database = running.database.clone();
     file.metrics_listen = running.metrics_listen;
     file.dedup_window_days = running.dedup_window_days;
+    file.retention_days = running.retention_days;
 }
 
-/// Watches the directory of `path` for changes to it. The watcher stops
-/// when dropped.
+/// Watches the directory of `path` for changes to it, and when `path` is
+/// a symlink the directory of the file it points to as well (`feeds add`
+/// rewrites the target and keeps the link). The watcher stops when dropped.
 fn watch(path: &Path) -> notify::Result<(notify::RecommendedWatcher, mpsc::Receiver<()>)> {
     use notify::{EventKind, RecursiveMode, Watcher};
 
-    let name = path.file_name().map(|n| n.to_os_string());
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let mut places = vec![dir_and_name(path)];
+    if let Ok(target) = std::fs::canonicalize(path) {
+        let target = dir_and_name(&target);
+        if !places.contains(&target) {
+            places.push(target);
+        }
+    }
+    let names: Vec<_> = places.iter().filter_map(|(_, n)| n.clone()).collect();
     // One pending signal is enough: the reload reads the file as it is then.
     let (tx, rx) = mpsc::channel(1);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -242,12 +262,23 @@ fn watch(path: &Path) -> notify::Result<(notify::RecommendedWatcher, mpsc::Recei
         if matches!(event.kind, EventKind::Access(_)) {
             return;
         }
-        if event.paths.iter().any(|p| p.file_name() == name.as_deref()) {
+        let ours = |p: &PathBuf| p.file_name().is_some_and(|n| names.iter().any(|m| m == n));
+        if event.paths.iter().any(ours) {
             let _ = tx.try_send(());
         }
     })?;
-    watcher.watch(&dir, RecursiveMode::NonRecursive)?;
+    for (dir, _) in &places {
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    }
     Ok((watcher, rx))
+}
+
+fn dir_and_name(path: &Path) -> (PathBuf, Option<std::ffi::OsString>) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    (dir, path.file_name().map(|n| n.to_os_string()))
 }
 
 /// The next change, once the file has been quiet for [`DEBOUNCE`] (or has

@@ -16,6 +16,19 @@
 /// republished copy in the newsroom simulation and above rounding noise.
 pub const ROOT_PUBLISHED_SLACK_SECS: i64 = 3600;
 
+const DAY_SECS: i64 = 86_400;
+
+/// A time at exactly midnight UTC is almost always a date without a time
+/// (a date in the URL, a `<time>` with only a day): it only says the page
+/// appeared some time that day, so it needs a day more of slack.
+fn slack_for(t: i64) -> i64 {
+    if t.rem_euclid(DAY_SECS) == 0 {
+        DAY_SECS + ROOT_PUBLISHED_SLACK_SECS
+    } else {
+        ROOT_PUBLISHED_SLACK_SECS
+    }
+}
+
 /// The stored story a new article was matched to, as the writer loaded it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredMatch {
@@ -57,7 +70,7 @@ pub fn place(
     syndication_signal: bool,
 ) -> Placement {
     let clearly_earlier = match (new_published, root_published) {
-        (Some(new), Some(old)) => new < old.saturating_sub(ROOT_PUBLISHED_SLACK_SECS),
+        (Some(new), Some(old)) => new < old.saturating_sub(slack_for(new).max(slack_for(old))),
         _ => false,
     };
     if clearly_earlier && !syndication_signal {
@@ -72,6 +85,21 @@ mod tests {
     use super::*;
 
     const H: i64 = 3600;
+
+    #[test]
+    fn a_date_without_a_time_does_not_overrule_a_precise_one_on_the_same_day() {
+        let precise = 20_000 * DAY_SECS + 8 * H + 30 * 60; // 08:30 on some day
+        let same_day = 20_000 * DAY_SECS; // that day, no time
+        assert_eq!(
+            place(Some(same_day), 1, Some(precise), false),
+            Placement::CopyOf { root: 1 }
+        );
+        let days_before = 19_998 * DAY_SECS;
+        assert_eq!(
+            place(Some(days_before), 1, Some(precise), false),
+            Placement::RootOver { old_root: 1 }
+        );
+    }
 
     #[test]
     fn later_copy_points_to_the_root_never_to_a_copy() {

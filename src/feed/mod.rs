@@ -21,6 +21,7 @@
 //! Everything is a pure, synchronous function of its inputs with work
 //! linear in the document size; the poller runs it in `spawn_blocking`.
 
+pub mod discover;
 pub mod normalize;
 pub mod recover;
 

@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_feed_state",
         include_str!("../../migrations/0005_feed_state.sql"),
     ),
+    (
+        "0006_change_seq_retention",
+        include_str!("../../migrations/0006_change_seq_retention.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -52,6 +56,9 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
             supported: latest,
         });
     }
+    if current == 0 {
+        incremental_vacuum_for_new_file(conn)?;
+    }
     let mut applied = 0;
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = index as i64 + 1;
@@ -64,4 +71,19 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
         applied += 1;
     }
     Ok(applied)
+}
+
+/// A new database file gets `auto_vacuum = INCREMENTAL`, so that space freed
+/// by retention can be handed back to the file system a little at a time
+/// (`store::retention`). The mode can only change while the file has no
+/// tables, and once WAL is on only through a VACUUM, which is instant on an
+/// empty file. A file that already has tables is left alone here: retention
+/// decides whether converting it is worth a full VACUUM.
+fn incremental_vacuum_for_new_file(conn: &Connection) -> Result<(), StoreError> {
+    let objects: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if objects == 0 {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        conn.execute_batch("VACUUM")?;
+    }
+    Ok(())
 }

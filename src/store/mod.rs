@@ -6,7 +6,9 @@
 //! while the writer commits, and a reader only ever sees whole transactions.
 
 pub mod migrate;
+pub mod query;
 pub mod read;
+pub mod retention;
 pub mod stories;
 pub mod writer;
 

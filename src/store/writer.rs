@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::{mpsc, oneshot};
 
+use super::retention;
 use super::stories::{self, Stories};
 use super::{StoreError, timestamp};
 use crate::dedup::fingerprint::Profile;
@@ -174,6 +175,12 @@ enum Command {
     Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, String>>),
     SaveRobots(String, StoredRobots),
     SyncFeeds(Vec<FeedListing>, oneshot::Sender<Result<Vec<i64>, String>>),
+    /// Runs after the batch it arrived in has committed, in transactions of
+    /// its own (a VACUUM cannot run inside one).
+    Retention(
+        retention::Step,
+        oneshot::Sender<Result<retention::Outcome, String>>,
+    ),
 }
 
 /// The sending side; cheap to clone, one per poll task.
@@ -281,6 +288,19 @@ impl WriterHandle {
     pub fn health(&self) -> Arc<WriterHealth> {
         self.health.clone()
     }
+
+    /// Runs one step of retention (see [`retention`]); resolves once done.
+    pub async fn retention(&self, step: retention::Step) -> Result<retention::Outcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Retention(step, reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Write)
+    }
 }
 
 /// Starts the writer thread on the writing connection and the stories'
@@ -336,6 +356,7 @@ impl Writer {
 
     fn apply_batch(&mut self, batch: Vec<Command>) {
         let mut replies = Vec::with_capacity(batch.len());
+        let mut maintenance = Vec::new();
         let result = (|| -> Result<(), rusqlite::Error> {
             let stories = &mut self.stories;
             let health = &self.health;
@@ -358,6 +379,7 @@ impl Writer {
                         let outcome = in_savepoint(&mut tx, |sp| sync_feeds(sp, &feeds));
                         replies.push(Reply::Sync(reply, outcome));
                     }
+                    Command::Retention(step, reply) => maintenance.push((step, reply)),
                 }
             }
             health.progress();
@@ -365,6 +387,11 @@ impl Writer {
         })();
         for reply in replies {
             reply.send(result.as_ref().map_err(|e| format!("commit failed: {e}")));
+        }
+        for (step, reply) in maintenance {
+            self.health.progress();
+            let outcome = retention::apply(&mut self.conn, &step).map_err(|e| e.to_string());
+            let _ = reply.send(outcome);
         }
     }
 }

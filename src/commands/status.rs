@@ -1,0 +1,252 @@
+//! `feedsift status [--json]`: every feed's health at a glance.
+//!
+//! The table is for a person at a terminal: relative times ("3m ago",
+//! "in 12m"), long names and errors cut to keep columns readable. `--json`
+//! is for scripts: every field, full text, RFC 3339 times.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::exit;
+use super::read_only::{self, READ_SCHEMA};
+use crate::config::format_duration;
+use crate::store::query::{self, FeedStatus, Totals};
+
+/// Widest the feed column gets; longer names and URLs are cut with "…".
+/// With the other columns this keeps a row within about 150 columns.
+const FEED_WIDTH: usize = 40;
+/// Widest the note (last error or warning) column gets.
+const NOTE_WIDTH: usize = 60;
+
+pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
+    let path = match read_only::database_path(config_path, db) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let conn = match read_only::open(&path, READ_SCHEMA) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let read = query::feed_statuses(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
+    let (feeds, totals) = match read {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("feedsift: cannot read feed status: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let now = Utc::now();
+    if json {
+        #[derive(Serialize)]
+        struct Report<'a> {
+            generated_at: DateTime<Utc>,
+            feeds: &'a [FeedStatus],
+            totals: Totals,
+        }
+        let report = Report {
+            generated_at: now,
+            feeds: &feeds,
+            totals,
+        };
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => read_only::print(&(text + "\n")),
+            Err(e) => {
+                eprintln!("feedsift: cannot encode the status: {e}");
+                exit::FAILURE
+            }
+        }
+    } else {
+        read_only::print(&table(&feeds, &totals, now))
+    }
+}
+
+/// The status table and its summary line.
+pub fn table(feeds: &[FeedStatus], totals: &Totals, now: DateTime<Utc>) -> String {
+    let header = [
+        "STATE",
+        "FEED",
+        "LAST SUCCESS",
+        "NEXT POLL",
+        "EVERY",
+        "ARTICLES",
+        "DUPS",
+        "PENDING",
+        "NOTE",
+    ];
+    let rows: Vec<[String; 9]> = feeds
+        .iter()
+        .map(|f| {
+            [
+                f.state.clone(),
+                cut(&feed_label(f), FEED_WIDTH),
+                f.last_success_at
+                    .map_or_else(|| "never".into(), |t| relative(t, now)),
+                next_poll(f, now),
+                f.interval_secs
+                    .and_then(|s| u64::try_from(s).ok())
+                    .map_or_else(
+                        || "-".into(),
+                        |s| format_duration(std::time::Duration::from_secs(s)),
+                    ),
+                f.articles.to_string(),
+                f.duplicates.to_string(),
+                if f.gave_up > 0 {
+                    format!("{} (+{} given up)", f.pending, f.gave_up)
+                } else {
+                    f.pending.to_string()
+                },
+                cut(
+                    f.state_reason
+                        .as_deref()
+                        .or(f.last_error.as_deref())
+                        .unwrap_or(""),
+                    NOTE_WIDTH,
+                ),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    // Numbers are right-aligned so that magnitudes line up.
+    let numeric = [false, false, false, false, false, true, true, true, false];
+    let line = |cells: &[String]| -> String {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            let last = i + 1 == cells.len();
+            if numeric[i] {
+                out.push_str(&" ".repeat(pad));
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                if !last {
+                    out.push_str(&" ".repeat(pad));
+                }
+            }
+            if !last {
+                out.push_str("  ");
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = line(&header.map(String::from));
+    for (row, feed) in rows.iter().zip(feeds) {
+        out.push_str(&line(row));
+        if let Some(moved) = feed.fetch_url.as_deref().filter(|u| *u != feed.url) {
+            let _ = writeln!(out, "{}  moved to {moved}", " ".repeat(widths[0]));
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary(feeds, totals));
+    out
+}
+
+/// The feed's name as configured, else its own title, else its URL.
+fn feed_label(f: &FeedStatus) -> String {
+    f.name
+        .clone()
+        .or_else(|| f.title.clone())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| f.url.clone())
+}
+
+fn next_poll(f: &FeedStatus, now: DateTime<Utc>) -> String {
+    match (f.state.as_str(), f.next_poll_at) {
+        ("removed", _) => "-".into(),
+        ("muted", _) => "not scheduled".into(),
+        (_, None) => "at start".into(),
+        (_, Some(t)) if t <= now => "due".into(),
+        (_, Some(t)) => relative(t, now),
+    }
+}
+
+fn summary(feeds: &[FeedStatus], totals: &Totals) -> String {
+    let mut states: Vec<(&str, usize)> = Vec::new();
+    for f in feeds {
+        match states.iter_mut().find(|(s, _)| *s == f.state) {
+            Some((_, n)) => *n += 1,
+            None => states.push((&f.state, 1)),
+        }
+    }
+    let states = states
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = format!(
+        "{} feeds ({}); {} articles in {} stories",
+        feeds.len(),
+        if states.is_empty() { "none" } else { &states },
+        totals.articles,
+        totals.stories,
+    );
+    if totals.purged > 0 {
+        let _ = write!(out, ", text of {} purged by retention", totals.purged);
+    }
+    let _ = writeln!(out, "; change_seq {}", totals.change_seq);
+    out
+}
+
+/// "just now", "3m ago", "in 12m", "5h ago", "in 2d".
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (t - now).num_seconds();
+    let abs = secs.unsigned_abs();
+    if abs < 60 {
+        return "just now".into();
+    }
+    let amount = match abs {
+        a if a < 3600 => format!("{}m", a / 60),
+        a if a < 48 * 3600 => format!("{}h", a / 3600),
+        a => format!("{}d", a / 86_400),
+    };
+    if secs < 0 {
+        format!("{amount} ago")
+    } else {
+        format!("in {amount}")
+    }
+}
+
+/// `s` on one line, at most `width` characters, "…" marking a cut.
+fn cut(s: &str, width: usize) -> String {
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= width {
+        return flat;
+    }
+    let kept: String = flat.chars().take(width.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        crate::store::parse_timestamp(s).unwrap()
+    }
+
+    #[test]
+    fn relative_times() {
+        let now = at("2026-11-20T12:00:00Z");
+        assert_eq!(relative(at("2026-11-20T11:59:30Z"), now), "just now");
+        assert_eq!(relative(at("2026-11-20T11:57:00Z"), now), "3m ago");
+        assert_eq!(relative(at("2026-11-20T12:12:00Z"), now), "in 12m");
+        assert_eq!(relative(at("2026-11-20T07:00:00Z"), now), "5h ago");
+        assert_eq!(relative(at("2026-11-17T12:00:00Z"), now), "3d ago");
+    }
+
+    #[test]
+    fn cut_keeps_one_line_within_width() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("a\nmulti   line", 20), "a multi line");
+        let long = cut(&"x".repeat(100), 10);
+        assert_eq!(long.chars().count(), 10);
+        assert!(long.ends_with('…'));
+    }
+}
