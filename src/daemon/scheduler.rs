@@ -247,7 +247,7 @@ impl Scheduler {
             self.ctx = ctx;
         }
         let mut summary = Retargeted::default();
-        let mut new: HashMap<i64, FeedTarget> = targets.into_iter().map(|t| (t.id, t)).collect();
+        let new: HashMap<i64, FeedTarget> = targets.into_iter().map(|t| (t.id, t)).collect();
         let removed: Vec<i64> = self
             .targets
             .keys()
@@ -262,22 +262,20 @@ impl Scheduler {
         }
         let mut added = Vec::new();
         let now = Utc::now();
-        for (id, target) in new.drain() {
-            match self.targets.insert(id, target) {
-                None => added.push(id),
-                Some(old)
-                    if (old.interval, old.fixed_interval)
-                        != (self.targets[&id].interval, self.targets[&id].fixed_interval) =>
-                {
-                    // A running poll is rescheduled when it finishes.
-                    if self.due.contains_key(&id) {
-                        if let Some(at) = self.rescheduled(&self.targets[&id]) {
-                            self.due.insert(id, at.max(now));
-                            summary.rescheduled += 1;
-                        }
-                    }
-                }
-                Some(_) => {}
+        for (id, target) in new {
+            let changed = self.targets.get(&id).map(|old| {
+                (old.interval, old.fixed_interval) != (target.interval, target.fixed_interval)
+            });
+            // A running poll (not in `due`) is rescheduled when it finishes.
+            let reschedule = changed == Some(true) && self.due.contains_key(&id);
+            let next = reschedule.then(|| self.rescheduled(&target)).flatten();
+            self.targets.insert(id, target);
+            if changed.is_none() {
+                added.push(id);
+            }
+            if let Some(at) = next {
+                self.due.insert(id, at.max(now));
+                summary.rescheduled += 1;
             }
         }
         summary.added = added.len();
