@@ -262,6 +262,8 @@ pub async fn run(
     metrics::METRICS.set_articles_at_start(articles);
     tracing::info!(feeds = targets.len(), database = %config.settings.database.display(), "feedsift running");
     let scheduler = scheduler::Scheduler::new(pipeline.ctx.clone(), targets);
+    let retention_days = config.settings.retention_days;
+    let reloader = reload::Reloader::new(config, fetch, db_override);
     notifier.ready();
 
     let (control, control_rx) = tokio::sync::mpsc::channel(CONTROL_QUEUE);
@@ -270,13 +272,11 @@ pub async fn run(
         notifier.stopping();
         tracing::info!("shutting down: committing what is complete");
     };
-    let retention_days = config.settings.retention_days;
     let retention = async {
         store::retention::run_periodically(pipeline.writer().clone(), retention_days).await;
         // Off (0 days): nothing more to do, but the daemon goes on.
         std::future::pending::<()>().await
     };
-    let reloader = reload::Reloader::new(config, fetch, db_override);
     // One task: the helpers below run until the scheduler returns and are
     // dropped with it, so nothing of theirs (a writer handle included)
     // outlives the writer.
