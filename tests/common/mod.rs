@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One scripted answer.
 #[derive(Clone, Debug)]
@@ -27,6 +27,9 @@ pub struct Reply {
     pub etag: Option<String>,
     /// Send the body this many bytes at a time, pausing between chunks.
     pub drip: Option<(usize, Duration)>,
+    /// Send `body` over and over without a Content-Length, until the client
+    /// hangs up: an endless response.
+    pub endless: bool,
 }
 
 impl Reply {
@@ -38,6 +41,7 @@ impl Reply {
             delay: Duration::ZERO,
             etag: None,
             drip: None,
+            endless: false,
         }
     }
     pub fn status(status: u16) -> Reply {
@@ -66,6 +70,17 @@ impl Reply {
         self.drip = Some((bytes, every));
         self
     }
+    /// A 200 whose body is `chunk` repeated forever.
+    pub fn endless(content_type: &str, chunk: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            endless: true,
+            ..Reply::ok(content_type, chunk)
+        }
+    }
+    /// A redirect to `location` (absolute or relative).
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        Reply::status(status).with_header("Location", location)
+    }
 }
 
 /// A request the server saw.
@@ -74,6 +89,8 @@ pub struct Seen {
     pub path: String,
     /// Header names lower-cased.
     pub headers: HashMap<String, String>,
+    /// When the request's head had been read.
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -81,6 +98,9 @@ struct State {
     /// Path (with query) -> replies; the last one repeats.
     routes: HashMap<String, VecDeque<Reply>>,
     seen: Vec<Seen>,
+    /// Requests read and not yet fully answered, and the most ever.
+    in_flight: usize,
+    peak_in_flight: usize,
 }
 
 /// A scripted HTTP server on a loopback address, one thread per connection.
@@ -135,6 +155,33 @@ impl Server {
     pub fn clear_seen(&self) {
         self.state.lock().unwrap().seen.clear();
     }
+
+    /// The most requests this server was answering at once: from reading
+    /// a request's head to having written its last byte.
+    pub fn peak_in_flight(&self) -> usize {
+        self.state.lock().unwrap().peak_in_flight
+    }
+}
+
+/// Counts a request as in flight until dropped, whichever way `serve`
+/// returns.
+struct InFlight(Arc<Mutex<State>>);
+
+impl InFlight {
+    fn enter(state: &Arc<Mutex<State>>) -> InFlight {
+        let mut st = state.lock().unwrap();
+        st.in_flight += 1;
+        st.peak_in_flight = st.peak_in_flight.max(st.in_flight);
+        InFlight(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut st) = self.0.lock() {
+            st.in_flight -= 1;
+        }
+    }
 }
 
 fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
@@ -162,11 +209,13 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
+    let in_flight = InFlight::enter(&state);
     let reply = {
         let mut st = state.lock().unwrap();
         st.seen.push(Seen {
             path: path.clone(),
             headers: headers.clone(),
+            at: Instant::now(),
         });
         match st.routes.get_mut(&path) {
             Some(q) if q.len() > 1 => q.pop_front(),
@@ -185,6 +234,15 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if reply.endless && !not_modified {
+        head.push_str("Connection: close\r\n\r\n");
+        if conn.write_all(head.as_bytes()).is_err() || body.is_empty() {
+            return;
+        }
+        // Until the client hangs up.
+        while conn.write_all(&body).is_ok() {}
+        return;
     }
     head.push_str(&format!(
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
@@ -208,6 +266,7 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
         }
     }
     let _ = conn.flush();
+    drop(in_flight);
     // Let the client read everything before the socket closes.
     let _ = conn.shutdown(std::net::Shutdown::Write);
     let mut sink = [0u8; 256];
@@ -220,7 +279,10 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         301 => "Moved Permanently",
         302 => "Found",
+        303 => "See Other",
         304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         404 => "Not Found",
         410 => "Gone",
         429 => "Too Many Requests",
