@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_feed_state",
         include_str!("../../migrations/0005_feed_state.sql"),
     ),
+    (
+        "0006_feed_min_interval",
+        include_str!("../../migrations/0006_feed_min_interval.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -112,6 +112,8 @@ pub enum PollOutcome {
         validators: Option<Validators>,
         title: Option<String>,
         site_url: Option<String>,
+        /// The shortest interval the document asks for (`<ttl>`, ...).
+        min_interval: Option<std::time::Duration>,
         warning: Option<String>,
         /// The document has items but none could be read: a soft failure.
         unreadable_items: bool,
@@ -363,20 +365,24 @@ fn save_robots(conn: &Connection, origin: &str, r: &StoredRobots) -> Result<(), 
 
 fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusqlite::Error> {
     let now = timestamp(Utc::now());
-    conn.execute(
-        "UPDATE feeds SET active = 0, state = 'removed' WHERE active = 1",
-        [],
-    )?;
+    // Feeds still listed keep their state (a muted feed stays muted across
+    // restarts); only those no longer listed become 'removed'.
+    conn.execute("UPDATE feeds SET active = 0 WHERE active = 1", [])?;
     let mut upsert = conn.prepare_cached(
         "INSERT INTO feeds(url, name, active, created_at) VALUES (?1, ?2, 1, ?3)
          ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1,
              state = CASE WHEN state = 'removed' THEN 'ok' ELSE state END
          RETURNING id",
     )?;
-    feeds
+    let ids = feeds
         .iter()
         .map(|f| upsert.query_row(params![f.url, f.name, now], |r| r.get(0)))
-        .collect()
+        .collect::<Result<Vec<i64>, _>>()?;
+    conn.execute(
+        "UPDATE feeds SET state = 'removed' WHERE active = 0 AND state <> 'removed'",
+        [],
+    )?;
+    Ok(ids)
 }
 
 fn apply_poll(
@@ -672,15 +678,18 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
             validators,
             title,
             site_url,
+            min_interval,
             warning,
             unreadable_items,
         } => {
             let state = if *unreadable_items { "empty" } else { "ok" };
             success(state, warning.as_deref(), Some(validators))?;
+            let min_interval = min_interval.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
             conn.prepare_cached(
-                "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url) WHERE id = ?1",
+                "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url),
+                        min_interval_secs = ?4 WHERE id = ?1",
             )?
-            .execute(params![poll.feed_id, title, site_url])?
+            .execute(params![poll.feed_id, title, site_url, min_interval])?
         }
         PollOutcome::Failed { error } | PollOutcome::Gone { error } => {
             let state = if matches!(poll.outcome, PollOutcome::Gone { .. }) {
