@@ -974,6 +974,27 @@ mod in_process {
         assert_eq!(status_of(&dir, &private.url("/internal.html")), "ok");
     }
 
+    #[tokio::test]
+    async fn polls_under_way_are_bounded_so_fetching_waits_for_the_writer() {
+        use feedsift::store::stories::Stories;
+        use feedsift::store::writer::{self, POLLS_UNDER_WAY};
+        let dir = scratch("poll-slots");
+        let conn = feedsift::store::open_writer(&dir.join("feedsift.db")).unwrap();
+        let stories = Stories::load(&conn, 30).unwrap();
+        let (handle, thread) = writer::spawn(conn, stories);
+        let mut slots = Vec::new();
+        for _ in 0..POLLS_UNDER_WAY {
+            slots.push(handle.begin_poll().await);
+        }
+        let one_more = tokio::time::timeout(Duration::from_millis(200), handle.begin_poll()).await;
+        assert!(one_more.is_err(), "a poll started past the bound");
+        slots.pop();
+        let one_more = tokio::time::timeout(Duration::from_secs(5), handle.begin_poll()).await;
+        assert!(one_more.is_ok(), "a finished poll frees its slot");
+        drop((slots, one_more, handle));
+        thread.join().unwrap();
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_feed_on_a_private_address_may_link_to_private_pages() {
         let lan_feed = Server::start("127.0.0.4");

@@ -108,6 +108,14 @@ pub async fn poll_feed(ctx: &PollContext, target: &FeedTarget) -> PollReport {
         url: target.config.url.to_string(),
         ..PollReport::default()
     };
+    let mut shutdown = ctx.shutdown.clone();
+    let _slot = tokio::select! {
+        slot = ctx.writer.begin_poll() => slot,
+        _ = shutdown.wait_for(|stop| *stop) => {
+            report.error = Some("not polled: shutting down".into());
+            return report;
+        }
+    };
     let poll = match build_poll(ctx, target).await {
         Ok(poll) => poll,
         Err(e) => {

@@ -10,11 +10,12 @@
 //! transaction (one fsync for many feeds), each inside its own savepoint so
 //! one failing poll does not sink the others.
 
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::stories::{self, Stories};
 use super::{StoreError, timestamp};
@@ -24,6 +25,15 @@ use crate::fetch::robots::StoredRobots;
 /// Commands waiting for the writer; senders wait when it is full, which
 /// slows fetching down to what the disk can take.
 const QUEUE_CAPACITY: usize = 256;
+
+/// Polls under way at once, from the start of their fetch to their commit
+/// (see [`WriterHandle::begin_poll`]). Without a bound, a daemon starting
+/// with 10,000 feeds fetched and parsed them all while the writer stored
+/// the first few hundred: the load harness peaked at 290 MiB, ~29 KB per
+/// waiting poll. 256 keeps the writer fed (it takes up to [`MAX_BATCH`]
+/// polls per transaction) and leaves room for polls that spend seconds
+/// fetching pages from polite hosts.
+pub const POLLS_UNDER_WAY: usize = 256;
 
 /// Polls applied in one transaction at most; bounds the time a commit holds
 /// the write lock (readers are never blocked, but `feeds add` may wait).
@@ -179,9 +189,33 @@ enum Command {
 #[derive(Clone)]
 pub struct WriterHandle {
     tx: mpsc::Sender<Command>,
+    polls: Arc<Semaphore>,
+}
+
+/// A poll's place among the [`POLLS_UNDER_WAY`]; held until it is applied.
+pub struct PollSlot {
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl WriterHandle {
+    fn new(tx: mpsc::Sender<Command>) -> WriterHandle {
+        WriterHandle {
+            tx,
+            polls: Arc::new(Semaphore::new(POLLS_UNDER_WAY)),
+        }
+    }
+
+    /// Waits until fewer than [`POLLS_UNDER_WAY`] polls are under way: a
+    /// poll takes its slot before fetching, so fetching slows to what the
+    /// writer can store and the memory held by fetched, not yet committed
+    /// polls stays bounded.
+    pub async fn begin_poll(&self) -> PollSlot {
+        // The semaphore is never closed; `None` would only mean no bound.
+        PollSlot {
+            _permit: self.polls.clone().acquire_owned().await.ok(),
+        }
+    }
+
     /// Applies a poll; resolves once it is committed.
     pub async fn apply(&self, poll: FeedPoll) -> Result<Applied, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -228,13 +262,13 @@ pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()
         .name("feedsift-writer".into())
         .spawn(move || Writer { conn, stories }.run(rx));
     match thread {
-        Ok(join) => (WriterHandle { tx }, join),
+        Ok(join) => (WriterHandle::new(tx), join),
         // Without a thread there is no writer: hand back a handle whose
         // sends fail with WriterGone, and a thread that ends at once.
         Err(e) => {
             tracing::error!(error = %e, "cannot start the database writer thread");
             let (tx, _) = mpsc::channel(1);
-            (WriterHandle { tx }, std::thread::spawn(|| ()))
+            (WriterHandle::new(tx), std::thread::spawn(|| ()))
         }
     }
 }
