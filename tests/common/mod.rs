@@ -209,7 +209,10 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
-    let in_flight = InFlight::enter(&state);
+    // Counted until the response's last bytes are handed to the socket: the
+    // client cannot be done before then, so an overlap seen here is real,
+    // not this thread being slow to note that it finished.
+    let mut in_flight = Some(InFlight::enter(&state));
     let reply = {
         let mut st = state.lock().unwrap();
         st.seen.push(Seen {
@@ -248,12 +251,16 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     ));
-    if conn.write_all(head.as_bytes()).is_err() {
-        return;
-    }
     match reply.drip {
-        Some((n, every)) => {
-            for chunk in body.chunks(n.max(1)) {
+        Some((n, every)) if !body.is_empty() => {
+            if conn.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            let chunks: Vec<&[u8]> = body.chunks(n.max(1)).collect();
+            for (i, chunk) in chunks.iter().enumerate() {
+                if i + 1 == chunks.len() {
+                    in_flight.take();
+                }
                 if conn.write_all(chunk).is_err() {
                     return;
                 }
@@ -261,12 +268,16 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
                 thread::sleep(every);
             }
         }
-        None => {
-            let _ = conn.write_all(&body);
+        _ => {
+            let mut response = head.into_bytes();
+            response.extend_from_slice(&body);
+            in_flight.take();
+            if conn.write_all(&response).is_err() {
+                return;
+            }
         }
     }
     let _ = conn.flush();
-    drop(in_flight);
     // Let the client read everything before the socket closes.
     let _ = conn.shutdown(std::net::Shutdown::Write);
     let mut sink = [0u8; 256];
