@@ -66,7 +66,8 @@ enum Command {
     },
     /// Show what feedsift sees in a feed: format, charset, entries, repairs.
     Inspect {
-        /// A feed file (`-` reads stdin) or URL.
+        /// A feed file (`-` reads stdin) or URL (fetched with the settings of
+        /// feeds.toml when there is one).
         target: String,
         /// Print the report as JSON.
         #[arg(long)]
@@ -129,7 +130,13 @@ fn main() -> ExitCode {
             json,
             content_type,
             base_url,
-        } => commands::inspect::run(&target, json, content_type.as_deref(), base_url.as_deref()),
+        } => commands::inspect::run(
+            &target,
+            json,
+            content_type.as_deref(),
+            base_url.as_deref(),
+            &cli.config,
+        ),
         Command::Status { json } => commands::status::run(&cli.config, db, json),
         Command::Search {
             query,

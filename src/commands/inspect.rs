@@ -3,18 +3,24 @@
 //! Users debug a misbehaving feed with it (which charset was chosen and why,
 //! which repairs were needed, which entries came out), and the corpus
 //! scorecard measures the parser through it. [`report`] is the pure part:
-//! bytes in, a serialisable report out, so the fetch layer can hand it the
-//! bytes and content type of a URL.
+//! bytes in, a serialisable report out. A URL is fetched exactly as the
+//! poller fetches a feed (same [`Fetcher`], settings from feeds.toml when
+//! there is one), so what `inspect` shows is what `run` would get; the
+//! HTTP facts (redirects, status, validators) are added to the report,
+//! since they are half of what goes wrong with a feed.
 
 use std::io::{Read, Write};
+use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use url::Url;
 
-use super::exit;
+use super::{exit, load_config, runtime};
+use crate::config::Config;
 use crate::encoding::{self, DocumentKind};
 use crate::feed::{self, FeedFormat, ParsedFeed};
+use crate::fetch::{FetchOutcome, FetchSettings, Fetcher, Resource};
 
 /// What `inspect` prints; `--json` prints exactly this.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +42,33 @@ pub struct InspectReport {
     pub entries: Vec<InspectEntry>,
     pub warnings: Vec<String>,
     pub recovered: Vec<String>,
+    /// How the feed was served, when a URL was inspected.
+    pub http: Option<HttpFacts>,
+}
+
+/// What the server said, for a URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpFacts {
+    /// Where the document came from, after redirects.
+    pub final_url: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// `Cache-Control: max-age` or `Expires`, in seconds.
+    pub fresh_for_secs: Option<u64>,
+    pub remote_ip: Option<String>,
+    pub redirects: Vec<HttpRedirect>,
+    /// Set when every hop was permanent (301/308): the poller records this
+    /// URL and polls it from then on.
+    pub moved_permanently_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpRedirect {
+    pub status: u16,
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,6 +105,7 @@ pub fn report(
         entries: Vec::new(),
         warnings: Vec::new(),
         recovered: Vec::new(),
+        http: None,
     };
     match feed::parse(bytes, content_type, base_url) {
         Ok(parsed) => fill(&mut report, parsed),
@@ -112,14 +146,16 @@ fn fill(report: &mut InspectReport, parsed: ParsedFeed) {
     report.recovered = parsed.recovered;
 }
 
-/// Runs the command. `target` is a file path, `-` for stdin, or a URL.
-pub fn run(target: &str, json: bool, content_type: Option<&str>, base_url: Option<&str>) -> u8 {
-    if target.starts_with("http://") || target.starts_with("https://") {
-        eprintln!(
-            "feedsift inspect: fetching URLs is not supported yet; save the feed to a file and inspect the file"
-        );
-        return exit::USAGE;
-    }
+/// Runs the command. `target` is a file path, `-` for stdin, or a URL;
+/// a URL is fetched with the settings of `config` when that file exists,
+/// else with the defaults.
+pub fn run(
+    target: &str,
+    json: bool,
+    content_type: Option<&str>,
+    base_url: Option<&str>,
+    config: &Path,
+) -> u8 {
     let base_url = match base_url.map(Url::parse).transpose() {
         Ok(u) => u,
         Err(e) => {
@@ -127,14 +163,33 @@ pub fn run(target: &str, json: bool, content_type: Option<&str>, base_url: Optio
             return exit::USAGE;
         }
     };
-    let bytes = match read_input(target) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("feedsift inspect: {target}: {e}");
-            return exit::USAGE;
-        }
+    let report = if target.starts_with("http://") || target.starts_with("https://") {
+        let url = match Url::parse(target) {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("feedsift inspect: {target}: not a URL: {e}");
+                return exit::USAGE;
+            }
+        };
+        let settings = match fetch_settings(config) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        let rt = match runtime() {
+            Ok(rt) => rt,
+            Err(code) => return code,
+        };
+        rt.block_on(inspect_url(&url, settings, content_type, base_url.as_ref()))
+    } else {
+        let bytes = match read_input(target) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("feedsift inspect: {target}: {e}");
+                return exit::USAGE;
+            }
+        };
+        report(target, &bytes, content_type, base_url.as_ref())
     };
-    let report = report(target, &bytes, content_type, base_url.as_ref());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = if json {
@@ -149,6 +204,69 @@ pub fn run(target: &str, json: bool, content_type: Option<&str>, base_url: Optio
         return exit::FAILURE;
     }
     if report.ok { exit::OK } else { exit::FAILURE }
+}
+
+/// The fetch settings of feeds.toml when it exists (a broken one is a
+/// usage error, as for every command), else the defaults.
+fn fetch_settings(config: &Path) -> Result<FetchSettings, u8> {
+    let config = if config.exists() {
+        load_config(config, None)?
+    } else {
+        Config::parse(config, "").map_err(|e| {
+            eprintln!("feedsift inspect: {e}");
+            exit::FAILURE
+        })?
+    };
+    Ok(FetchSettings::from_config(&config.settings))
+}
+
+/// Fetches `url` as the poller fetches a feed and reports on it. An
+/// explicit `content_type` or `base_url` overrides what the server said.
+pub async fn inspect_url(
+    url: &Url,
+    settings: FetchSettings,
+    content_type: Option<&str>,
+    base_url: Option<&Url>,
+) -> InspectReport {
+    let failed = |error: String| {
+        let mut r = report(url.as_str(), &[], None, None);
+        r.error = Some(error);
+        r
+    };
+    let fetcher = match Fetcher::new(settings, None) {
+        Ok(f) => f,
+        Err(e) => return failed(e.to_string()),
+    };
+    let fetched = match fetcher.fetch(url, Resource::Feed, None).await {
+        Ok(FetchOutcome::Fetched(f)) => f,
+        Ok(FetchOutcome::NotModified { .. }) => {
+            return failed("HTTP 304 to an unconditional request".into());
+        }
+        Err(e) => return failed(e.to_string()),
+    };
+    let content_type = content_type.or(fetched.content_type.as_deref());
+    let base = base_url.unwrap_or(&fetched.final_url);
+    let mut r = report(url.as_str(), &fetched.body, content_type, Some(base));
+    r.http = Some(HttpFacts {
+        final_url: fetched.final_url.to_string(),
+        status: fetched.status,
+        content_type: fetched.content_type.clone(),
+        etag: fetched.validators.etag.clone(),
+        last_modified: fetched.validators.last_modified.clone(),
+        fresh_for_secs: fetched.fresh_for.map(|d| d.as_secs()),
+        remote_ip: fetched.remote_ip.map(|ip| ip.to_string()),
+        redirects: fetched
+            .redirects
+            .iter()
+            .map(|h| HttpRedirect {
+                status: h.status,
+                from: h.from.to_string(),
+                to: h.to.to_string(),
+            })
+            .collect(),
+        moved_permanently_to: fetched.moved_to.as_ref().map(Url::to_string),
+    });
+    r
 }
 
 fn read_input(target: &str) -> std::io::Result<Vec<u8>> {
@@ -166,6 +284,26 @@ fn write_text(out: &mut impl Write, r: &InspectReport) -> std::io::Result<()> {
     writeln!(out, "source:    {}", r.source)?;
     if let Some(error) = &r.error {
         writeln!(out, "error:     {error}")?;
+    }
+    if let Some(http) = &r.http {
+        for hop in &http.redirects {
+            writeln!(out, "redirect:  {} {} -> {}", hop.status, hop.from, hop.to)?;
+        }
+        if let Some(moved) = &http.moved_permanently_to {
+            writeln!(
+                out,
+                "moved:     {moved} (permanent; polled there from now on)"
+            )?;
+        }
+        writeln!(out, "final URL: {}", http.final_url)?;
+        writeln!(out, "status:    {}", http.status)?;
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| none.to_string());
+        writeln!(out, "type:      {}", shown(&http.content_type))?;
+        writeln!(out, "etag:      {}", shown(&http.etag))?;
+        writeln!(out, "modified:  {}", shown(&http.last_modified))?;
+        if let Some(secs) = http.fresh_for_secs {
+            writeln!(out, "fresh for: {secs} s (Cache-Control / Expires)")?;
+        }
     }
     let format = r
         .format

@@ -117,6 +117,14 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
         url: target.config.url.to_string(),
         ..PollReport::default()
     };
+    let mut shutdown = ctx.shutdown.clone();
+    let _slot = tokio::select! {
+        slot = ctx.writer.begin_poll() => slot,
+        _ = shutdown.wait_for(|stop| *stop) => {
+            report.error = Some("not polled: shutting down".into());
+            return report;
+        }
+    };
     let poll = match build_poll(ctx, target).await {
         Ok(Some(poll)) => poll,
         Ok(None) => {
@@ -200,8 +208,10 @@ async fn build_poll(
     };
     let failed = |error: FetchOrParse| {
         METRICS.error(Target::Feed, error.kind());
+        // From now, not from the poll's start: `Retry-After` counts from
+        // the response, and an HTTP date in it must not be undercut.
         let next = schedule::after_failure(
-            polled_at,
+            Utc::now(),
             known_interval,
             state.error_count + 1,
             error.retry_after(),
@@ -216,6 +226,15 @@ async fn build_poll(
         };
         poll(outcome, next, known_interval, None, Vec::new())
     };
+    let moved_to = match &outcome {
+        Ok(FetchOutcome::Fetched(f)) => f.moved_to.as_ref(),
+        Ok(FetchOutcome::NotModified { moved_to, .. }) => moved_to.as_ref(),
+        Err(_) => None,
+    };
+    if let Some(to) = moved_to {
+        // Once: from the next poll on, the new URL is fetched directly.
+        tracing::info!(feed = %target.config.url, %to, "feed moved permanently; polling the new URL from now on (feeds.toml is left as written)");
+    }
     let fetched = match outcome {
         Err(e) => return Ok(Some(failed(FetchOrParse::Fetch(e)))),
         Ok(FetchOutcome::NotModified {
@@ -225,7 +244,13 @@ async fn build_poll(
         }) => {
             let pages = PageFetch::new(ctx, target, remote_ip);
             let entries = pages.retry_pending(ctx, polled_at).await?;
-            let next = schedule::after_success(polled_at, known_interval, &[fresh_for]);
+            // A 304 carries no document: the feed's own bound is the one
+            // its last full response gave.
+            let next = schedule::after_success(
+                polled_at,
+                known_interval,
+                &[state.min_interval, fresh_for],
+            );
             return Ok(Some(poll(
                 PollOutcome::NotModified,
                 next,
@@ -280,6 +305,7 @@ async fn build_poll(
         validators: keep_validators.then(|| fetched.validators.clone()),
         title: parsed.title.clone(),
         site_url: parsed.site_url.clone(),
+        min_interval: parsed.min_interval,
         warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
         unreadable_items: parsed.entries.is_empty() && parsed.items_in_document > 0,
     };
@@ -459,9 +485,7 @@ impl<'a> PageFetch<'a> {
         let Some(link) = link.filter(|l| matches!(l.scheme(), "http" | "https")) else {
             // Nothing to fetch: the feed's content is the article, filed
             // under the feed's URL and the entry's key.
-            let mut place = self.target.config.url.clone();
-            place.set_fragment(Some(&entry.key));
-            let address = Address::of_url(&place);
+            let address = Address::of_entry(&self.target.config.url, &entry.key);
             let article = from_feed(&entry, address, feed_text, "from_feed".into());
             return Ok(vec![EntryWrite::Article { source, article }]);
         };
@@ -620,6 +644,29 @@ impl Address {
         Address {
             url: url.to_string(),
             key: canonical::url_key(&canonical_url),
+            canonical_url: canonical_url.to_string(),
+            syndicated_from: None,
+            own_address: None,
+        }
+    }
+
+    /// A link-less entry: the feed's URL with the entry's key as the
+    /// fragment. Canonicalisation drops fragments, so the key is added
+    /// back to both; without it every link-less entry of a feed would be
+    /// taken for the same page.
+    fn of_entry(feed_url: &Url, entry_key: &str) -> Address {
+        let feed = Address::of_url(feed_url);
+        let mut canonical_url = canonical::canonicalize(feed_url);
+        canonical_url.set_fragment(Some(entry_key));
+        let mut url = feed_url.clone();
+        url.set_fragment(Some(entry_key));
+        Address {
+            url: url.to_string(),
+            key: format!(
+                "{}#{}",
+                feed.key,
+                canonical_url.fragment().unwrap_or_default()
+            ),
             canonical_url: canonical_url.to_string(),
             syndicated_from: None,
             own_address: None,

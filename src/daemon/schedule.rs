@@ -18,28 +18,38 @@ pub const MIN_ADAPTIVE_INTERVAL: Duration = Duration::from_secs(5 * 60);
 const ADAPTIVE_SAMPLE: usize = 20;
 
 /// ±10 % spread on every interval, so feeds configured alike drift apart
-/// instead of hitting their hosts in lockstep.
+/// instead of hitting their hosts in lockstep. The spread never undercuts
+/// what the feed or server asked for, nor passes [`MAX_INTERVAL`].
 pub const JITTER: f64 = 0.10;
 
+/// The longest `Retry-After` honoured. A server asking for more (a year, by
+/// mistake or malice) is asked again after a week: a feed is never given up
+/// on for good.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Next poll after a successful one. `lower_bounds` are what the feed or
-/// server asked for (RSS `<ttl>`, `Cache-Control: max-age`, ...): the
-/// interval is at least the largest of them, and at most [`MAX_INTERVAL`].
+/// server asked for (RSS `<ttl>`, `Cache-Control: max-age`, ...): the wait
+/// is at least the largest of them, and at most [`MAX_INTERVAL`].
 pub fn after_success(
     now: DateTime<Utc>,
     interval: Duration,
     lower_bounds: &[Option<Duration>],
 ) -> DateTime<Utc> {
-    let wanted = lower_bounds
+    let floor = lower_bounds
         .iter()
         .flatten()
         .copied()
-        .fold(interval, Duration::max);
-    now + to_chrono(jittered(wanted.min(MAX_INTERVAL)))
+        .max()
+        .unwrap_or(Duration::ZERO)
+        .min(MAX_INTERVAL);
+    now + to_chrono(spread(interval, floor, MAX_INTERVAL))
 }
 
 /// Next poll after `consecutive_errors` failed polls in a row (1 for the
 /// first failure): exponential backoff from the interval up to
-/// [`MAX_INTERVAL`], never sooner than the server's `Retry-After`.
+/// [`MAX_INTERVAL`], never sooner than the server's `Retry-After` (up to
+/// [`MAX_RETRY_AFTER`]). `now` is when the failure was seen, which is
+/// what `Retry-After` counts from.
 pub fn after_failure(
     now: DateTime<Utc>,
     interval: Duration,
@@ -48,8 +58,21 @@ pub fn after_failure(
 ) -> DateTime<Utc> {
     let doublings = consecutive_errors.saturating_sub(1).min(16);
     let backoff = interval.saturating_mul(1 << doublings).min(MAX_INTERVAL);
-    let wait = retry_after.map_or(backoff, |r| r.max(backoff).min(MAX_INTERVAL.max(r)));
-    now + to_chrono(jittered(wait))
+    let floor = retry_after.unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER);
+    now + to_chrono(spread(backoff, floor, MAX_INTERVAL.max(floor)))
+}
+
+/// A wait of about `wanted`, at least `floor` and at most `cap`: uniform
+/// over ±[`JITTER`] of the larger of `wanted` and `floor`, cut to
+/// `[floor, cap]`. When the floor binds, the spread is only upwards.
+fn spread(wanted: Duration, floor: Duration, cap: Duration) -> Duration {
+    let base = wanted.max(floor);
+    let hi = base.mul_f64(1.0 + JITTER).min(cap);
+    let lo = base.mul_f64(1.0 - JITTER).max(floor).min(hi);
+    if lo == hi {
+        return lo;
+    }
+    lo + (hi - lo).mul_f64(rand::rng().random_range(0.0..=1.0))
 }
 
 /// An interval fitted to how often a feed publishes: half the median gap
@@ -73,11 +96,6 @@ pub fn adaptive_interval(dates: impl Iterator<Item = DateTime<Utc>>) -> Option<D
     Some((median / 2).clamp(MIN_ADAPTIVE_INTERVAL, MAX_INTERVAL))
 }
 
-fn jittered(d: Duration) -> Duration {
-    let factor = 1.0 + rand::rng().random_range(-JITTER..=JITTER);
-    d.mul_f64(factor)
-}
-
 pub fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
@@ -90,31 +108,99 @@ mod tests {
         (b - a).num_milliseconds() as f64 / 1000.0
     }
 
-    #[test]
-    fn success_uses_interval_with_jitter_and_lower_bounds() {
-        let now = Utc::now();
-        for _ in 0..200 {
-            let s = secs(now, after_success(now, Duration::from_secs(900), &[]));
-            assert!((810.0..=990.0).contains(&s), "{s}");
+    /// Many draws, so a spread that strays out of bounds shows.
+    const DRAWS: usize = 500;
+
+    fn waits(f: impl Fn() -> DateTime<Utc>, now: DateTime<Utc>) -> Vec<f64> {
+        (0..DRAWS).map(|_| secs(now, f())).collect()
+    }
+
+    fn within(waits: &[f64], lo: f64, hi: f64) {
+        for w in waits {
+            assert!((lo..=hi).contains(w), "{w} s outside [{lo}, {hi}]");
         }
-        let s = secs(
-            now,
-            after_success(
-                now,
-                Duration::from_secs(900),
-                &[Some(Duration::from_secs(3600)), None],
-            ),
+    }
+
+    /// The draws use the range, not one point of it.
+    fn spread_over(waits: &[f64], lo: f64, hi: f64) {
+        let min = waits.iter().copied().fold(f64::MAX, f64::min);
+        let max = waits.iter().copied().fold(f64::MIN, f64::max);
+        let quarter = (hi - lo) / 4.0;
+        assert!(
+            min < lo + quarter && max > hi - quarter,
+            "[{min}, {max}] in [{lo}, {hi}]"
         );
-        assert!((3240.0..=3960.0).contains(&s), "{s}");
-        let s = secs(
+    }
+
+    #[test]
+    fn success_uses_the_interval_with_ten_percent_jitter() {
+        let now = Utc::now();
+        let w = waits(|| after_success(now, Duration::from_secs(900), &[]), now);
+        within(&w, 810.0, 990.0);
+        spread_over(&w, 810.0, 990.0);
+    }
+
+    #[test]
+    fn lower_bounds_are_never_undercut_by_the_jitter() {
+        let now = Utc::now();
+        // <ttl> of an hour over a 15 min interval: an hour to 66 min.
+        let w = waits(
+            || {
+                after_success(
+                    now,
+                    Duration::from_secs(900),
+                    &[Some(Duration::from_secs(3600)), None],
+                )
+            },
             now,
-            after_success(
-                now,
-                Duration::from_secs(900),
-                &[Some(Duration::from_secs(7 * 86400))],
-            ),
         );
-        assert!(s <= 86400.0 * 1.1, "{s}");
+        within(&w, 3600.0, 3960.0);
+        spread_over(&w, 3600.0, 3960.0);
+        // A bound just under the interval cuts only the low side.
+        let w = waits(
+            || {
+                after_success(
+                    now,
+                    Duration::from_secs(900),
+                    &[Some(Duration::from_secs(880))],
+                )
+            },
+            now,
+        );
+        within(&w, 880.0, 990.0);
+        // A bound below the interval changes nothing.
+        let w = waits(
+            || {
+                after_success(
+                    now,
+                    Duration::from_secs(900),
+                    &[Some(Duration::from_secs(60))],
+                )
+            },
+            now,
+        );
+        within(&w, 810.0, 990.0);
+    }
+
+    #[test]
+    fn no_success_waits_more_than_a_day() {
+        let now = Utc::now();
+        // sy:updatePeriod weekly: asked for more than the cap.
+        let w = waits(
+            || {
+                after_success(
+                    now,
+                    Duration::from_secs(900),
+                    &[Some(Duration::from_secs(7 * 86400))],
+                )
+            },
+            now,
+        );
+        within(&w, 86400.0, 86400.0);
+        // An adapted interval of a day still spreads, below the cap.
+        let w = waits(|| after_success(now, MAX_INTERVAL, &[]), now);
+        within(&w, 77760.0, 86400.0);
+        spread_over(&w, 77760.0, 86400.0);
     }
 
     #[test]
@@ -147,16 +233,45 @@ mod tests {
     }
 
     #[test]
-    fn failures_back_off_to_a_day_and_honour_retry_after() {
+    fn failures_back_off_exponentially_to_a_day() {
         let now = Utc::now();
         let i = Duration::from_secs(900);
-        let at = |n, ra| secs(now, after_failure(now, i, n, ra));
-        assert!((810.0..=990.0).contains(&at(1, None)));
-        assert!((3240.0..=3960.0).contains(&at(3, None)));
-        assert!(
-            (77760.0..=95040.0).contains(&at(30, None)),
-            "capped at a day"
+        for (n, base) in [(1, 900.0), (2, 1800.0), (3, 3600.0), (6, 28800.0)] {
+            let w = waits(|| after_failure(now, i, n, None), now);
+            within(&w, base * 0.9, base * 1.1);
+            spread_over(&w, base * 0.9, base * 1.1);
+        }
+        for n in [8, 30, u32::MAX] {
+            let w = waits(|| after_failure(now, i, n, None), now);
+            within(&w, 77760.0, 86400.0);
+        }
+    }
+
+    #[test]
+    fn retry_after_is_never_undercut_and_is_honoured_up_to_a_week() {
+        let now = Utc::now();
+        let i = Duration::from_secs(900);
+        let two_hours = Some(Duration::from_secs(7200));
+        let w = waits(|| after_failure(now, i, 1, two_hours), now);
+        within(&w, 7200.0, 7920.0);
+        spread_over(&w, 7200.0, 7920.0);
+        // Longer than the backoff cap: honoured all the same.
+        let w = waits(
+            || after_failure(now, i, 1, Some(Duration::from_secs(3 * 86400))),
+            now,
         );
-        assert!(at(1, Some(Duration::from_secs(7200))) >= 7200.0 * 0.9);
+        within(&w, 3.0 * 86400.0, 3.0 * 86400.0);
+        // Past the week: asked again after a week.
+        let w = waits(
+            || after_failure(now, i, 1, Some(Duration::from_secs(400 * 86400))),
+            now,
+        );
+        within(&w, 7.0 * 86400.0, 7.0 * 86400.0);
+        // Shorter than the backoff: the backoff decides.
+        let w = waits(
+            || after_failure(now, i, 4, Some(Duration::from_secs(60))),
+            now,
+        );
+        within(&w, 6480.0, 7920.0);
     }
 }

@@ -107,11 +107,23 @@ impl FetchSettings {
     }
 }
 
+/// One redirect followed on the way to a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub status: u16,
+    pub from: Url,
+    pub to: Url,
+}
+
 /// A complete response.
 #[derive(Debug, Clone)]
 pub struct Fetched {
     /// Where the body came from, after redirects.
     pub final_url: Url,
+    /// The final response's status (2xx).
+    pub status: u16,
+    /// The hops that led to `final_url`, in order.
+    pub redirects: Vec<Redirect>,
     pub content_type: Option<String>,
     pub body: Bytes,
     pub validators: Validators,
@@ -124,8 +136,10 @@ pub struct Fetched {
     pub remote_ip: Option<IpAddr>,
 }
 
-/// The outcome of a successful request.
+/// The outcome of a successful request. Each lives only until the poll
+/// consumes it, so the size difference between the variants costs nothing.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum FetchOutcome {
     Fetched(Fetched),
     /// 304 Not Modified.
@@ -277,6 +291,7 @@ impl Fetcher {
         let mut current = url.clone();
         let mut visited: HashSet<Url> = HashSet::new();
         let mut all_permanent = true;
+        let mut redirects = Vec::new();
         for _hop in 0..=MAX_REDIRECTS {
             if !visited.insert(current.clone()) {
                 return Err(FetchError::RedirectLoop(current.to_string()));
@@ -321,6 +336,7 @@ impl Fetcher {
                 if status.is_success() {
                     let body = read_capped(response, limit).await?;
                     return Ok(Exchange::Body {
+                        status,
                         headers,
                         body,
                         remote_ip,
@@ -366,6 +382,11 @@ impl Fetcher {
                             next.scheme()
                         )));
                     }
+                    redirects.push(Redirect {
+                        status: status.as_u16(),
+                        from: current,
+                        to: next.clone(),
+                    });
                     current = next;
                 }
                 Exchange::NotModified { headers, remote_ip } => {
@@ -376,6 +397,7 @@ impl Fetcher {
                     });
                 }
                 Exchange::Body {
+                    status,
                     headers,
                     body,
                     remote_ip,
@@ -389,6 +411,8 @@ impl Fetcher {
                     return Ok(FetchOutcome::Fetched(Fetched {
                         moved_to: moved(&current),
                         final_url: current,
+                        status: status.as_u16(),
+                        redirects,
                         content_type: text(header::CONTENT_TYPE),
                         validators: Validators {
                             etag: text(header::ETAG),
@@ -462,6 +486,7 @@ enum Exchange {
         remote_ip: Option<IpAddr>,
     },
     Body {
+        status: StatusCode,
         headers: HeaderMap,
         body: Bytes,
         remote_ip: Option<IpAddr>,

@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_change_seq_retention",
         include_str!("../../migrations/0006_change_seq_retention.sql"),
     ),
+    (
+        "0007_feed_min_interval",
+        include_str!("../../migrations/0007_feed_min_interval.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -17,6 +17,9 @@ pub struct FeedState {
     pub error_count: u32,
     /// The interval the last poll settled on.
     pub interval: Option<std::time::Duration>,
+    /// The shortest interval the feed's last full response asked for
+    /// (`<ttl>`, `sy:updatePeriod`).
+    pub min_interval: Option<std::time::Duration>,
     /// `ok`, `failing`, `muted`, `empty` or `removed`.
     pub state: String,
 }
@@ -24,7 +27,8 @@ pub struct FeedState {
 pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreError> {
     let state = conn
         .prepare_cached(
-            "SELECT etag, last_modified, next_poll_at, error_count, fetch_url, interval_secs, state
+            "SELECT etag, last_modified, next_poll_at, error_count, fetch_url, interval_secs, state,
+                    min_interval_secs
              FROM feeds WHERE id = ?1",
         )?
         .query_row([feed_id], |r| {
@@ -46,6 +50,10 @@ pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreErr
                     .and_then(|s| u64::try_from(s).ok())
                     .map(std::time::Duration::from_secs),
                 state: r.get(6)?,
+                min_interval: r
+                    .get::<_, Option<i64>>(7)?
+                    .and_then(|s| u64::try_from(s).ok())
+                    .map(std::time::Duration::from_secs),
             })
         })
         .optional()?;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::retention;
 use super::stories::{self, Stories};
@@ -28,6 +28,15 @@ use crate::fetch::robots::StoredRobots;
 /// Commands waiting for the writer; senders wait when it is full, which
 /// slows fetching down to what the disk can take.
 const QUEUE_CAPACITY: usize = 256;
+
+/// Polls under way at once, from the start of their fetch to their commit
+/// (see [`WriterHandle::begin_poll`]). Without a bound, a daemon starting
+/// with 10,000 feeds fetched and parsed them all while the writer stored
+/// the first few hundred: the load harness peaked at 290 MiB, ~29 KB per
+/// waiting poll. 256 keeps the writer fed (it takes up to [`MAX_BATCH`]
+/// polls per transaction) and leaves room for polls that spend seconds
+/// fetching pages from polite hosts.
+pub const POLLS_UNDER_WAY: usize = 256;
 
 /// Polls applied in one transaction at most; bounds the time a commit holds
 /// the write lock (readers are never blocked, but `feeds add` may wait).
@@ -116,6 +125,8 @@ pub enum PollOutcome {
         validators: Option<Validators>,
         title: Option<String>,
         site_url: Option<String>,
+        /// The shortest interval the document asks for (`<ttl>`, ...).
+        min_interval: Option<std::time::Duration>,
         warning: Option<String>,
         /// The document has items but none could be read: a soft failure.
         unreadable_items: bool,
@@ -188,6 +199,12 @@ enum Command {
 pub struct WriterHandle {
     tx: mpsc::Sender<Command>,
     health: Arc<WriterHealth>,
+    polls: Arc<Semaphore>,
+}
+
+/// A poll's place among the [`POLLS_UNDER_WAY`]; held until it is applied.
+pub struct PollSlot {
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 /// What the writer thread publishes about itself, so a watchdog can tell a
@@ -249,6 +266,25 @@ impl Drop for StoppedOnDrop {
 }
 
 impl WriterHandle {
+    fn new(tx: mpsc::Sender<Command>, health: Arc<WriterHealth>) -> WriterHandle {
+        WriterHandle {
+            tx,
+            health,
+            polls: Arc::new(Semaphore::new(POLLS_UNDER_WAY)),
+        }
+    }
+
+    /// Waits until fewer than [`POLLS_UNDER_WAY`] polls are under way: a
+    /// poll takes its slot before fetching, so fetching slows to what the
+    /// writer can store and the memory held by fetched, not yet committed
+    /// polls stays bounded.
+    pub async fn begin_poll(&self) -> PollSlot {
+        // The semaphore is never closed; `None` would only mean no bound.
+        PollSlot {
+            _permit: self.polls.clone().acquire_owned().await.ok(),
+        }
+    }
+
     /// Applies a poll; resolves once it is committed.
     pub async fn apply(&self, poll: FeedPoll) -> Result<Applied, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -318,14 +354,14 @@ pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()
         .name("feedsift-writer".into())
         .spawn(move || writer.run(rx));
     match thread {
-        Ok(join) => (WriterHandle { tx, health }, join),
+        Ok(join) => (WriterHandle::new(tx, health), join),
         // Without a thread there is no writer: hand back a handle whose
         // sends fail with WriterGone, and a thread that ends at once.
         Err(e) => {
             tracing::error!(error = %e, "cannot start the database writer thread");
             health.stopped.store(true, Ordering::Release);
             let (tx, _) = mpsc::channel(1);
-            (WriterHandle { tx, health }, std::thread::spawn(|| ()))
+            (WriterHandle::new(tx, health), std::thread::spawn(|| ()))
         }
     }
 }
@@ -470,20 +506,24 @@ fn save_robots(conn: &Connection, origin: &str, r: &StoredRobots) -> Result<(), 
 
 fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusqlite::Error> {
     let now = timestamp(Utc::now());
-    conn.execute(
-        "UPDATE feeds SET active = 0, state = 'removed' WHERE active = 1",
-        [],
-    )?;
+    // Feeds still listed keep their state (a muted feed stays muted across
+    // restarts); only those no longer listed become 'removed'.
+    conn.execute("UPDATE feeds SET active = 0 WHERE active = 1", [])?;
     let mut upsert = conn.prepare_cached(
         "INSERT INTO feeds(url, name, active, created_at) VALUES (?1, ?2, 1, ?3)
          ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1,
              state = CASE WHEN state = 'removed' THEN 'ok' ELSE state END
          RETURNING id",
     )?;
-    feeds
+    let ids = feeds
         .iter()
         .map(|f| upsert.query_row(params![f.url, f.name, now], |r| r.get(0)))
-        .collect()
+        .collect::<Result<Vec<i64>, _>>()?;
+    conn.execute(
+        "UPDATE feeds SET state = 'removed' WHERE active = 0 AND state <> 'removed'",
+        [],
+    )?;
+    Ok(ids)
 }
 
 fn apply_poll(
@@ -782,15 +822,18 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
             validators,
             title,
             site_url,
+            min_interval,
             warning,
             unreadable_items,
         } => {
             let state = if *unreadable_items { "empty" } else { "ok" };
             success(state, warning.as_deref(), Some(validators))?;
+            let min_interval = min_interval.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
             conn.prepare_cached(
-                "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url) WHERE id = ?1",
+                "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url),
+                        min_interval_secs = ?4 WHERE id = ?1",
             )?
-            .execute(params![poll.feed_id, title, site_url])?
+            .execute(params![poll.feed_id, title, site_url, min_interval])?
         }
         PollOutcome::Failed { error } | PollOutcome::Gone { error } => {
             let state = if matches!(poll.outcome, PollOutcome::Gone { .. }) {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One scripted answer.
 #[derive(Clone, Debug)]
@@ -27,6 +27,9 @@ pub struct Reply {
     pub etag: Option<String>,
     /// Send the body this many bytes at a time, pausing between chunks.
     pub drip: Option<(usize, Duration)>,
+    /// Send `body` over and over without a Content-Length, until the client
+    /// hangs up: an endless response.
+    pub endless: bool,
 }
 
 impl Reply {
@@ -38,6 +41,7 @@ impl Reply {
             delay: Duration::ZERO,
             etag: None,
             drip: None,
+            endless: false,
         }
     }
     pub fn status(status: u16) -> Reply {
@@ -66,6 +70,17 @@ impl Reply {
         self.drip = Some((bytes, every));
         self
     }
+    /// A 200 whose body is `chunk` repeated forever.
+    pub fn endless(content_type: &str, chunk: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            endless: true,
+            ..Reply::ok(content_type, chunk)
+        }
+    }
+    /// A redirect to `location` (absolute or relative).
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        Reply::status(status).with_header("Location", location)
+    }
 }
 
 /// A request the server saw.
@@ -74,6 +89,8 @@ pub struct Seen {
     pub path: String,
     /// Header names lower-cased.
     pub headers: HashMap<String, String>,
+    /// When the request's head had been read.
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -81,6 +98,9 @@ struct State {
     /// Path (with query) -> replies; the last one repeats.
     routes: HashMap<String, VecDeque<Reply>>,
     seen: Vec<Seen>,
+    /// Requests read and not yet fully answered, and the most ever.
+    in_flight: usize,
+    peak_in_flight: usize,
 }
 
 /// A scripted HTTP server on a loopback address, one thread per connection.
@@ -135,6 +155,33 @@ impl Server {
     pub fn clear_seen(&self) {
         self.state.lock().unwrap().seen.clear();
     }
+
+    /// The most requests this server was answering at once: from reading
+    /// a request's head to having written its last byte.
+    pub fn peak_in_flight(&self) -> usize {
+        self.state.lock().unwrap().peak_in_flight
+    }
+}
+
+/// Counts a request as in flight until dropped, whichever way `serve`
+/// returns.
+struct InFlight(Arc<Mutex<State>>);
+
+impl InFlight {
+    fn enter(state: &Arc<Mutex<State>>) -> InFlight {
+        let mut st = state.lock().unwrap();
+        st.in_flight += 1;
+        st.peak_in_flight = st.peak_in_flight.max(st.in_flight);
+        InFlight(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut st) = self.0.lock() {
+            st.in_flight -= 1;
+        }
+    }
 }
 
 fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
@@ -162,11 +209,16 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
+    // Counted until the response's last bytes are handed to the socket: the
+    // client cannot be done before then, so an overlap seen here is real,
+    // not this thread being slow to note that it finished.
+    let mut in_flight = Some(InFlight::enter(&state));
     let reply = {
         let mut st = state.lock().unwrap();
         st.seen.push(Seen {
             path: path.clone(),
             headers: headers.clone(),
+            at: Instant::now(),
         });
         match st.routes.get_mut(&path) {
             Some(q) if q.len() > 1 => q.pop_front(),
@@ -186,16 +238,29 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
+    if reply.endless && !not_modified {
+        head.push_str("Connection: close\r\n\r\n");
+        if conn.write_all(head.as_bytes()).is_err() || body.is_empty() {
+            return;
+        }
+        // Until the client hangs up.
+        while conn.write_all(&body).is_ok() {}
+        return;
+    }
     head.push_str(&format!(
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     ));
-    if conn.write_all(head.as_bytes()).is_err() {
-        return;
-    }
     match reply.drip {
-        Some((n, every)) => {
-            for chunk in body.chunks(n.max(1)) {
+        Some((n, every)) if !body.is_empty() => {
+            if conn.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            let chunks: Vec<&[u8]> = body.chunks(n.max(1)).collect();
+            for (i, chunk) in chunks.iter().enumerate() {
+                if i + 1 == chunks.len() {
+                    in_flight.take();
+                }
                 if conn.write_all(chunk).is_err() {
                     return;
                 }
@@ -203,8 +268,13 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
                 thread::sleep(every);
             }
         }
-        None => {
-            let _ = conn.write_all(&body);
+        _ => {
+            let mut response = head.into_bytes();
+            response.extend_from_slice(&body);
+            in_flight.take();
+            if conn.write_all(&response).is_err() {
+                return;
+            }
         }
     }
     let _ = conn.flush();
@@ -220,7 +290,10 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         301 => "Moved Permanently",
         302 => "Found",
+        303 => "See Other",
         304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         404 => "Not Found",
         410 => "Gone",
         429 => "Too Many Requests",
