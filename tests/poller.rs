@@ -1026,3 +1026,35 @@ mod in_process {
         assert_eq!(status_of(&dir, &lan_page.url("/wiki/1.html")), "ok");
     }
 }
+
+#[test]
+fn a_feed_without_its_own_interval_follows_a_changed_poll_interval_until_it_can_adapt() {
+    let dir = scratch("fallback-interval");
+    let server = Server::start("127.0.0.1");
+    // Too few dated entries to adapt to: the configured default applies.
+    server.route(
+        "/few.xml",
+        Reply::ok(
+            "application/rss+xml",
+            dated_rss(2, chrono::Duration::hours(1), ""),
+        )
+        .with_etag("\"few\""),
+    );
+    let feeds = [(server.url("/few.xml"), "")];
+    let cfg = config(&dir, &format!("{FAST}\npoll_interval = \"15m\""), &feeds);
+    let conn = db_after(&cfg, &dir);
+    let row = feed_row(&conn, &feeds[0].0);
+    assert_eq!(row.interval_secs, Some(15 * MINUTE));
+
+    // The default changes; the next poll (a 304) must use it, not the
+    // stored fallback.
+    config(&dir, &format!("{FAST}\npoll_interval = \"2h\""), &feeds);
+    poll(&cfg);
+    let row = feed_row(&conn, &feeds[0].0);
+    assert_eq!(row.interval_secs, Some(2 * HOUR));
+    assert!(
+        row.wait() as f64 >= 2.0 * HOUR as f64 * 0.9,
+        "{} s",
+        row.wait()
+    );
+}

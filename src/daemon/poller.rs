@@ -182,9 +182,9 @@ async fn build_poll(
     let validators = (state.validators != Validators::default()).then_some(&state.validators);
     // The interval until this poll says otherwise: configured, or what the
     // feed's publishing rate set last time.
-    let known_interval = match (target.fixed_interval, state.interval) {
-        (false, Some(adapted)) => adapted,
-        _ => target.interval,
+    let (known_interval, known_adapted) = match (target.fixed_interval, state.interval) {
+        (false, Some(adapted)) => (adapted, true),
+        _ => (target.interval, false),
     };
     let polled_at = Utc::now();
     let started = std::time::Instant::now();
@@ -197,15 +197,19 @@ async fn build_poll(
     };
     METRICS.fetched(Target::Feed, started.elapsed());
 
-    let poll = |outcome: PollOutcome, next_poll_at, interval, moved_to, entries| FeedPoll {
-        feed_id,
-        polled_at,
-        next_poll_at,
-        interval,
-        outcome,
-        moved_to,
-        entries,
-    };
+    let poll =
+        |outcome: PollOutcome, next_poll_at, (interval, interval_adapted), moved_to, entries| {
+            FeedPoll {
+                feed_id,
+                polled_at,
+                next_poll_at,
+                interval,
+                interval_adapted,
+                outcome,
+                moved_to,
+                entries,
+            }
+        };
     let failed = |error: FetchOrParse| {
         METRICS.error(Target::Feed, error.kind());
         // From now, not from the poll's start: `Retry-After` counts from
@@ -224,7 +228,13 @@ async fn build_poll(
                 error: error.to_string(),
             },
         };
-        poll(outcome, next, known_interval, None, Vec::new())
+        poll(
+            outcome,
+            next,
+            (known_interval, known_adapted),
+            None,
+            Vec::new(),
+        )
     };
     let moved_to = match &outcome {
         Ok(FetchOutcome::Fetched(f)) => f.moved_to.as_ref(),
@@ -254,7 +264,7 @@ async fn build_poll(
             return Ok(Some(poll(
                 PollOutcome::NotModified,
                 next,
-                known_interval,
+                (known_interval, known_adapted),
                 moved_to,
                 entries,
             )));
@@ -283,8 +293,8 @@ async fn build_poll(
     if !parsed.recovered.is_empty() {
         warnings.push(format!("repaired: {}", parsed.recovered.join("; ")));
     }
-    let interval = if target.fixed_interval {
-        target.interval
+    let adapted = if target.fixed_interval {
+        None
     } else {
         schedule::adaptive_interval(
             parsed
@@ -292,7 +302,10 @@ async fn build_poll(
                 .iter()
                 .filter_map(|e| e.published.or(e.updated)),
         )
-        .unwrap_or(known_interval)
+    };
+    let (interval, interval_adapted) = match adapted {
+        Some(a) => (a, true),
+        None => (known_interval, known_adapted),
     };
     // Keep validators only for a clean, completely processed document.
     let keep_validators = parsed.is_clean() && complete;
@@ -312,7 +325,7 @@ async fn build_poll(
     Ok(Some(poll(
         outcome,
         next,
-        interval,
+        (interval, interval_adapted),
         fetched.moved_to.clone(),
         entries,
     )))

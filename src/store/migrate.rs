@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_feed_min_interval",
         include_str!("../../migrations/0007_feed_min_interval.sql"),
     ),
+    (
+        "0008_interval_adapted",
+        include_str!("../../migrations/0008_interval_adapted.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -15,7 +15,8 @@ pub struct FeedState {
     pub validators: Validators,
     pub next_poll_at: Option<DateTime<Utc>>,
     pub error_count: u32,
-    /// The interval the last poll settled on.
+    /// The interval the feed's publishing rate set at an earlier poll;
+    /// `None` while it runs on a configured interval.
     pub interval: Option<std::time::Duration>,
     /// The shortest interval the feed's last full response asked for
     /// (`<ttl>`, `sy:updatePeriod`).
@@ -27,7 +28,8 @@ pub struct FeedState {
 pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreError> {
     let state = conn
         .prepare_cached(
-            "SELECT etag, last_modified, next_poll_at, error_count, fetch_url, interval_secs, state,
+            "SELECT etag, last_modified, next_poll_at, error_count, fetch_url,
+                    CASE WHEN interval_adapted THEN interval_secs END, state,
                     min_interval_secs
              FROM feeds WHERE id = ?1",
         )?

@@ -146,6 +146,8 @@ pub struct FeedPoll {
     pub next_poll_at: DateTime<Utc>,
     /// The interval the next poll was scheduled with (configured or adapted).
     pub interval: std::time::Duration,
+    /// `interval` was adapted to the feed's publishing rate.
+    pub interval_adapted: bool,
     pub outcome: PollOutcome,
     /// The feed answered with a permanent redirect: poll this URL from now
     /// on (feeds.toml is left as the user wrote it).
@@ -850,5 +852,7 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
             .execute(params![poll.feed_id, polled, next, interval, error, state])?
         }
     };
+    conn.prepare_cached("UPDATE feeds SET interval_adapted = ?2 WHERE id = ?1")?
+        .execute(params![poll.feed_id, poll.interval_adapted])?;
     Ok(())
 }
