@@ -18,7 +18,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::exit;
-use super::read_only::{self, READ_SCHEMA};
+use super::read_only;
 use crate::config::parse_duration;
 use crate::store::query::{self, ExportError, ExportFilter};
 
@@ -42,11 +42,7 @@ pub fn run(
             return exit::USAGE;
         }
     };
-    let path = match read_only::database_path(config_path, db) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let conn = match read_only::open(&path, READ_SCHEMA) {
+    let conn = match read_only::open_for_reading(config_path, db) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -3,8 +3,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use tokio::runtime::Runtime;
+
 use super::progress::Progress;
 use super::{exit, load_config, runtime};
+use crate::config::Config;
 use crate::daemon;
 use crate::fetch::FetchSettings;
 
@@ -16,12 +19,8 @@ const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 /// Polls every feed once and prints a one-line summary; a progress bar on
 /// a terminal.
 pub fn poll_all(config_path: &Path, db: Option<&Path>) -> u8 {
-    let config = match load_config(config_path, db) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let (config, rt) = match config_and_runtime(config_path, db) {
+        Ok(v) => v,
         Err(code) => return code,
     };
     let fetch = FetchSettings::from_config(&config.settings);
@@ -47,12 +46,8 @@ pub fn poll_all(config_path: &Path, db: Option<&Path>) -> u8 {
 
 /// Runs the daemon until SIGTERM/SIGINT.
 pub fn run(config_path: &Path, db: Option<&Path>) -> u8 {
-    let config = match load_config(config_path, db) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let (config, rt) = match config_and_runtime(config_path, db) {
+        Ok(v) => v,
         Err(code) => return code,
     };
     let fetch = FetchSettings::from_config(&config.settings);
@@ -65,4 +60,9 @@ pub fn run(config_path: &Path, db: Option<&Path>) -> u8 {
             exit::FAILURE
         }
     }
+}
+
+/// What both commands start with: the validated config and an async runtime.
+fn config_and_runtime(config_path: &Path, db: Option<&Path>) -> Result<(Config, Runtime), u8> {
+    Ok((load_config(config_path, db)?, runtime()?))
 }

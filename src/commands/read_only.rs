@@ -17,11 +17,17 @@ use crate::store::{self, migrate};
 
 /// `--db` when given (feeds.toml is then not read at all, so the database
 /// can be inspected anywhere), else `[settings].database` of feeds.toml.
-pub fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, u8> {
+fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, u8> {
     match db {
         Some(db) => Ok(db.to_path_buf()),
         None => load_config(config_path, None).map(|c| c.settings.database),
     }
+}
+
+/// The database of `--db` or feeds.toml, opened read-only for the reading
+/// commands; on failure prints why and returns the exit code.
+pub fn open_for_reading(config_path: &Path, db: Option<&Path>) -> Result<Connection, u8> {
+    open(&database_path(config_path, db)?, READ_SCHEMA)
 }
 
 /// Opens the database read-only for a command that needs schema version

@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::exit;
-use super::read_only::{self, READ_SCHEMA};
+use super::read_only;
 use crate::store::query::{self, Highlight, SearchError, SearchHit};
 
 /// Matched terms in a terminal: bold on, bold off (not a full reset, so the
@@ -46,11 +46,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Optio
     } else {
         typed.clone()
     };
-    let path = match read_only::database_path(config_path, db) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let conn = match read_only::open(&path, READ_SCHEMA) {
+    let conn = match read_only::open_for_reading(config_path, db) {
         Ok(c) => c,
         Err(code) => return code,
     };

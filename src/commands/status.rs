@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::exit;
-use super::read_only::{self, READ_SCHEMA};
+use super::read_only;
 use crate::config::format_duration;
 use crate::store::query::{self, FeedStatus, Totals};
 
@@ -22,11 +22,7 @@ const FEED_WIDTH: usize = 40;
 const NOTE_WIDTH: usize = 60;
 
 pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
-    let path = match read_only::database_path(config_path, db) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let conn = match read_only::open(&path, READ_SCHEMA) {
+    let conn = match read_only::open_for_reading(config_path, db) {
         Ok(c) => c,
         Err(code) => return code,
     };
