@@ -16,6 +16,32 @@ fn serve_story(server: &Server, path: &str, story: &Story) {
     );
 }
 
+/// Serves each story at `{dir}{slug}.html`; returns `(guid, link, story)`
+/// with guids `{guid_prefix}{slug}`.
+fn serve_stories<'a>(
+    server: &Server,
+    stories: &'a [Story],
+    guid_prefix: &str,
+    dir: &str,
+) -> Vec<(String, String, &'a Story)> {
+    stories
+        .iter()
+        .map(|s| {
+            let path = format!("{dir}{}.html", s.slug);
+            serve_story(server, &path, s);
+            (format!("{guid_prefix}{}", s.slug), server.url(&path), s)
+        })
+        .collect()
+}
+
+/// The borrowed form the feed builders in `site` take.
+fn as_refs<'a>(items: &'a [(String, String, &'a Story)]) -> Vec<(&'a str, &'a str, &'a Story)> {
+    items
+        .iter()
+        .map(|(g, l, s)| (g.as_str(), l.as_str(), *s))
+        .collect()
+}
+
 fn assert_clean_text(text: &str, story: &Story) {
     assert_eq!(
         text.trim(),
@@ -31,23 +57,8 @@ fn assert_clean_text(text: &str, story: &Story) {
 fn first_poll_stores_the_articles_and_second_poll_is_conditional() {
     let dir = scratch("first-second");
     let server = Server::start("127.0.0.1");
-    let items: Vec<(String, String, &Story)> = STORIES
-        .iter()
-        .map(|s| {
-            (
-                format!("urn:herald:{}", s.slug),
-                server.url(&format!("/news/{}.html", s.slug)),
-                s,
-            )
-        })
-        .collect();
-    for (_, link, s) in &items {
-        serve_story(&server, link.strip_prefix(&server.url("")).unwrap(), s);
-    }
-    let refs: Vec<(&str, &str, &Story)> = items
-        .iter()
-        .map(|(g, l, s)| (g.as_str(), l.as_str(), *s))
-        .collect();
+    let items = serve_stories(&server, STORIES, "urn:herald:", "/news/");
+    let refs = as_refs(&items);
     server.route(
         "/rss.xml",
         Reply::ok("application/rss+xml", site::rss(&refs))
@@ -394,10 +405,7 @@ fn killed_mid_poll_and_restarted_stores_every_article_exactly_once() {
         );
         items.push((format!("guid-{i}"), server.url(&path), story));
     }
-    let refs: Vec<(&str, &str, &Story)> = items
-        .iter()
-        .map(|(g, l, s)| (g.as_str(), l.as_str(), *s))
-        .collect();
+    let refs = as_refs(&items);
     server.route(
         "/rss.xml",
         Reply::ok("application/rss+xml", site::rss(&refs)).with_etag("\"big\""),
@@ -489,23 +497,8 @@ fn check_reports_config_errors_with_file_line_and_column() {
 fn a_truncated_feed_keeps_its_complete_items_but_not_its_validators() {
     let dir = scratch("truncated");
     let server = Server::start("127.0.0.1");
-    let items: Vec<(String, String, &Story)> = STORIES[..3]
-        .iter()
-        .map(|s| {
-            (
-                format!("t-{}", s.slug),
-                server.url(&format!("/t/{}.html", s.slug)),
-                s,
-            )
-        })
-        .collect();
-    for (_, link, s) in &items {
-        serve_story(&server, link.strip_prefix(&server.url("")).unwrap(), s);
-    }
-    let refs: Vec<(&str, &str, &Story)> = items
-        .iter()
-        .map(|(g, l, s)| (g.as_str(), l.as_str(), *s))
-        .collect();
+    let items = serve_stories(&server, &STORIES[..3], "t-", "/t/");
+    let refs = as_refs(&items);
     let whole = site::rss(&refs);
     // Cut inside the third item, as a dropped connection or a full disk on
     // the server does.

@@ -189,6 +189,25 @@ fn pings(messages: &[String]) -> usize {
     messages.iter().filter(|m| m.contains("WATCHDOG=1")).count()
 }
 
+/// Starts `feedsift run` reporting to `sock` and waits for READY=1.
+fn start_ready(config: &Path, sock: &mut NotifySocket) -> Daemon {
+    let daemon = Daemon::start(config, &[], &[sock.env()]);
+    sock.wait_for("READY=1", Duration::from_secs(10))
+        .expect("READY=1");
+    daemon
+}
+
+/// Asserts the daemon logs a completed poll of the feed at `path` soon.
+fn assert_polled(daemon: &Daemon, path: &str) {
+    assert!(
+        daemon
+            .wait_log(&["feed polled", path], Duration::from_secs(10))
+            .is_some(),
+        "no poll of {path}\n{}",
+        daemon.log_text()
+    );
+}
+
 /// A feed of `stories` served at `/{name}.xml`, each page at
 /// `/{name}/{i}.html` with a line that makes its text unique.
 fn serve_feed(
@@ -555,14 +574,8 @@ fn a_feed_added_to_the_file_is_polled_within_seconds() {
     let b = serve_feed(&server, "b", 2, |r| r);
     let config = write_feeds(&dir, "", &[(&a, None)]);
     let mut sock = NotifySocket::bind(&dir);
-    let daemon = Daemon::start(&config, &[], &[sock.env()]);
-    sock.wait_for("READY=1", Duration::from_secs(10))
-        .expect("READY=1");
-    assert!(
-        daemon
-            .wait_log(&["feed polled", "/a.xml"], Duration::from_secs(10))
-            .is_some()
-    );
+    let daemon = start_ready(&config, &mut sock);
+    assert_polled(&daemon, "/a.xml");
 
     // Edited on disk, no signal: the directory watch picks it up.
     let saved = Instant::now();
@@ -605,14 +618,8 @@ fn a_symlinked_config_is_watched_through_its_target() {
     let link = dir.join("feeds.toml");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     let mut sock = NotifySocket::bind(&dir);
-    let daemon = Daemon::start(&link, &[], &[sock.env()]);
-    sock.wait_for("READY=1", Duration::from_secs(10))
-        .expect("READY=1");
-    assert!(
-        daemon
-            .wait_log(&["feed polled", "/a.xml"], Duration::from_secs(10))
-            .is_some()
-    );
+    let daemon = start_ready(&link, &mut sock);
+    assert_polled(&daemon, "/a.xml");
     write_feeds(&conf, "", &[(&a, None), (&b, None)]);
     assert!(
         daemon
@@ -674,9 +681,7 @@ fn a_removed_feed_stops_being_polled_and_keeps_its_articles() {
     server.clear_seen();
 
     let mut sock = NotifySocket::bind(&dir);
-    let daemon = Daemon::start(&config, &[], &[sock.env()]);
-    sock.wait_for("READY=1", Duration::from_secs(10))
-        .expect("READY=1");
+    let daemon = start_ready(&config, &mut sock);
     assert!(wait_hits(&server, "/busy.xml", 1, Duration::from_secs(2)));
     write_feeds(&dir, "", &[(&kept, Some("1h"))]);
     daemon.signal("HUP");
@@ -745,9 +750,7 @@ fn a_changed_interval_moves_the_next_poll_both_ways() {
     server.clear_seen();
 
     let mut sock = NotifySocket::bind(&dir);
-    let daemon = Daemon::start(&config, &[], &[sock.env()]);
-    sock.wait_for("READY=1", Duration::from_secs(10))
-        .expect("READY=1");
+    let daemon = start_ready(&config, &mut sock);
     write_feeds(
         &dir,
         "",
@@ -795,14 +798,8 @@ fn an_invalid_file_on_reload_keeps_the_running_config_and_names_the_line() {
     let b = serve_feed(&server, "b", 1, |r| r);
     let config = write_feeds(&dir, "", &[(&a, None)]);
     let mut sock = NotifySocket::bind(&dir);
-    let daemon = Daemon::start(&config, &[], &[sock.env()]);
-    sock.wait_for("READY=1", Duration::from_secs(10))
-        .expect("READY=1");
-    assert!(
-        daemon
-            .wait_log(&["feed polled", "/a.xml"], Duration::from_secs(10))
-            .is_some()
-    );
+    let daemon = start_ready(&config, &mut sock);
+    assert_polled(&daemon, "/a.xml");
 
     let broken = format!(
         "[settings]\ndatabase = \"feedsift.db\"\nper_host_delay = \"0s\"\nrespect_robots = false\n\n[[feed]]\nurl = \"{a}\"\n\n[[feed]]\nurl = \"{b}\"\nintervall = \"5m\"\n"
@@ -864,11 +861,7 @@ fn metrics_endpoint_serves_prometheus_text() {
         .unwrap_or_else(|| panic!("{}", daemon.log_text()));
     let event: serde_json::Value = serde_json::from_str(&line).unwrap();
     let addr = event["addr"].as_str().unwrap().to_string();
-    assert!(
-        daemon
-            .wait_log(&["feed polled", "/m.xml"], Duration::from_secs(10))
-            .is_some()
-    );
+    assert_polled(&daemon, "/m.xml");
     assert!(
         daemon
             .wait_log(

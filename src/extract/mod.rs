@@ -49,12 +49,14 @@ pub struct PageContext<'a> {
 }
 
 /// Why extraction produced what it did; stored as `articles.extract_status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ExtractStatus {
     /// Article text found.
     Ok,
-    /// The page parsed but no block of it reads as an article.
+    /// The page parsed but no block of it reads as an article (also the
+    /// state before anything was found).
+    #[default]
     NoContent,
     /// The input is empty, binary, or not HTML at all.
     NotHtml,
@@ -78,7 +80,7 @@ impl ExtractStatus {
 
 /// The result of extracting one page. Every field but `text` and `status` is
 /// best effort and `None` when the page does not say.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Extracted {
     pub status: ExtractStatus,
     pub title: Option<String>,
@@ -232,16 +234,7 @@ impl Extracted {
     fn empty(status: ExtractStatus) -> Extracted {
         Extracted {
             status,
-            title: None,
-            byline: None,
-            published: None,
-            modified: None,
-            lang: None,
-            canonical_url: None,
-            site_name: None,
-            description: None,
-            image_url: None,
-            text: String::new(),
+            ..Extracted::default()
         }
     }
 }
