@@ -23,10 +23,11 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::fetch::robots::{RobotsStore, StoredRobots};
+use crate::fetch::robots::RobotsStore;
 use crate::fetch::{FetchSettings, Fetcher};
+use crate::model::{Applied, FeedListing, StoredRobots};
 use crate::store::stories::Stories;
-use crate::store::writer::{self, Applied, FeedListing, WriterHandle};
+use crate::store::writer::{self, WriterHandle};
 use crate::store::{self, ReadPool};
 use poller::{FeedTarget, PollContext, PollReport};
 

@@ -24,11 +24,11 @@ use crate::encoding::{self, DocumentKind};
 use crate::extract::{self, ExtractStatus, PageContext, SiteRules};
 use crate::feed::{self, FeedEntry, ParsedFeed};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, Resource};
-use crate::store::read::{self, EntryStatus};
-use crate::store::writer::{
-    Applied, ArticleRecord, EntrySource, EntryWrite, FeedPoll, PollOutcome, Validators,
-    WriterHandle,
+use crate::model::{
+    Applied, ArticleRecord, EntrySource, EntryStatus, EntryWrite, FeedPoll, PollOutcome, Validators,
 };
+use crate::store::read;
+use crate::store::writer::WriterHandle;
 use crate::store::{ReadPool, StoreError};
 
 /// `full_text = "auto"` fetches the page when the feed's own content is
@@ -425,7 +425,7 @@ impl<'a> PageFetch<'a> {
                     entry_updated_at: Some(seen),
                     ..
                 } if entry.updated.is_some_and(|u| u > seen) => work.push((entry.clone(), 0)),
-                EntryStatus::Stored { .. } | EntryStatus::Pending { .. } => {}
+                EntryStatus::Stored { .. } | EntryStatus::Pending => {}
             }
         }
         tracing::debug!(feed = %self.target.config.url, entries = entries.len(), new = work.len(), "entries diffed");

@@ -28,7 +28,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::Settings;
-use crate::store::writer::Validators;
+use crate::model::Validators;
 use address::{AddressPolicy, PublicOnlyResolver};
 use politeness::HostGates;
 use robots::RobotsCache;

@@ -4,26 +4,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{StoreError, parse_timestamp, writer::Validators};
-use crate::fetch::robots::StoredRobots;
-
-/// A feed's state from its last poll.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedState {
-    /// Where the feed lives after a permanent redirect.
-    pub fetch_url: Option<url::Url>,
-    pub validators: Validators,
-    pub next_poll_at: Option<DateTime<Utc>>,
-    pub error_count: u32,
-    /// The interval the feed's publishing rate set at an earlier poll;
-    /// `None` while it runs on a configured interval.
-    pub interval: Option<std::time::Duration>,
-    /// The shortest interval the feed's last full response asked for
-    /// (`<ttl>`, `sy:updatePeriod`).
-    pub min_interval: Option<std::time::Duration>,
-    /// `ok`, `failing`, `muted`, `empty` or `removed`.
-    pub state: String,
-}
+use super::{StoreError, parse_timestamp};
+use crate::model::{DuePending, EntryStatus, FeedState, StoredRobots, Validators};
 
 pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreError> {
     let state = conn
@@ -62,20 +44,6 @@ pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreErr
     Ok(state.unwrap_or_default())
 }
 
-/// What the database knows about one entry of one feed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EntryStatus {
-    New,
-    Stored {
-        article_id: i64,
-        entry_updated_at: Option<DateTime<Utc>>,
-    },
-    Pending {
-        attempts: u32,
-        next_attempt_at: Option<DateTime<Utc>>,
-    },
-}
-
 pub fn entry_status(
     conn: &Connection,
     feed_id: i64,
@@ -96,18 +64,11 @@ pub fn entry_status(
         });
     }
     let pending = conn
-        .prepare_cached(
-            "SELECT attempts, next_attempt_at FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2",
-        )?
-        .query_row(params![feed_id, entry_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-        })
+        .prepare_cached("SELECT 1 FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2")?
+        .query_row(params![feed_id, entry_id], |_| Ok(()))
         .optional()?;
     Ok(match pending {
-        Some((attempts, next)) => EntryStatus::Pending {
-            attempts: attempts.clamp(0, u32::MAX as i64) as u32,
-            next_attempt_at: next.as_deref().and_then(parse_timestamp),
-        },
+        Some(()) => EntryStatus::Pending,
         None => EntryStatus::New,
     })
 }
@@ -118,14 +79,6 @@ pub fn article_by_url_key(conn: &Connection, key: &str) -> Result<Option<i64>, S
         .prepare_cached("SELECT id FROM articles WHERE url_key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
-}
-
-/// A pending entry whose retry is due.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DuePending {
-    pub entry_id: String,
-    pub entry_json: String,
-    pub attempts: u32,
 }
 
 /// Pending entries of a feed due for another attempt at `now`.
