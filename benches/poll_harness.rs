@@ -54,9 +54,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use feedsift::config::Config;
-use feedsift::daemon::Pipeline;
-use feedsift::daemon::poller::{self, FeedTarget, PollReport};
 use feedsift::fetch::FetchSettings;
+use feedsift::model::PollResult;
+use feedsift::poll::pipeline::Pipeline;
+use feedsift::poll::{self, FeedTarget, PollReport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -443,7 +444,7 @@ async fn cycle(pipeline: &Pipeline, targets: &[FeedTarget]) -> Cycle {
     let mut tasks = tokio::task::JoinSet::new();
     for target in targets {
         let (ctx, target) = (pipeline.ctx.clone(), target.clone());
-        tasks.spawn(async move { poller::poll_feed(&ctx, &target).await });
+        tasks.spawn(async move { poll::poll_feed(&ctx, &target).await });
     }
     let mut c = Cycle::default();
     let mut first_error: Option<PollReport> = None;
@@ -456,7 +457,7 @@ async fn cycle(pipeline: &Pipeline, targets: &[FeedTarget]) -> Cycle {
                     c.failed += 1;
                     first_error.get_or_insert(r.clone());
                 }
-                c.not_modified += usize::from(r.not_modified);
+                c.not_modified += usize::from(r.result == PollResult::NotModified);
                 c.new_articles += r.applied.new_articles;
             }
             Err(_) => c.failed += 1,

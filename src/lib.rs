@@ -19,5 +19,7 @@ pub mod encoding;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod metrics;
 pub mod model;
+pub mod poll;
 pub mod store;

@@ -118,7 +118,7 @@ fn main() -> ExitCode {
     commands::logging::init(cli.log_level.as_deref(), cli.log_format);
     let db = cli.db.as_deref();
     let code = match cli.command {
-        Command::Run => commands::poll::run(&cli.config, db),
+        Command::Run => commands::run::run(&cli.config, db),
         Command::Poll { all: _ } => commands::poll::poll_all(&cli.config, db),
         Command::Extract { url, json, files } => {
             commands::extract::run(&files, url.as_deref(), json)

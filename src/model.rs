@@ -110,13 +110,86 @@ pub struct ArticleRecord {
     pub fetched_at: Option<DateTime<Utc>>,
     pub lang: Option<String>,
     pub text: String,
-    pub extract_status: String,
+    /// Where `text` came from; `articles.extract_status`.
+    pub extraction: Extraction,
     /// Page metadata, when the page was fetched (see `extract::Extracted`).
     pub modified_at: Option<DateTime<Utc>>,
     pub site_name: Option<String>,
     pub description: Option<String>,
     pub image_url: Option<String>,
 }
+
+/// Where an article's text came from: extracted from its page, or the
+/// feed's own content and why. Stored as `articles.extract_status`, whose
+/// strings readers rely on: [`Extraction::as_sql`] and
+/// [`Extraction::from_sql`] are the one mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extraction {
+    /// The article text was extracted from the page (`ok`).
+    Extracted,
+    /// The feed's content is the article: no page was wanted, or the
+    /// entry has no link (`from_feed`).
+    FromFeed,
+    /// The page was fetched but holds no block that reads as an article
+    /// (`no_content`); the feed's content is kept.
+    NoContent,
+    /// The page is empty, binary or not HTML (`not_html`).
+    NotHtml,
+    /// The page is too large to parse (`too_large`).
+    TooLarge,
+    /// The page nests too deep to parse (`too_deep`).
+    TooDeep,
+    /// The page could not be fetched (`fetch_failed: <error>`).
+    FetchFailed { error: String },
+    /// Extraction crashed on the page (`extract_failed: <error>`).
+    ExtractFailed { error: String },
+}
+
+impl Extraction {
+    /// The text was extracted from the article's page.
+    pub fn is_extracted(&self) -> bool {
+        matches!(self, Extraction::Extracted)
+    }
+
+    pub fn as_sql(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Extraction::Extracted => "ok".into(),
+            Extraction::FromFeed => "from_feed".into(),
+            Extraction::NoContent => "no_content".into(),
+            Extraction::NotHtml => "not_html".into(),
+            Extraction::TooLarge => "too_large".into(),
+            Extraction::TooDeep => "too_deep".into(),
+            Extraction::FetchFailed { error } => format!("{FETCH_FAILED}{error}").into(),
+            Extraction::ExtractFailed { error } => format!("{EXTRACT_FAILED}{error}").into(),
+        }
+    }
+
+    /// `None` for text this build never writes.
+    pub fn from_sql(text: &str) -> Option<Extraction> {
+        if let Some(error) = text.strip_prefix(FETCH_FAILED) {
+            return Some(Extraction::FetchFailed {
+                error: error.to_string(),
+            });
+        }
+        if let Some(error) = text.strip_prefix(EXTRACT_FAILED) {
+            return Some(Extraction::ExtractFailed {
+                error: error.to_string(),
+            });
+        }
+        Some(match text {
+            "ok" => Extraction::Extracted,
+            "from_feed" => Extraction::FromFeed,
+            "no_content" => Extraction::NoContent,
+            "not_html" => Extraction::NotHtml,
+            "too_large" => Extraction::TooLarge,
+            "too_deep" => Extraction::TooDeep,
+            _ => return None,
+        })
+    }
+}
+
+const FETCH_FAILED: &str = "fetch_failed: ";
+const EXTRACT_FAILED: &str = "extract_failed: ";
 
 /// What one entry of a polled feed adds to the database. Most entries are
 /// articles, so the size difference with the other variants costs nothing.
@@ -169,6 +242,16 @@ pub enum PollOutcome {
     Gone { error: String },
 }
 
+impl PollOutcome {
+    /// Why the poll failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            PollOutcome::Failed { error } | PollOutcome::Gone { error } => Some(error),
+            PollOutcome::NotModified | PollOutcome::Fetched { .. } => None,
+        }
+    }
+}
+
 /// Everything one poll of one feed writes, committed at once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedPoll {
@@ -205,5 +288,68 @@ impl std::ops::AddAssign for Applied {
         self.new_sources += o.new_sources;
         self.updated += o.updated;
         self.pending += o.pending;
+    }
+}
+
+// ---- how a poll ended
+
+/// How a poll of one feed ended: what the scheduler, the metrics and the
+/// summaries need to know, besides its error text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollResult {
+    /// A document was fetched and stored.
+    Ok,
+    /// 304: nothing changed.
+    NotModified,
+    /// The feed failed, or its poll could not be stored.
+    Failed,
+    /// 410 Gone: the feed is muted.
+    Gone,
+    /// Stopped by shutdown before the feed answered; nothing stored.
+    Abandoned,
+}
+
+impl PollResult {
+    pub const ALL: [PollResult; 5] = [
+        PollResult::Ok,
+        PollResult::NotModified,
+        PollResult::Failed,
+        PollResult::Gone,
+        PollResult::Abandoned,
+    ];
+
+    /// The result of a poll that was stored as planned.
+    pub fn of(outcome: &PollOutcome) -> PollResult {
+        match outcome {
+            PollOutcome::NotModified => PollResult::NotModified,
+            PollOutcome::Fetched { .. } => PollResult::Ok,
+            PollOutcome::Failed { .. } => PollResult::Failed,
+            PollOutcome::Gone { .. } => PollResult::Gone,
+        }
+    }
+
+    /// The poll was planned but could not be committed: a success becomes
+    /// a failure; a feed that answered 410 is still gone.
+    pub fn unstored(self) -> PollResult {
+        match self {
+            PollResult::Ok | PollResult::NotModified => PollResult::Failed,
+            other => other,
+        }
+    }
+
+    /// The feed answered and its poll was stored.
+    pub fn is_ok(self) -> bool {
+        matches!(self, PollResult::Ok | PollResult::NotModified)
+    }
+
+    /// The label of the `feedsift_polls_total` metric.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PollResult::Ok => "ok",
+            PollResult::NotModified => "not_modified",
+            PollResult::Failed => "failed",
+            PollResult::Gone => "gone",
+            PollResult::Abandoned => "abandoned",
+        }
     }
 }

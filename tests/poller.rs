@@ -902,7 +902,9 @@ mod in_process {
         for s in public {
             settings.policy.treat_as_public.insert(s.addr.ip());
         }
-        let (summary, _) = feedsift::daemon::poll_all(&config, settings).await.unwrap();
+        let (summary, _) = feedsift::poll::all::poll_all(&config, settings)
+            .await
+            .unwrap();
         assert_eq!(summary.feeds_failed, 0, "{summary}");
     }
 

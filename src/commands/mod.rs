@@ -10,6 +10,7 @@ pub mod logging;
 pub mod poll;
 pub mod progress;
 pub mod read_only;
+pub mod run;
 pub mod search;
 pub mod status;
 
@@ -39,6 +40,15 @@ pub fn load_config(path: &Path, db: Option<&Path>) -> Result<Config, u8> {
             Err(exit::USAGE)
         }
     }
+}
+
+/// What `run` and `poll --all` start with: the validated config and an
+/// async runtime.
+pub fn config_and_runtime(
+    config_path: &Path,
+    db: Option<&Path>,
+) -> Result<(Config, tokio::runtime::Runtime), u8> {
+    Ok((load_config(config_path, db)?, runtime()?))
 }
 
 /// A multi-threaded tokio runtime for the commands that do network work.

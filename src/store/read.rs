@@ -1,5 +1,8 @@
-//! Read queries the poller needs: what a feed's last poll left behind and
-//! whether an entry or page is already stored.
+//! Read queries a poll needs: what a feed's last poll left behind and
+//! whether its entries and pages are already stored. Each is one query,
+//! however many entries a document has.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -44,41 +47,53 @@ pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreErr
     Ok(state.unwrap_or_default())
 }
 
-pub fn entry_status(
+/// What the database knows of each of a feed's entries, in the order of
+/// `entry_ids`: one query for the whole document.
+pub fn entry_statuses(
     conn: &Connection,
     feed_id: i64,
-    entry_id: &str,
-) -> Result<EntryStatus, StoreError> {
-    let stored = conn
-        .prepare_cached(
-            "SELECT article_id, entry_updated_at FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2",
-        )?
-        .query_row(params![feed_id, entry_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-        })
-        .optional()?;
-    if let Some((article_id, updated)) = stored {
-        return Ok(EntryStatus::Stored {
-            article_id,
-            entry_updated_at: updated.as_deref().and_then(parse_timestamp),
-        });
+    entry_ids: &[&str],
+) -> Result<Vec<EntryStatus>, StoreError> {
+    if entry_ids.is_empty() {
+        return Ok(Vec::new());
     }
-    let pending = conn
-        .prepare_cached("SELECT 1 FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2")?
-        .query_row(params![feed_id, entry_id], |_| Ok(()))
-        .optional()?;
-    Ok(match pending {
-        Some(()) => EntryStatus::Pending,
-        None => EntryStatus::New,
-    })
+    let ids = serde_json::Value::from(entry_ids.to_vec()).to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.article_id, s.entry_updated_at, p.feed_id IS NOT NULL
+         FROM json_each(?2) j
+         LEFT JOIN article_sources s ON s.feed_id = ?1 AND s.entry_id = j.value
+         LEFT JOIN pending_entries p ON p.feed_id = ?1 AND p.entry_id = j.value
+         ORDER BY j.key",
+    )?;
+    let rows = stmt
+        .query_map(params![feed_id, ids], |r| {
+            let article_id: Option<i64> = r.get(0)?;
+            let updated: Option<String> = r.get(1)?;
+            let pending: bool = r.get(2)?;
+            Ok(match (article_id, pending) {
+                (Some(article_id), _) => EntryStatus::Stored {
+                    article_id,
+                    entry_updated_at: updated.as_deref().and_then(parse_timestamp),
+                },
+                (None, true) => EntryStatus::Pending,
+                (None, false) => EntryStatus::New,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
-/// The article stored under a URL key (see `dedup::canonical::url_key`).
-pub fn article_by_url_key(conn: &Connection, key: &str) -> Result<Option<i64>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM articles WHERE url_key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+/// The articles stored under these URL keys (see
+/// `dedup::canonical::url_key`), by key: one query for them all.
+pub fn stored_pages(conn: &Connection, keys: &[&str]) -> Result<HashMap<String, i64>, StoreError> {
+    let keys = serde_json::Value::from(keys.to_vec()).to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.url_key, a.id FROM json_each(?1) j JOIN articles a ON a.url_key = j.value",
+    )?;
+    let rows = stmt
+        .query_map([keys], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// Pending entries of a feed due for another attempt at `now`.

@@ -24,8 +24,8 @@ use super::stories::{self, Stories};
 use super::{StoreError, timestamp};
 use crate::dedup::fingerprint::Profile;
 use crate::model::{
-    Applied, ArticleRecord, EntrySource, EntryWrite, FeedListing, FeedPoll, PollOutcome,
-    StoredRobots, Validators,
+    Applied, ArticleRecord, EntrySource, EntryWrite, Extraction, FeedListing, FeedPoll,
+    PollOutcome, StoredRobots, Validators,
 };
 
 /// Commands waiting for the writer; senders wait when it is full, which
@@ -493,7 +493,8 @@ fn store_article(
     }
     if let Some(page) = same_page {
         // Layer 2: the page is stored already: one more sighting.
-        if page.extract_status.as_deref() != Some("ok") && article.extract_status == "ok" {
+        let extracted = Extraction::Extracted.as_sql();
+        if page.extract_status.as_deref() != Some(&extracted) && article.extraction.is_extracted() {
             update_article(conn, page.id, article, &profile, &now)?;
             stories.remember(page.id, &profile.fingerprint);
             applied.updated += 1;
@@ -534,7 +535,7 @@ fn store_article(
                 fp.content_hash.to_string(),
                 fp.sketch.map(|s| s.to_bytes().to_vec()),
                 verdict.duplicate_of,
-                article.extract_status,
+                article.extraction.as_sql(),
                 now,
                 article.modified_at.map(timestamp),
                 article.site_name,
@@ -617,7 +618,7 @@ fn update_article(
         fp.word_count,
         fp.content_hash.to_string(),
         fp.sketch.map(|s| s.to_bytes().to_vec()),
-        a.extract_status,
+        a.extraction.as_sql(),
         now,
         a.modified_at.map(timestamp),
         a.site_name,
