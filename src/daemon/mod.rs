@@ -16,12 +16,14 @@ pub mod scheduler;
 pub mod watchdog;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::fetch::FetchSettings;
 use crate::metrics::METRICS;
 use crate::poll::pipeline::{Pipeline, PipelineError};
 use crate::store;
+use crate::store::writer::WriterHandle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -32,6 +34,14 @@ pub enum DaemonError {
     #[error("{0}")]
     Other(String),
 }
+
+/// Time between retention passes of the running daemon. Text is kept for
+/// `retention_days`, give or take this much.
+const PASS_EVERY: Duration = Duration::from_secs(3600);
+
+/// The daemon's first pass waits this long after start-up, so the polls that
+/// are due at start-up get the writer first.
+const FIRST_PASS_DELAY: Duration = Duration::from_secs(60);
 
 /// Commands queued for the scheduler loop: a probe every few seconds and
 /// a reload now and then; a short queue is plenty.
@@ -72,7 +82,7 @@ pub async fn run(
         tracing::info!("shutting down: committing what is complete");
     };
     let retention = async {
-        store::retention::run_periodically(pipeline.writer().clone(), retention_days).await;
+        retention_timer(pipeline.writer().clone(), retention_days).await;
         // Off (0 days): nothing more to do, but the daemon goes on.
         std::future::pending::<()>().await
     };
@@ -93,4 +103,23 @@ pub async fn run(
     pipeline.finish().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The daemon's retention timer ([`store::retention`]): a pass shortly after start-up, then every
+/// [`PASS_EVERY`]. Never returns; the daemon aborts it at shutdown (each step
+/// is a whole transaction, so stopping between steps loses nothing), which
+/// drops its writer handle so the writer can finish.
+async fn retention_timer(writer: WriterHandle, retention_days: u32) {
+    if retention_days == 0 {
+        return;
+    }
+    tokio::time::sleep(FIRST_PASS_DELAY).await;
+    loop {
+        if let Err(e) =
+            store::retention::run_pass(&writer, retention_days, chrono::Utc::now()).await
+        {
+            tracing::error!(error = %e, "retention pass failed; retried at the next pass");
+        }
+        tokio::time::sleep(PASS_EVERY).await;
+    }
 }

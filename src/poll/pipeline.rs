@@ -13,9 +13,8 @@ use crate::config::Config;
 use crate::fetch::robots::RobotsStore;
 use crate::fetch::{FetchError, FetchSettings, Fetcher};
 use crate::model::{FeedListing, StoredRobots};
-use crate::store::stories::Stories;
 use crate::store::writer::{self, WriterHandle};
-use crate::store::{self, ReadPool, StoreError};
+use crate::store::{self, ReadPool, StoreError, stories};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -58,7 +57,7 @@ impl Pipeline {
         let window_days = config.settings.dedup_window_days;
         let (conn, stories) = tokio::task::spawn_blocking(move || {
             let conn = store::open_writer(&db)?;
-            let stories = Stories::load(&conn, window_days)?;
+            let stories = stories::load(&conn, window_days)?;
             Ok::<_, StoreError>((conn, stories))
         })
         .await

@@ -5,6 +5,8 @@
 //! WAL mode lets readers (ours, and `sqlite3`/Datasette/pandas outside) run
 //! while the writer commits, and a reader only ever sees whole transactions.
 
+mod apply;
+mod articles;
 pub mod migrate;
 pub mod query;
 pub mod read;
@@ -48,7 +50,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database write failed: {0}")]
-    Write(String),
+    Write(#[from] writer::WriteError),
     #[error("the database writer has stopped")]
     WriterGone,
 }

@@ -166,3 +166,57 @@ pub fn article_count(conn: &Connection) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(name: &str) -> Connection {
+        let dir = std::env::temp_dir().join(format!("feedsift-read-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let conn = super::super::open_writer(&dir.join("test.db")).expect("a database");
+        conn.execute_batch(
+            "INSERT INTO feeds(id, url, active, created_at) VALUES (1, 'https://a/feed', 1, 'x'), (2, 'https://b/feed', 1, 'x');
+             INSERT INTO articles(id, url, canonical_url, url_key, text, created_at, updated_at)
+                 VALUES (10, 'https://a/1', 'https://a/1', 'a/1', 't', 'x', 'x'),
+                        (11, 'https://a/2', 'https://a/2', 'a/2', 't', 'x', 'x');
+             INSERT INTO article_sources(article_id, feed_id, entry_id, first_seen_at, entry_updated_at)
+                 VALUES (10, 1, 'e1', 'x', '2026-03-02T08:00:00Z'), (11, 2, 'e2', 'x', NULL), (11, 1, 'e3', 'x', NULL);
+             INSERT INTO pending_entries(feed_id, entry_id, entry_json, attempts, last_error, first_seen_at)
+                 VALUES (1, 'e3', '{}', 1, 'HTTP 503', 'x'), (1, 'e4', '{}', 1, 'HTTP 404', 'x');",
+        )
+        .expect("fixture rows");
+        conn
+    }
+
+    #[test]
+    fn entry_statuses_answer_a_whole_document_in_its_order() {
+        let conn = db("statuses");
+        let got = entry_statuses(&conn, 1, &["e4", "e1", "e2", "e3", "e1", "new"]).expect("read");
+        let stored = |article_id, at: Option<&str>| EntryStatus::Stored {
+            article_id,
+            entry_updated_at: at.and_then(parse_timestamp),
+        };
+        assert_eq!(
+            got,
+            vec![
+                EntryStatus::Pending,
+                stored(10, Some("2026-03-02T08:00:00Z")),
+                // Another feed's entry of that name is not this feed's.
+                EntryStatus::New,
+                // Stored (from the feed's content) and its page retried.
+                stored(11, None),
+                stored(10, Some("2026-03-02T08:00:00Z")),
+                EntryStatus::New,
+            ]
+        );
+        assert_eq!(entry_statuses(&conn, 1, &[]).expect("read"), vec![]);
+    }
+
+    #[test]
+    fn stored_pages_finds_the_keys_that_are_stored() {
+        let conn = db("pages");
+        let got = stored_pages(&conn, &["a/2", "a/3", "a/1"]).expect("read");
+        assert_eq!(got, HashMap::from([("a/1".into(), 10), ("a/2".into(), 11)]));
+    }
+}
