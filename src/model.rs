@@ -22,6 +22,57 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// A feed's state (`feeds.state`): how its last poll went, and whether it
+/// is polled at all. [`FeedStatus::as_sql`] and [`FeedStatus::from_sql`]
+/// are the one mapping to the stored text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FeedStatus {
+    /// The last poll succeeded (`ok`).
+    #[default]
+    Ok,
+    /// The last poll fetched a document with items, none of them readable
+    /// (`empty`): a soft failure.
+    Empty,
+    /// The last poll failed; the feed backs off (`failing`).
+    Failing,
+    /// The feed answered 410 Gone: not polled on schedule until a manual
+    /// poll succeeds (`muted`).
+    Muted,
+    /// No longer in feeds.toml; its articles stay (`removed`).
+    Removed,
+}
+
+impl FeedStatus {
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            FeedStatus::Ok => "ok",
+            FeedStatus::Empty => "empty",
+            FeedStatus::Failing => "failing",
+            FeedStatus::Muted => "muted",
+            FeedStatus::Removed => "removed",
+        }
+    }
+
+    /// `None` for text this build never writes.
+    pub fn from_sql(text: &str) -> Option<FeedStatus> {
+        Some(match text {
+            "ok" => FeedStatus::Ok,
+            "empty" => FeedStatus::Empty,
+            "failing" => FeedStatus::Failing,
+            "muted" => FeedStatus::Muted,
+            "removed" => FeedStatus::Removed,
+            _ => return None,
+        })
+    }
+}
+
+/// In JSON (`status --json`) as in the database.
+impl serde::Serialize for FeedStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_sql())
+    }
+}
+
 /// A feed's state from its last poll, as the next poll starts from it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedState {
@@ -36,8 +87,7 @@ pub struct FeedState {
     /// The shortest interval the feed's last full response asked for
     /// (`<ttl>`, `sy:updatePeriod`).
     pub min_interval: Option<Duration>,
-    /// `ok`, `failing`, `muted`, `empty` or `removed`.
-    pub state: String,
+    pub status: FeedStatus,
 }
 
 /// A feed as listed in feeds.toml, to be mirrored into the `feeds` table.
@@ -351,5 +401,51 @@ impl PollResult {
             PollResult::Gone => "gone",
             PollResult::Abandoned => "abandoned",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_map_to_the_stored_strings_and_back() {
+        for status in [
+            FeedStatus::Ok,
+            FeedStatus::Empty,
+            FeedStatus::Failing,
+            FeedStatus::Muted,
+            FeedStatus::Removed,
+        ] {
+            assert_eq!(FeedStatus::from_sql(status.as_sql()), Some(status));
+        }
+        assert_eq!(FeedStatus::Muted.as_sql(), "muted");
+        assert_eq!(FeedStatus::from_sql("paused"), None);
+    }
+
+    #[test]
+    fn extraction_keeps_its_error_apart_and_the_column_text_as_before() {
+        let failed = Extraction::FetchFailed {
+            error: "HTTP 503".into(),
+        };
+        assert_eq!(failed.as_sql(), "fetch_failed: HTTP 503");
+        assert_eq!(Extraction::from_sql("fetch_failed: HTTP 503"), Some(failed));
+        let crashed = Extraction::ExtractFailed {
+            error: "panicked".into(),
+        };
+        assert_eq!(crashed.as_sql(), "extract_failed: panicked");
+        assert_eq!(Extraction::from_sql(&crashed.as_sql()), Some(crashed));
+        for (status, text) in [
+            (Extraction::Extracted, "ok"),
+            (Extraction::FromFeed, "from_feed"),
+            (Extraction::NoContent, "no_content"),
+            (Extraction::NotHtml, "not_html"),
+            (Extraction::TooLarge, "too_large"),
+            (Extraction::TooDeep, "too_deep"),
+        ] {
+            assert_eq!(status.as_sql(), text);
+            assert_eq!(Extraction::from_sql(text), Some(status));
+        }
+        assert_eq!(Extraction::from_sql("okay"), None);
     }
 }

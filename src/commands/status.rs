@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::exit;
 use super::read_only;
 use crate::config::format_duration;
-use crate::store::query::{self, FeedStatus, Totals};
+use crate::model::FeedStatus;
+use crate::store::query::{self, FeedHealth, Totals};
 
 /// Widest the feed column gets; longer names and URLs are cut with "…".
 /// With the other columns this keeps a row within about 150 columns.
@@ -26,7 +27,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let read = query::feed_statuses(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
+    let read = query::feed_health(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
     let (feeds, totals) = match read {
         Ok(v) => v,
         Err(e) => {
@@ -39,7 +40,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
         #[derive(Serialize)]
         struct Report<'a> {
             generated_at: DateTime<Utc>,
-            feeds: &'a [FeedStatus],
+            feeds: &'a [FeedHealth],
             totals: Totals,
         }
         let report = Report {
@@ -60,7 +61,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
 }
 
 /// The status table and its summary line.
-pub fn table(feeds: &[FeedStatus], totals: &Totals, now: DateTime<Utc>) -> String {
+pub fn table(feeds: &[FeedHealth], totals: &Totals, now: DateTime<Utc>) -> String {
     let header = [
         "STATE",
         "FEED",
@@ -76,7 +77,7 @@ pub fn table(feeds: &[FeedStatus], totals: &Totals, now: DateTime<Utc>) -> Strin
         .iter()
         .map(|f| {
             [
-                f.state.clone(),
+                f.state.as_sql().to_string(),
                 cut(&feed_label(f), FEED_WIDTH),
                 f.last_success_at
                     .map_or_else(|| "never".into(), |t| relative(t, now)),
@@ -145,7 +146,7 @@ pub fn table(feeds: &[FeedStatus], totals: &Totals, now: DateTime<Utc>) -> Strin
 }
 
 /// The feed's name as configured, else its own title, else its URL.
-fn feed_label(f: &FeedStatus) -> String {
+fn feed_label(f: &FeedHealth) -> String {
     f.name
         .clone()
         .or_else(|| f.title.clone())
@@ -153,22 +154,23 @@ fn feed_label(f: &FeedStatus) -> String {
         .unwrap_or_else(|| f.url.clone())
 }
 
-fn next_poll(f: &FeedStatus, now: DateTime<Utc>) -> String {
-    match (f.state.as_str(), f.next_poll_at) {
-        ("removed", _) => "-".into(),
-        ("muted", _) => "not scheduled".into(),
+fn next_poll(f: &FeedHealth, now: DateTime<Utc>) -> String {
+    match (f.state, f.next_poll_at) {
+        (FeedStatus::Removed, _) => "-".into(),
+        (FeedStatus::Muted, _) => "not scheduled".into(),
         (_, None) => "at start".into(),
         (_, Some(t)) if t <= now => "due".into(),
         (_, Some(t)) => relative(t, now),
     }
 }
 
-fn summary(feeds: &[FeedStatus], totals: &Totals) -> String {
+fn summary(feeds: &[FeedHealth], totals: &Totals) -> String {
     let mut states: Vec<(&str, usize)> = Vec::new();
     for f in feeds {
-        match states.iter_mut().find(|(s, _)| *s == f.state) {
+        let state = f.state.as_sql();
+        match states.iter_mut().find(|(s, _)| *s == state) {
             Some((_, n)) => *n += 1,
-            None => states.push((&f.state, 1)),
+            None => states.push((state, 1)),
         }
     }
     let states = states

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::metrics::METRICS;
-use crate::model::PollResult;
+use crate::model::{FeedStatus, PollResult};
 use crate::poll::pipeline::PollContext;
 use crate::poll::{self, FeedTarget, PollReport, schedule};
 use crate::store::read;
@@ -298,7 +298,7 @@ impl Scheduler {
                 .reader
                 .with(|c| read::feed_state(c, id))
                 .unwrap_or_default();
-            if state.state == "muted" {
+            if state.status == FeedStatus::Muted {
                 if let Some(t) = self.targets.get(&id) {
                     tracing::info!(feed = %t.config.url, "feed is muted (410 Gone); not polled until `feedsift poll --all` succeeds");
                 }

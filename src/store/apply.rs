@@ -12,8 +12,8 @@ use super::timestamp;
 use crate::dedup::fingerprint::Profile;
 use crate::dedup::stories::{Decision, Stories};
 use crate::model::{
-    Applied, ArticleRecord, EntrySource, EntryWrite, FeedListing, FeedPoll, PollOutcome,
-    StoredRobots, Validators,
+    Applied, ArticleRecord, EntrySource, EntryWrite, FeedListing, FeedPoll, FeedStatus,
+    PollOutcome, StoredRobots, Validators,
 };
 
 /// Keeps a site's robots.txt answer.
@@ -43,21 +43,24 @@ pub fn save_robots(
 pub fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusqlite::Error> {
     let now = timestamp(Utc::now());
     // Feeds still listed keep their state (a muted feed stays muted across
-    // restarts); only those no longer listed become 'removed'.
+    // restarts); only those no longer listed become removed.
     conn.execute("UPDATE feeds SET active = 0 WHERE active = 1", [])?;
     let mut upsert = conn.prepare_cached(
         "INSERT INTO feeds(url, name, active, created_at) VALUES (?1, ?2, 1, ?3)
          ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1,
-             state = CASE WHEN state = 'removed' THEN 'ok' ELSE state END
+             state = CASE WHEN state = ?4 THEN ?5 ELSE state END
          RETURNING id",
     )?;
     let ids = feeds
         .iter()
-        .map(|f| upsert.query_row(params![f.url, f.name, now], |r| r.get(0)))
+        .map(|f| {
+            let back = (FeedStatus::Removed, FeedStatus::Ok);
+            upsert.query_row(params![f.url, f.name, now, back.0, back.1], |r| r.get(0))
+        })
         .collect::<Result<Vec<i64>, _>>()?;
     conn.execute(
-        "UPDATE feeds SET state = 'removed' WHERE active = 0 AND state <> 'removed'",
-        [],
+        "UPDATE feeds SET state = ?1 WHERE active = 0 AND state <> ?1",
+        [FeedStatus::Removed],
     )?;
     Ok(ids)
 }
@@ -213,13 +216,15 @@ fn clear_pending(conn: &Connection, feed_id: i64, entry_id: &str) -> Result<(), 
     Ok(())
 }
 
-/// A feed removed from feeds.toml while its poll ran keeps `state =
-/// 'removed'`: the poll's outcome is recorded, its state is not.
+/// A feed removed from feeds.toml while its poll ran stays removed: the
+/// poll's outcome is recorded, its state is not.
 fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error> {
     let polled = timestamp(poll.polled_at);
     let next = timestamp(poll.next_poll_at);
     let interval = i64::try_from(poll.interval.as_secs()).unwrap_or(i64::MAX);
-    let success = |state: &str, reason: Option<&str>, validators: Option<&Option<Validators>>| {
+    let success = |state: FeedStatus,
+                   reason: Option<&str>,
+                   validators: Option<&Option<Validators>>| {
         // `validators`: None leaves them as they are (304), Some(None)
         // clears them (a document that needed repairs).
         let (keep, v) = match validators {
@@ -237,7 +242,7 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
         .execute(params![poll.feed_id, polled, next, interval, state, reason, keep, v.etag, v.last_modified])
     };
     match &poll.outcome {
-        PollOutcome::NotModified => success("ok", None, None)?,
+        PollOutcome::NotModified => success(FeedStatus::Ok, None, None)?,
         PollOutcome::Fetched {
             validators,
             title,
@@ -246,7 +251,11 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
             warning,
             unreadable_items,
         } => {
-            let state = if *unreadable_items { "empty" } else { "ok" };
+            let state = if *unreadable_items {
+                FeedStatus::Empty
+            } else {
+                FeedStatus::Ok
+            };
             success(state, warning.as_deref(), Some(validators))?;
             let min_interval = min_interval.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
             conn.prepare_cached(
@@ -257,9 +266,9 @@ fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error
         }
         PollOutcome::Failed { error } | PollOutcome::Gone { error } => {
             let state = if matches!(poll.outcome, PollOutcome::Gone { .. }) {
-                "muted"
+                FeedStatus::Muted
             } else {
-                "failing"
+                FeedStatus::Failing
             };
             conn.prepare_cached(
                 "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, interval_secs = ?4,

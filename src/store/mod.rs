@@ -19,7 +19,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
+
+use crate::model::FeedStatus;
 
 /// How long a connection waits for a lock before giving up. Readers never
 /// wait in WAL mode; this covers checkpoints and a second feedsift process
@@ -154,6 +157,21 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// A feed's state as stored, through the model's one mapping.
+impl rusqlite::ToSql for FeedStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_sql()))
+    }
+}
+
+impl FromSql for FeedStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<FeedStatus> {
+        let text = value.as_str()?;
+        FeedStatus::from_sql(text)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown feed state {text:?}").into()))
+    }
 }
 
 #[cfg(test)]

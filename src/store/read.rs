@@ -36,7 +36,7 @@ pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreErr
                     .get::<_, Option<i64>>(5)?
                     .and_then(|s| u64::try_from(s).ok())
                     .map(std::time::Duration::from_secs),
-                state: r.get(6)?,
+                status: r.get(6)?,
                 min_interval: r
                     .get::<_, Option<i64>>(7)?
                     .and_then(|s| u64::try_from(s).ok())
