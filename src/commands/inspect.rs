@@ -16,7 +16,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use url::Url;
 
-use super::{exit, load_config, runtime};
+use super::error::{CliError, CliResult};
+use super::{load_config, runtime};
 use crate::config::Config;
 use crate::encoding::{self, DocumentKind};
 use crate::feed::{self, FeedFormat, ParsedFeed};
@@ -155,39 +156,19 @@ pub fn run(
     content_type: Option<&str>,
     base_url: Option<&str>,
     config: &Path,
-) -> u8 {
-    let base_url = match base_url.map(Url::parse).transpose() {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("feedsift inspect: invalid --base-url: {e}");
-            return exit::USAGE;
-        }
-    };
+) -> CliResult {
+    let usage = |message: String| CliError::usage(message).within("inspect");
+    let base_url = base_url
+        .map(Url::parse)
+        .transpose()
+        .map_err(|e| usage(format!("invalid --base-url: {e}")))?;
     let report = if target.starts_with("http://") || target.starts_with("https://") {
-        let url = match Url::parse(target) {
-            Ok(u) => u,
-            Err(e) => {
-                eprintln!("feedsift inspect: {target}: not a URL: {e}");
-                return exit::USAGE;
-            }
-        };
-        let settings = match fetch_settings(config) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
-        let rt = match runtime() {
-            Ok(rt) => rt,
-            Err(code) => return code,
-        };
+        let url = Url::parse(target).map_err(|e| usage(format!("{target}: not a URL: {e}")))?;
+        let settings = fetch_settings(config)?;
+        let rt = runtime()?;
         rt.block_on(inspect_url(&url, settings, content_type, base_url.as_ref()))
     } else {
-        let bytes = match read_input(target) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("feedsift inspect: {target}: {e}");
-                return exit::USAGE;
-            }
-        };
+        let bytes = read_input(target).map_err(|e| usage(format!("{target}: {e}")))?;
         report(target, &bytes, content_type, base_url.as_ref())
     };
     let stdout = std::io::stdout();
@@ -199,23 +180,24 @@ pub fn run(
     } else {
         write_text(&mut out, &report)
     };
-    if let Err(e) = written.and_then(|()| out.flush()) {
-        eprintln!("feedsift inspect: writing output: {e}");
-        return exit::FAILURE;
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::runtime(format!("writing output: {e}")).within("inspect"))?;
+    // The report says why.
+    if report.ok {
+        Ok(())
+    } else {
+        Err(CliError::reported())
     }
-    if report.ok { exit::OK } else { exit::FAILURE }
 }
 
 /// The fetch settings of feeds.toml when it exists (a broken one is a
 /// usage error, as for every command), else the defaults.
-fn fetch_settings(config: &Path) -> Result<FetchSettings, u8> {
+fn fetch_settings(config: &Path) -> Result<FetchSettings, CliError> {
     let config = if config.exists() {
         load_config(config, None)?
     } else {
-        Config::parse(config, "").map_err(|e| {
-            eprintln!("feedsift inspect: {e}");
-            exit::FAILURE
-        })?
+        Config::parse(config, "").map_err(|e| CliError::runtime(e).within("inspect"))?
     };
     Ok(FetchSettings::from_config(&config.settings))
 }

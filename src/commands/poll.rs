@@ -2,18 +2,16 @@
 
 use std::path::Path;
 
+use super::config_and_runtime;
+use super::error::{CliError, CliResult};
 use super::progress::Progress;
-use super::{config_and_runtime, exit};
 use crate::fetch::FetchSettings;
 use crate::poll::all;
 
 /// Polls every feed once and prints a one-line summary; a progress bar on
 /// a terminal.
-pub fn poll_all(config_path: &Path, db: Option<&Path>) -> u8 {
-    let (config, rt) = match config_and_runtime(config_path, db) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
+pub fn poll_all(config_path: &Path, db: Option<&Path>) -> CliResult {
+    let (config, rt) = config_and_runtime(config_path, db)?;
     let fetch = FetchSettings::from_config(&config.settings);
     let progress = Progress::new(config.feeds.len() as u64, "polling");
     let (mut new, mut failed) = (0, 0);
@@ -23,14 +21,7 @@ pub fn poll_all(config_path: &Path, db: Option<&Path>) -> u8 {
         progress.step(format!("{new} new articles, {failed} feeds failed"));
     }));
     drop(progress);
-    match polled {
-        Ok((summary, _)) => {
-            println!("{summary}");
-            exit::OK
-        }
-        Err(e) => {
-            eprintln!("feedsift: {e}");
-            exit::FAILURE
-        }
-    }
+    let (summary, _) = polled.map_err(CliError::runtime)?;
+    println!("{summary}");
+    Ok(())
 }

@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{config_and_runtime, exit};
+use super::config_and_runtime;
+use super::error::{CliError, CliResult};
 use crate::daemon;
 use crate::fetch::FetchSettings;
 
@@ -13,19 +14,10 @@ use crate::fetch::FetchSettings;
 const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
 /// Runs the daemon until SIGTERM/SIGINT.
-pub fn run(config_path: &Path, db: Option<&Path>) -> u8 {
-    let (config, rt) = match config_and_runtime(config_path, db) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
+pub fn run(config_path: &Path, db: Option<&Path>) -> CliResult {
+    let (config, rt) = config_and_runtime(config_path, db)?;
     let fetch = FetchSettings::from_config(&config.settings);
     let result = rt.block_on(daemon::run(config, fetch, db.map(Path::to_path_buf)));
     rt.shutdown_timeout(RUNTIME_SHUTDOWN);
-    match result {
-        Ok(()) => exit::OK,
-        Err(e) => {
-            eprintln!("feedsift: {e}");
-            exit::FAILURE
-        }
-    }
+    result.map_err(CliError::runtime)
 }

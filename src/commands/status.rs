@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::exit;
+use super::error::{CliError, CliResult};
 use super::read_only;
 use crate::config::format_duration;
 use crate::model::FeedStatus;
@@ -22,19 +22,11 @@ const FEED_WIDTH: usize = 40;
 /// Widest the note (last error or warning) column gets.
 const NOTE_WIDTH: usize = 60;
 
-pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
-    let conn = match read_only::open_for_reading(config_path, db) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
+    let conn = read_only::open_for_reading(config_path, db)?;
     let read = query::feed_health(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
-    let (feeds, totals) = match read {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("feedsift: cannot read feed status: {e}");
-            return exit::FAILURE;
-        }
-    };
+    let (feeds, totals) =
+        read.map_err(|e| CliError::runtime(format!("cannot read feed status: {e}")))?;
     let now = Utc::now();
     if json {
         #[derive(Serialize)]
@@ -50,10 +42,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => read_only::print(&(text + "\n")),
-            Err(e) => {
-                eprintln!("feedsift: cannot encode the status: {e}");
-                exit::FAILURE
-            }
+            Err(e) => Err(CliError::runtime(format!("cannot encode the status: {e}"))),
         }
     } else {
         read_only::print(&table(&feeds, &totals, now))
