@@ -250,12 +250,6 @@ impl Metrics {
     /// The Prometheus text exposition format, version 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(8 * 1024);
-        let mut family = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for (labels, value) in samples {
-                let _ = writeln!(out, "{name}{labels} {value}");
-            }
-        };
         let polls: Vec<(String, u64)> = PollResult::ALL
             .iter()
             .map(|o| {
@@ -266,9 +260,9 @@ impl Metrics {
             })
             .collect();
         family(
-            "feedsift_polls_total",
+            &mut out,
+            ("feedsift_polls_total", "counter"),
             "Feed polls finished, by outcome.",
-            "counter",
             &polls,
         );
         let mut errors = Vec::new();
@@ -281,54 +275,63 @@ impl Metrics {
             }
         }
         family(
-            "feedsift_errors_total",
+            &mut out,
+            ("feedsift_errors_total", "counter"),
             "Failed feed and page fetches, by resource and kind.",
-            "counter",
             &errors,
         );
-        let plain = |v: &AtomicU64| vec![(String::new(), v.load(Relaxed))];
-        family(
-            "feedsift_articles_stored_total",
-            "New articles stored (one per distinct page), duplicates included.",
-            "counter",
-            &plain(&self.articles_stored),
-        );
-        family(
-            "feedsift_duplicates_total",
-            "New articles marked as a copy of a story already stored.",
-            "counter",
-            &plain(&self.duplicates),
-        );
-        family(
-            "feedsift_sightings_total",
-            "Entries that were another sighting of an article already stored.",
-            "counter",
-            &plain(&self.sightings),
-        );
-        family(
-            "feedsift_articles_updated_total",
-            "Stored articles refreshed (updated upstream, or their page fetched at last).",
-            "counter",
-            &plain(&self.articles_updated),
-        );
-        family(
-            "feedsift_feeds",
-            "Feeds configured.",
-            "gauge",
-            &plain(&self.feeds),
-        );
-        family(
-            "feedsift_feeds_failing",
-            "Feeds whose last poll failed.",
-            "gauge",
-            &plain(&self.feeds_failing),
-        );
-        family(
-            "feedsift_polls_in_flight",
-            "Feed polls running now.",
-            "gauge",
-            &plain(&self.polls_in_flight),
-        );
+        let plain: [(&str, &str, &str, &AtomicU64); 7] = [
+            (
+                "feedsift_articles_stored_total",
+                "counter",
+                "New articles stored (one per distinct page), duplicates included.",
+                &self.articles_stored,
+            ),
+            (
+                "feedsift_duplicates_total",
+                "counter",
+                "New articles marked as a copy of a story already stored.",
+                &self.duplicates,
+            ),
+            (
+                "feedsift_sightings_total",
+                "counter",
+                "Entries that were another sighting of an article already stored.",
+                &self.sightings,
+            ),
+            (
+                "feedsift_articles_updated_total",
+                "counter",
+                "Stored articles refreshed (updated upstream, or their page fetched at last).",
+                &self.articles_updated,
+            ),
+            ("feedsift_feeds", "gauge", "Feeds configured.", &self.feeds),
+            (
+                "feedsift_feeds_failing",
+                "gauge",
+                "Feeds whose last poll failed.",
+                &self.feeds_failing,
+            ),
+            (
+                "feedsift_polls_in_flight",
+                "gauge",
+                "Feed polls running now.",
+                &self.polls_in_flight,
+            ),
+        ];
+        for (name, kind, help, value) in plain {
+            family(
+                &mut out,
+                (name, kind),
+                help,
+                &[(String::new(), value.load(Relaxed))],
+            );
+        }
+        self.render_histograms(&mut out);
+        out
+    }
+
+    fn render_histograms(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP feedsift_fetch_duration_seconds Time to get a feed or page, retries and politeness waits included.\n\
@@ -336,7 +339,7 @@ impl Metrics {
         );
         for t in Target::ALL {
             self.fetch_seconds[t as usize].render(
-                &mut out,
+                out,
                 "feedsift_fetch_duration_seconds",
                 &format!("resource=\"{}\"", t.label()),
             );
@@ -347,8 +350,15 @@ impl Metrics {
              # TYPE feedsift_extract_duration_seconds histogram"
         );
         self.extract_seconds
-            .render(&mut out, "feedsift_extract_duration_seconds", "");
-        out
+            .render(out, "feedsift_extract_duration_seconds", "");
+    }
+}
+
+/// One metric family: its help, type and samples.
+fn family(out: &mut String, (name, kind): (&str, &str), help: &str, samples: &[(String, u64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{labels} {value}");
     }
 }
 

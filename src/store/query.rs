@@ -1,5 +1,5 @@
 //! Read queries behind `status`, `search` and `export`: what a person or a
-//! pipeline asks of the database, as opposed to the poller's point lookups
+//! pipeline asks of the database, as opposed to the poll's look-ups
 //! in [`super::read`]. Everything here runs on a read-only connection and
 //! never blocks the writer (WAL).
 

@@ -49,7 +49,7 @@ pub const VACUUM_STEP_PAGES: u32 = 2048;
 /// Largest database converted to incremental auto-vacuum by a one-time
 /// VACUUM. VACUUM rewrites the whole file (needing as much free disk again,
 /// plus the WAL) while it holds the write lock; at 256 MB that is a few
-/// seconds, beyond that it would stall the poller for minutes on a small box.
+/// seconds, beyond that it would stall the polls for minutes on a small box.
 pub const CONVERT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One unit of retention work for the writer.
