@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! feed state ─▶ fetch ─▶ parse (blocking pool) ─▶ what is known of the entries
-//!   (1 read)                                         (1 batched read)
+//!   (1 read)                                   (1 read, and 1 for the links of new ones)
 //!      ─▶ pages: fetch + extract, 8 at a time ─▶ one FeedPoll ─▶ writer (1 commit)
 //! ```
 //!
