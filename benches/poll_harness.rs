@@ -39,8 +39,8 @@
 //!
 //! Where the time goes (perf, dwarf call graphs, steady cycles): feed
 //! parsing ~25 % (feed-rs ~18 %, the repair pre-scan ~7 %), SQLite reads
-//! ~12 % (`entry_status`, one point query per entry, ~9 %; `feed_state`
-//! ~3 %), the writer thread ~12 %, the HTTP client ~8 % plus socket
+//! ~12 % (the entries' statuses, then one point query per entry, ~9 %, now
+//! one batched query per poll; `feed_state` ~3 %), the writer thread ~12 %, the HTTP client ~8 % plus socket
 //! syscalls, and ~12 % thread wake-ups and switches (the blocking pool
 //! grows to ~100 threads parsing in parallel). The seed is writer-bound:
 //! ~14,000 articles/s stored.

@@ -58,29 +58,38 @@ pub fn entry_statuses(
         return Ok(Vec::new());
     }
     let ids = serde_json::Value::from(entry_ids.to_vec()).to_string();
+    // `pending_entries` is only asked about entries not stored: most of a
+    // document usually is.
     let mut stmt = conn.prepare_cached(
-        "SELECT s.article_id, s.entry_updated_at, p.feed_id IS NOT NULL
+        "SELECT j.key, s.article_id, s.entry_updated_at,
+                CASE WHEN s.article_id IS NULL THEN EXISTS (
+                    SELECT 1 FROM pending_entries p WHERE p.feed_id = ?1 AND p.entry_id = j.value)
+                END
          FROM json_each(?2) j
-         LEFT JOIN article_sources s ON s.feed_id = ?1 AND s.entry_id = j.value
-         LEFT JOIN pending_entries p ON p.feed_id = ?1 AND p.entry_id = j.value
-         ORDER BY j.key",
+         LEFT JOIN article_sources s ON s.feed_id = ?1 AND s.entry_id = j.value",
     )?;
-    let rows = stmt
-        .query_map(params![feed_id, ids], |r| {
-            let article_id: Option<i64> = r.get(0)?;
-            let updated: Option<String> = r.get(1)?;
-            let pending: bool = r.get(2)?;
-            Ok(match (article_id, pending) {
-                (Some(article_id), _) => EntryStatus::Stored {
-                    article_id,
-                    entry_updated_at: updated.as_deref().and_then(parse_timestamp),
-                },
-                (None, true) => EntryStatus::Pending,
-                (None, false) => EntryStatus::New,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+    let mut statuses = vec![EntryStatus::New; entry_ids.len()];
+    let mut rows = stmt.query(params![feed_id, ids])?;
+    while let Some(r) = rows.next()? {
+        let status = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<bool>>(3)?) {
+            (Some(article_id), _) => EntryStatus::Stored {
+                article_id,
+                entry_updated_at: r
+                    .get::<_, Option<String>>(2)?
+                    .as_deref()
+                    .and_then(parse_timestamp),
+            },
+            (None, Some(true)) => EntryStatus::Pending,
+            (None, _) => continue,
+        };
+        if let Some(slot) = usize::try_from(r.get::<_, i64>(0)?)
+            .ok()
+            .and_then(|i| statuses.get_mut(i))
+        {
+            *slot = status;
+        }
+    }
+    Ok(statuses)
 }
 
 /// The articles stored under these URL keys (see
