@@ -19,7 +19,10 @@ use url::Url;
 use super::{exit, load_config, runtime};
 use crate::config::Config;
 use crate::encoding::{self, DocumentKind};
-use crate::feed::{self, FeedFormat, ParsedFeed};
+use crate::feed::{
+    self, Enclosure, FeedEntry, FeedFormat, Image, KeySource, Link, ParsedFeed, Person, Tag,
+    TextBlock,
+};
 use crate::fetch::{FetchOutcome, FetchSettings, Fetcher, Resource};
 
 /// What `inspect` prints; `--json` prints exactly this.
@@ -32,8 +35,28 @@ pub struct InspectReport {
     pub error: Option<String>,
     pub format: Option<FeedFormat>,
     pub charset: Option<String>,
+    /// False when the document as sent is not well-formed XML (see
+    /// `recovered` for what was repaired); null when it did not parse.
+    pub well_formed: Option<bool>,
+    /// Plain text.
     pub title: Option<String>,
+    /// The title as the document gives it: markup, language, base.
+    pub title_detail: Option<TextBlock>,
+    /// The site's home page (the feed's alternate link).
     pub site_url: Option<String>,
+    pub subtitle: Option<TextBlock>,
+    pub language: Option<String>,
+    pub updated: Option<String>,
+    pub published: Option<String>,
+    pub image: Option<Image>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    pub rights: Option<TextBlock>,
+    pub tags: Vec<Tag>,
+    pub links: Vec<Link>,
+    pub id: Option<String>,
+    /// The base URL the feed's relative links resolved against.
+    pub base_url: Option<String>,
     /// Lower bound on the poll interval the feed asks for, in seconds.
     pub min_interval_secs: Option<u64>,
     /// `<item>`/`<entry>` elements in the document, to compare with the
@@ -71,14 +94,61 @@ pub struct HttpRedirect {
     pub to: String,
 }
 
+/// One entry: every field feedsift reads from it.
 #[derive(Debug, Clone, Serialize)]
 pub struct InspectEntry {
     pub key: String,
+    /// Where the key came from: `id`, `link` or `hash`.
+    pub key_source: KeySource,
+    pub id: Option<String>,
     pub link: Option<String>,
+    pub links: Vec<Link>,
     pub published: Option<String>,
     pub updated: Option<String>,
+    /// Plain text.
     pub title: Option<String>,
+    /// The title as the document gives it: markup, language, base.
+    pub title_detail: Option<TextBlock>,
+    /// The byline: the first author's name, else email.
     pub author: Option<String>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    pub summary: Option<TextBlock>,
+    pub content: Option<TextBlock>,
+    pub rights: Option<TextBlock>,
+    pub tags: Vec<Tag>,
+    pub enclosures: Vec<Enclosure>,
+    pub comments: Option<String>,
+    pub language: Option<String>,
+    /// The base URL the entry's relative links resolved against.
+    pub base: Option<String>,
+}
+
+impl From<FeedEntry> for InspectEntry {
+    fn from(e: FeedEntry) -> Self {
+        InspectEntry {
+            key: e.key,
+            key_source: e.key_source,
+            id: e.id,
+            link: e.link,
+            links: e.links,
+            published: rfc3339(e.published),
+            updated: rfc3339(e.updated),
+            title: e.title,
+            title_detail: e.title_detail,
+            author: e.author,
+            authors: e.authors,
+            contributors: e.contributors,
+            summary: e.summary,
+            content: e.content,
+            rights: e.rights,
+            tags: e.tags,
+            enclosures: e.enclosures,
+            comments: e.comments,
+            language: e.language,
+            base: e.base,
+        }
+    }
 }
 
 fn rfc3339(t: Option<DateTime<Utc>>) -> Option<String> {
@@ -98,8 +168,22 @@ pub fn report(
         error: None,
         format: None,
         charset: None,
+        well_formed: None,
         title: None,
+        title_detail: None,
         site_url: None,
+        subtitle: None,
+        language: None,
+        updated: None,
+        published: None,
+        image: None,
+        authors: Vec::new(),
+        contributors: Vec::new(),
+        rights: None,
+        tags: Vec::new(),
+        links: Vec::new(),
+        id: None,
+        base_url: None,
         min_interval_secs: None,
         items_in_document: 0,
         entries: Vec::new(),
@@ -126,22 +210,26 @@ fn fill(report: &mut InspectReport, parsed: ParsedFeed) {
     report.ok = true;
     report.format = Some(parsed.format);
     report.charset = Some(parsed.charset);
+    report.well_formed = Some(parsed.well_formed);
     report.title = parsed.title;
     report.site_url = parsed.site_url;
+    let meta = parsed.meta;
+    report.title_detail = meta.title_detail;
+    report.subtitle = meta.subtitle;
+    report.language = meta.language;
+    report.updated = rfc3339(meta.updated);
+    report.published = rfc3339(meta.published);
+    report.image = meta.image;
+    report.authors = meta.authors;
+    report.contributors = meta.contributors;
+    report.rights = meta.rights;
+    report.tags = meta.tags;
+    report.links = meta.links;
+    report.id = meta.id;
+    report.base_url = meta.base;
     report.min_interval_secs = parsed.min_interval.map(|d| d.as_secs());
     report.items_in_document = parsed.items_in_document;
-    report.entries = parsed
-        .entries
-        .into_iter()
-        .map(|e| InspectEntry {
-            key: e.key,
-            link: e.link,
-            published: rfc3339(e.published),
-            updated: rfc3339(e.updated),
-            title: e.title,
-            author: e.author,
-        })
-        .collect();
+    report.entries = parsed.entries.into_iter().map(InspectEntry::from).collect();
     report.warnings = parsed.warnings;
     report.recovered = parsed.recovered;
 }

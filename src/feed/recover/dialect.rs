@@ -1,8 +1,8 @@
-//! Feed dialects rewritten into the forms feed-rs reads: a version-less
+//! Feed dialects rewritten into the forms the readers know: a version-less
 //! or odd-version `<rss>` as RSS 2.0, Atom 0.3 as Atom 1.0 (renamed
 //! elements, `mode`/`type` pairs, base64 text), Microsoft's CDF as RSS,
-//! RSS 0.90's namespace as RSS 1.0's, and feed namespaces on the root that
-//! feed-rs would not recognise.
+//! RSS 0.90's namespace as RSS 1.0's, and an unknown default namespace on
+//! an Atom root as Atom's (written by feed generators that got it wrong).
 
 use base64::Engine as _;
 
@@ -16,7 +16,8 @@ const RSS090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS10_NS: &str = "http://purl.org/rss/1.0/";
 
 /// Namespaces feeds use without declaring them; the URI matters because
-/// feed-rs dispatches on it (`dc:creator`, `content:encoded`, ...).
+/// the readers match elements by namespace URI (`dc:creator`,
+/// `content:encoded`, ...).
 pub(super) const KNOWN_PREFIXES: &[(&str, &str)] = &[
     ("dc", "http://purl.org/dc/elements/1.1/"),
     ("dcterms", "http://purl.org/dc/terms/"),
@@ -73,14 +74,13 @@ impl Scanner<'_> {
             return (Some(ATOM10_NS.to_owned()), true);
         }
         if uri == RSS090_NS {
-            // RSS 0.90 is RSS 1.0's ancestor with the same element names;
-            // feed-rs only knows the 1.0 namespace.
+            // RSS 0.90 is RSS 1.0's ancestor with the same element names.
             self.counts.namespaces += 1;
             return (Some(RSS10_NS.to_owned()), true);
         }
         if first && prefix.is_empty() {
             match self.root.as_deref() {
-                // feed-rs reads unqualified RSS elements only.
+                // RSS has no namespace; a default one on `<rss>` is noise.
                 Some("rss") => {
                     self.counts.namespaces += 1;
                     return (None, true);
@@ -96,8 +96,7 @@ impl Scanner<'_> {
     }
 
     /// Dialect rewrites of one start tag: the root's version and name,
-    /// Atom 0.3 renames and text types, Atom 1.0 types feed-rs rejects, RSS
-    /// habits in Atom. Returns the capture the element's text needs.
+    /// Atom 0.3 renames and text types, RSS habits in Atom. Returns the capture the element's text needs.
     pub(super) fn rewrite_dialect(&mut self, tag: &mut StartTag<'_>) -> Option<CaptureKind> {
         if tag.first {
             self.rewrite_root(tag);
@@ -106,19 +105,6 @@ impl Scanner<'_> {
         let mut base64_mode = false;
         if self.dialect == Dialect::Atom03 && self.in_atom03(name) {
             base64_mode = self.rewrite_atom03(tag);
-        } else if self.dialect == Dialect::Atom10
-            && is_text_construct(local_name(name))
-            && prefix_of(name).is_none_or(|p| p == "atom")
-        {
-            let has_src = tag.values.iter().any(|(n, _)| n == "src");
-            if let Some(index) = tag.values.iter().position(|(n, _)| n == "type") {
-                let fixed = atom10_type(local_name(name), &tag.values[index].1, has_src);
-                if fixed != tag.values[index].1 {
-                    tag.values[index].1 = fixed;
-                    self.counts.atom_types += 1;
-                    tag.dirty = true;
-                }
-            }
         }
         let atom = matches!(self.dialect, Dialect::Atom10 | Dialect::Atom03);
         let atom_element = atom && prefix_of(name).is_none_or(|p| p == "atom");
@@ -152,7 +138,7 @@ impl Scanner<'_> {
             tag.dirty = true;
         }
         if local_name(tag.name) == "rdf" {
-            // feed-rs matches the root's local name `RDF` exactly.
+            // The RDF root is `RDF`; some feeds write `rdf`.
             self.counts.rdf_root_case = true;
             tag.out_name = match prefix_of(tag.name) {
                 Some(p) => format!("{p}:RDF"),
@@ -190,8 +176,8 @@ impl Scanner<'_> {
 
     /// A CDF element as its RSS 2.0 counterpart: `<CHANNEL HREF>` becomes
     /// `<rss><channel><link>`, `<ITEM HREF>` `<item><link>`, `<ABSTRACT>`
-    /// `<description>`. Other elements keep their names (feed-rs skips
-    /// them).
+    /// `<description>`, a `LASTMOD` attribute an `<updated>` child. Other
+    /// elements keep their names (the RSS reader skips them).
     pub(super) fn emit_cdf_start(
         &mut self,
         name: &str,
@@ -241,6 +227,13 @@ impl Scanner<'_> {
             self.out.push_str(href);
             self.out.push_str("</link>");
         }
+        if let Some(lastmod) = attr("lastmod").filter(|_| matches!(out_name, "channel" | "item")) {
+            // RSS has no element for it on items; `<updated>` is read on
+            // both (the values are attribute-escaped, valid as text).
+            self.out.push_str("<updated>");
+            self.out.push_str(lastmod);
+            self.out.push_str("</updated>");
+        }
         if self_closing || self.stack.len() >= MAX_DEPTH {
             self.out.push_str("</");
             self.out.push_str(out_name);
@@ -257,8 +250,8 @@ impl Scanner<'_> {
         });
     }
 
-    /// `<rss>` whose items sit directly under it: feed-rs needs the
-    /// `<channel>` the author left out. It stays open until `</rss>`.
+    /// `<rss>` whose items sit directly under it: the `<channel>` the
+    /// author left out. It stays open until `</rss>`.
     pub(super) fn open_synthetic_channel(&mut self) {
         self.counts.missing_channel = true;
         self.rss_channel_seen = true;
@@ -359,7 +352,8 @@ impl Scanner<'_> {
     }
 }
 
-/// Atom text constructs (and content), whose `type` feed-rs checks.
+/// Atom text constructs (and content), whose `mode`/`type` Atom 0.3
+/// writes differently.
 fn is_text_construct(local: &str) -> bool {
     matches!(
         local,
@@ -379,48 +373,17 @@ fn atom03_rename(local: &str, parent: Option<&str>) -> Option<&'static str> {
     })
 }
 
-/// Atom 1.0 `type` for an Atom 0.3 `mode`/`type` pair.
+/// Atom 1.0 `type` for an Atom 0.3 `mode`/`type` pair. With `mode="xml"`
+/// (the default) the element's children are the value: inline XHTML for an
+/// XHTML type, inline HTML for an HTML one (read as markup), else text.
 fn atom03_type(mode: Option<&str>, old_type: Option<&str>) -> &'static str {
     let old_type = old_type.map(str::to_ascii_lowercase).unwrap_or_default();
     let mode = mode.map(str::to_ascii_lowercase).unwrap_or_default();
-    let html_ish = old_type.contains("html");
     match mode.as_str() {
-        "escaped" | "base64" if html_ish => "html",
+        "escaped" | "base64" if old_type.contains("html") => "html",
         "escaped" | "base64" => "text",
-        // mode="xml", the default: the element's children are the value,
-        // markup included (feeds put undeclared `<b>` in titles).
-        _ if old_type.is_empty() || old_type.contains("html") || old_type == "text/plain" => {
-            "xhtml"
-        }
+        _ if old_type.contains("xhtml") => "xhtml",
+        _ if old_type.contains("html") => "html",
         _ => "text",
-    }
-}
-
-/// Repairs an Atom 1.0 `type` that feed-rs would reject. Out-of-line
-/// content (`src=`) must name a MIME type, and feed-rs insists.
-fn atom10_type(local: &str, value: &str, has_src: bool) -> String {
-    let lower = value.trim().to_ascii_lowercase();
-    if has_src && local == "content" {
-        let mime = match lower.as_str() {
-            "text" => "text/plain",
-            "html" => "text/html",
-            "xhtml" => "application/xhtml+xml",
-            _ => return value.to_owned(),
-        };
-        return mime.to_owned();
-    }
-    let mapped = match lower.as_str() {
-        "text" | "html" | "xhtml" => lower.clone(),
-        "text/plain" => "text".to_owned(),
-        "text/html" => "html".to_owned(),
-        "application/xhtml+xml" => "xhtml".to_owned(),
-        // content may carry any MIME type; feed-rs parses those itself.
-        other if local == "content" && other.contains('/') => return value.to_owned(),
-        _ => "text".to_owned(),
-    };
-    if mapped == value {
-        value.to_owned()
-    } else {
-        mapped
     }
 }

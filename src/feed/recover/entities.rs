@@ -15,8 +15,17 @@ const MAX_ENTITY_NAME: usize = 32;
 const MAX_DTD_ENTITIES: usize = 256;
 const MAX_DTD_ENTITY_VALUE: usize = 4096;
 
+/// HTML 4 entities whose HTML5 meaning differs: HTML5 moved `&lang;` and
+/// `&rang;` to the mathematical angle brackets U+27E8/U+27E9. Feeds are
+/// written in the HTML 4 era's vocabulary (and feedparser reads them so),
+/// so a feed's `&lang;` is HTML 4's U+2329.
+const HTML4_ENTITIES: &[(&str, u32)] = &[("lang", 0x2329), ("rang", 0x232A)];
+
 impl Scanner<'_> {
     /// Copies text or an attribute value, repairing references and dropping
+    /// forbidden characters. `in_attr` also escapes `<` and `"`. C1
+    /// control characters become the Windows-1252 characters they stand for
+    /// (see [`c1_to_cp1252`]).
     pub(super) fn escape_into(&mut self, out: &mut String, text: &str, in_attr: bool) {
         let bytes = text.as_bytes();
         let mut copied = 0;
@@ -26,7 +35,8 @@ impl Scanner<'_> {
             let special = b == b'&'
                 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
                 || (in_attr && (b == b'<' || b == b'"'))
-                || b == 0xEF;
+                || b == 0xEF
+                || (b == 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..0xA0).contains(n)));
             if !special {
                 i += 1;
                 continue;
@@ -45,6 +55,11 @@ impl Scanner<'_> {
                 b'"' => {
                     out.push_str("&quot;");
                     i += 1;
+                }
+                0xC2 => {
+                    let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+                    out.push(self.c1_to_cp1252(c));
+                    i += c.len_utf8();
                 }
                 0xEF => {
                     // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8.
@@ -108,7 +123,13 @@ impl Scanner<'_> {
             }
             return consumed;
         }
-        if let Some(&(first, second)) = web_atoms::NAMED_ENTITIES.get(&rest[1..consumed]) {
+        let html4 = HTML4_ENTITIES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, cp)| (cp, 0));
+        if let Some((first, second)) =
+            html4.or_else(|| web_atoms::NAMED_ENTITIES.get(&rest[1..consumed]).copied())
+        {
             for cp in [first, second] {
                 if cp != 0 {
                     out.push_str(&format!("&#{cp};"));
@@ -158,6 +179,11 @@ impl Scanner<'_> {
             self.counts.invalid_chars += 1;
             return consumed;
         }
+        if ('\u{80}'..='\u{9F}').contains(&c) {
+            let mapped = self.c1_to_cp1252(c);
+            out.push_str(&format!("&#{};", u32::from(mapped)));
+            return consumed;
+        }
         if has_semicolon && bytes.get(2) != Some(&b'X') {
             out.push_str(&rest[..consumed]);
         } else {
@@ -165,6 +191,29 @@ impl Scanner<'_> {
             out.push_str(&format!("&#{};", u32::from(c)));
         }
         consumed
+    }
+
+    /// A C1 control character (U+0080 to U+009F) as the Windows-1252
+    /// character with the same byte: nobody writes C1 controls in a feed,
+    /// but text pasted from Windows carries its curly quotes and dashes
+    /// that way, as bytes mislabelled Latin-1 or as `&#146;` (which HTML5
+    /// also reads as Windows-1252). Other characters are returned as is.
+    pub(super) fn c1_to_cp1252(&mut self, c: char) -> char {
+        let Ok(byte) = u8::try_from(u32::from(c)) else {
+            return c;
+        };
+        if !(0x80..0xA0).contains(&byte) {
+            return c;
+        }
+        let bytes = [byte];
+        let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
+        match decoded.chars().next() {
+            Some(mapped) if mapped != c => {
+                self.counts.c1_controls += 1;
+                mapped
+            }
+            _ => c,
+        }
     }
 
     /// Collects `<!ENTITY name "value">` declarations (internal, general
@@ -202,17 +251,6 @@ impl Scanner<'_> {
 /// Characters XML 1.0 does not allow anywhere, even as references.
 pub(super) fn xml_forbidden(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
-}
-
-/// The text an XML parser reports for `escaped`, for the predefined
-/// entities and character references (what guids contain in practice).
-pub(super) fn unescape_basic(escaped: &str) -> String {
-    expand_char_refs(escaped)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
 }
 
 /// `&`, `<` and `>` escaped: CDATA content as ordinary text.

@@ -1,7 +1,7 @@
 //! Markup outside tags: text, comments, CDATA sections, declarations and
 //! processing instructions, and the loop that dispatches on them.
 
-use super::entities::{escape_text, unescape_basic, xml_forbidden};
+use super::entities::{escape_text, xml_forbidden};
 use super::{Scanner, is_name_start, is_space};
 
 impl<'a> Scanner<'a> {
@@ -76,12 +76,7 @@ impl<'a> Scanner<'a> {
             return;
         }
         let mut out = std::mem::take(&mut self.out);
-        let from = out.len();
         self.escape_into(&mut out, text, false);
-        if self.in_non_permalink_guid {
-            self.non_permalink_guids
-                .insert(unescape_basic(out[from..].trim()));
-        }
         self.out = out;
     }
 
@@ -114,10 +109,16 @@ impl<'a> Scanner<'a> {
             capture.text.push_str(&escape_text(body));
             return true;
         }
-        if body.chars().any(xml_forbidden) {
-            self.counts.invalid_chars += 1;
+        let c1 = |c: char| ('\u{80}'..='\u{9F}').contains(&c);
+        if body.chars().any(|c| xml_forbidden(c) || c1(c)) {
+            if body.chars().any(xml_forbidden) {
+                self.counts.invalid_chars += 1;
+            }
             self.out.push_str("<![CDATA[");
-            self.out.extend(body.chars().filter(|&c| !xml_forbidden(c)));
+            for c in body.chars().filter(|&c| !xml_forbidden(c)) {
+                let mapped = self.c1_to_cp1252(c);
+                self.out.push(mapped);
+            }
             self.out.push_str("]]>");
         } else {
             self.out.push_str(raw);

@@ -1,10 +1,10 @@
 //! Pre-parse repairs: a lenient, single-pass scanner that turns the broken
-//! XML real servers send into XML that feed-rs (and quick-xml under it)
-//! accepts.
+//! XML real servers send into XML that quick-xml accepts, and old dialects
+//! into the forms the readers know.
 //!
-//! feed-rs is strict: one bare `&`, one HTML entity such as `&nbsp;`, an
-//! unknown `<rss version>`, a truncated download or a mismatched end tag
-//! and the whole feed is lost. Browsers-era feed readers (feedparser's
+//! XML parsers are strict: one bare `&`, one HTML entity such as `&nbsp;`,
+//! a truncated download or a mismatched end tag and the whole feed is
+//! lost. Browsers-era feed readers (feedparser's
 //! "loose" mode, Miniflux's sanitising pre-pass) show that these defects are
 //! common and that the intended document is almost always obvious. This
 //! module rebuilds that intended document:
@@ -15,14 +15,17 @@
 //! - tags are balanced: an end tag closes the elements left open inside it,
 //!   a stray end tag is dropped, a document cut short is closed after its
 //!   last complete item/entry (the half item is dropped, not guessed at);
-//! - a version-less or odd-version `<rss>` is read as RSS 2.0, Atom 0.3 is
-//!   rewritten as Atom 1.0, namespace prefixes nobody declared are declared;
+//! - a version-less or odd-version `<rss>` is marked RSS 2.0, Atom 0.3 is
+//!   rewritten as Atom 1.0 and CDF as RSS, namespace prefixes nobody
+//!   declared are declared (with the well-known URI for `dc:`, `itunes:`,
+//!   ...);
 //! - attributes are quoted, deduplicated, and unusable `xml:base` dropped.
 //!
 //! Every repair that changed something is reported by name, because a
 //! repaired feed is not the one the server sent: the poller keeps no HTTP
-//! validators for it. When nothing needed repair the output is the input,
-//! byte for byte, and the caller parses the original.
+//! validators for it. [`Scan::well_formed`] tells the repairs of XML syntax
+//! (the document was not well-formed) from dialect rewrites. When nothing
+//! needed repair the output is the input, byte for byte.
 //!
 //! Work is linear in the input: one forward scan, no backtracking, a bounded
 //! element stack, and per-item salvage documents that reuse small slices.
@@ -41,7 +44,7 @@ mod tags;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use dialect::{CaptureKind, Dialect};
 use report::Counts;
@@ -74,9 +77,11 @@ pub(crate) struct Scan {
     /// Text of the ancestor chains referenced by `ItemSpan::chain`: the start
     /// tags to open and the names to close.
     pub chains: Vec<Chain>,
-    /// RSS guids marked `isPermaLink="false"`: ids, never links. feed-rs
-    /// does not keep the attribute.
-    pub non_permalink_guids: HashSet<String>,
+    /// False when the input was not well-formed XML: a repair of its
+    /// syntax was needed (entities, escapes, tags, attributes, forbidden
+    /// characters, truncation, undeclared prefixes). Dialect rewrites do
+    /// not count.
+    pub well_formed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,9 +154,6 @@ struct Scanner<'a> {
     items_seen: usize,
     items: Vec<ItemSpan>,
     chains: Vec<Chain>,
-    non_permalink_guids: HashSet<String>,
-    /// Inside `<guid isPermaLink="false">`: its text goes to the set above.
-    in_non_permalink_guid: bool,
     /// An `<rss>` root got its `<channel>` (real or synthetic).
     rss_channel_seen: bool,
     /// Ancestor tag positions of the last chain built, and its index.
@@ -191,8 +193,6 @@ pub(crate) fn scan(text: &str) -> Scan {
         chains: Vec::new(),
         last_chain: None,
         rss_channel_seen: false,
-        non_permalink_guids: HashSet::new(),
-        in_non_permalink_guid: false,
         item_start: None,
         checkpoint: None,
         low_water: 0,

@@ -27,7 +27,6 @@ pub(super) struct Counts {
     pub(super) junk_outside_root: usize,
     pub(super) misplaced_decl: usize,
     pub(super) too_deep: usize,
-    pub(super) atom_types: usize,
     pub(super) namespaces: usize,
     pub(super) missing_channel: bool,
     pub(super) cdf: bool,
@@ -35,6 +34,7 @@ pub(super) struct Counts {
     pub(super) rdf_root_case: bool,
     pub(super) atom_items: usize,
     pub(super) link_text_href: usize,
+    pub(super) c1_controls: usize,
 }
 
 impl Scanner<'_> {
@@ -49,6 +49,7 @@ impl Scanner<'_> {
         self.items.retain(|span| span.end > span.start);
         self.dialect_messages(&mut repairs);
         self.counts.messages(&mut repairs);
+        let well_formed = self.well_formed();
         self.declare_prefixes(&mut repairs);
         Scan {
             text: self.out,
@@ -57,8 +58,30 @@ impl Scanner<'_> {
             root: self.root,
             items: self.items,
             chains: self.chains,
-            non_permalink_guids: self.non_permalink_guids,
+            well_formed,
         }
+    }
+
+    /// Whether the input was well-formed: no repair of XML syntax.
+    fn well_formed(&self) -> bool {
+        let c = &self.counts;
+        let syntax_repairs = c.invalid_chars
+            + c.html_entity_count
+            + c.bare_amp
+            + c.bad_char_refs
+            + c.bare_lt
+            + c.unclosed
+            + c.stray_end
+            + c.case_end
+            + c.broken_tags
+            + c.attributes
+            + c.junk_outside_root
+            + c.misplaced_decl;
+        let undeclared = self
+            .used_prefixes
+            .iter()
+            .any(|p| !matches!(p.as_str(), "xml" | "xmlns") && !self.declared_prefixes.contains(p));
+        syntax_repairs == 0 && self.truncated.is_none() && !undeclared
     }
 
     /// Closes a document that ended early, dropping a half-read item; the
@@ -196,7 +219,6 @@ impl Counts {
         );
         push(self.misplaced_decl, "dropped misplaced XML declarations");
         push(self.too_deep, "flattened elements nested too deep");
-        push(self.atom_types, "normalized Atom text types");
         push(
             self.namespaces,
             "replaced unknown or obsolete feed namespaces",
@@ -207,6 +229,10 @@ impl Counts {
         );
         push(self.atom_items, "read <item> in an Atom feed as <entry>");
         push(self.link_text_href, "moved Atom <link> text into href");
+        push(
+            self.c1_controls,
+            "read C1 control characters as the Windows-1252 characters they stand for",
+        );
         if self.rdf_root_case {
             repairs.push("<rdf> root read as <RDF>".to_owned());
         }

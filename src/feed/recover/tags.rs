@@ -109,7 +109,6 @@ impl<'a> Scanner<'a> {
     }
 
     fn close_element(&mut self, name: &str) {
-        self.in_non_permalink_guid = false;
         if name.is_empty() || self.stack.is_empty() {
             if !name.is_empty() {
                 self.counts.stray_end += 1;
@@ -146,15 +145,14 @@ impl<'a> Scanner<'a> {
     pub(super) fn pop_element(&mut self) {
         let depth = self.stack.len();
         if depth == 1 && self.root.as_deref() == Some("rss") && !self.rss_channel_seen {
-            // `<rss></rss>`: feed-rs calls a channel-less document "no
-            // root"; it is an empty feed.
+            // `<rss></rss>`: an empty feed, given its empty channel.
             self.counts.missing_channel = true;
             self.out.push_str("<channel></channel>");
         }
         let Some(open) = self.stack.pop() else { return };
         if let (Some(about), false) = (&open.about, open.has_link) {
-            // feed-rs drops RSS 1.0 items without <link>; rdf:about is the
-            // item's URI ("usually the same as link", says the spec).
+            // An RSS 1.0 item without <link>: rdf:about is the item's URI
+            // ("usually the same as link", says the spec).
             self.counts.rdf_about_links += 1;
             self.out.push_str("<link>");
             self.out.push_str(about);
@@ -408,8 +406,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Where the start tag sits in the document's structure: a missing RSS
-    /// `<channel>` is supplied, guids marked not-permalink are watched, a
-    /// real channel is noted.
+    /// `<channel>` is supplied, a real channel is noted.
     fn note_structure(&mut self, tag: &StartTag<'_>) {
         let local = local_name(tag.name);
         if self.root.as_deref() == Some("rss")
@@ -421,11 +418,6 @@ impl<'a> Scanner<'a> {
         {
             self.open_synthetic_channel();
         }
-        self.in_non_permalink_guid = !tag.self_closing
-            && local == "guid"
-            && tag.values.iter().any(|(n, v)| {
-                n.eq_ignore_ascii_case("isPermaLink") && v.trim().eq_ignore_ascii_case("false")
-            });
         if self.stack.len() == 1 && local.eq_ignore_ascii_case("channel") {
             self.rss_channel_seen = true;
         }
@@ -557,8 +549,8 @@ pub(super) fn take_attr(values: &mut Vec<(String, String)>, name: &str) -> Optio
     Some(values.remove(index).1)
 }
 
-/// `xml:base` values feed-rs rejects outright (anything `Url::parse` fails
-/// on other than "relative"), which would lose the whole feed.
+/// `xml:base` values that are no URL at all (anything `Url::parse` fails
+/// on other than "relative"): dropped, so the enclosing base applies.
 pub(super) fn xml_base_unusable(value: &str) -> bool {
     match url::Url::parse(value.trim()) {
         Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) => false,

@@ -117,7 +117,7 @@ fn atom03_becomes_atom10() {
         s.text
     );
     assert!(
-        s.text.contains("<subtitle type=\"xhtml\">t</subtitle>"),
+        s.text.contains("<subtitle type=\"text\">t</subtitle>"),
         "{}",
         s.text
     );
