@@ -367,49 +367,17 @@ fn read_input(target: &str) -> std::io::Result<Vec<u8>> {
     }
 }
 
+const NONE: &str = "-";
+
 fn write_text(out: &mut impl Write, r: &InspectReport) -> std::io::Result<()> {
-    let none = "-";
     writeln!(out, "source:    {}", r.source)?;
     if let Some(error) = &r.error {
         writeln!(out, "error:     {error}")?;
     }
     if let Some(http) = &r.http {
-        for hop in &http.redirects {
-            writeln!(out, "redirect:  {} {} -> {}", hop.status, hop.from, hop.to)?;
-        }
-        if let Some(moved) = &http.moved_permanently_to {
-            writeln!(
-                out,
-                "moved:     {moved} (permanent; polled there from now on)"
-            )?;
-        }
-        writeln!(out, "final URL: {}", http.final_url)?;
-        writeln!(out, "status:    {}", http.status)?;
-        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| none.to_string());
-        writeln!(out, "type:      {}", shown(&http.content_type))?;
-        writeln!(out, "etag:      {}", shown(&http.etag))?;
-        writeln!(out, "modified:  {}", shown(&http.last_modified))?;
-        if let Some(secs) = http.fresh_for_secs {
-            writeln!(out, "fresh for: {secs} s (Cache-Control / Expires)")?;
-        }
+        write_http(out, http)?;
     }
-    let format = r
-        .format
-        .and_then(|f| serde_json::to_value(f).ok())
-        .and_then(|v| v.as_str().map(str::to_owned));
-    writeln!(out, "format:    {}", format.as_deref().unwrap_or(none))?;
-    writeln!(out, "charset:   {}", r.charset.as_deref().unwrap_or(none))?;
-    writeln!(out, "title:     {}", r.title.as_deref().unwrap_or(none))?;
-    writeln!(out, "site:      {}", r.site_url.as_deref().unwrap_or(none))?;
-    if let Some(secs) = r.min_interval_secs {
-        writeln!(out, "interval:  at least {secs} s (ttl / sy:updatePeriod)")?;
-    }
-    writeln!(
-        out,
-        "entries:   {} ({} <item>/<entry> in the document)",
-        r.entries.len(),
-        r.items_in_document
-    )?;
+    write_feed(out, r)?;
     for (label, list) in [("recovered", &r.recovered), ("warnings", &r.warnings)] {
         if !list.is_empty() {
             writeln!(out, "{label}:")?;
@@ -420,20 +388,106 @@ fn write_text(out: &mut impl Write, r: &InspectReport) -> std::io::Result<()> {
     }
     for (i, e) in r.entries.iter().enumerate() {
         writeln!(out)?;
-        writeln!(
-            out,
-            "{:>3}. {}",
-            i + 1,
-            e.title.as_deref().unwrap_or("(no title)")
-        )?;
-        writeln!(out, "     key:  {}", e.key)?;
-        writeln!(out, "     link: {}", e.link.as_deref().unwrap_or(none))?;
-        let date = e
-            .published
-            .as_deref()
-            .or(e.updated.as_deref())
-            .unwrap_or(none);
-        writeln!(out, "     date: {date}")?;
+        write_entry(out, i + 1, e)?;
     }
     Ok(())
+}
+
+fn write_http(out: &mut impl Write, http: &HttpFacts) -> std::io::Result<()> {
+    for hop in &http.redirects {
+        writeln!(out, "redirect:  {} {} -> {}", hop.status, hop.from, hop.to)?;
+    }
+    if let Some(moved) = &http.moved_permanently_to {
+        writeln!(
+            out,
+            "moved:     {moved} (permanent; polled there from now on)"
+        )?;
+    }
+    writeln!(out, "final URL: {}", http.final_url)?;
+    writeln!(out, "status:    {}", http.status)?;
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| NONE.to_string());
+    writeln!(out, "type:      {}", shown(&http.content_type))?;
+    writeln!(out, "etag:      {}", shown(&http.etag))?;
+    writeln!(out, "modified:  {}", shown(&http.last_modified))?;
+    if let Some(secs) = http.fresh_for_secs {
+        writeln!(out, "fresh for: {secs} s (Cache-Control / Expires)")?;
+    }
+    Ok(())
+}
+
+fn write_feed(out: &mut impl Write, r: &InspectReport) -> std::io::Result<()> {
+    let format = r
+        .format
+        .and_then(|f| serde_json::to_value(f).ok())
+        .and_then(|v| v.as_str().map(str::to_owned));
+    writeln!(out, "format:    {}", format.as_deref().unwrap_or(NONE))?;
+    writeln!(out, "charset:   {}", r.charset.as_deref().unwrap_or(NONE))?;
+    if r.well_formed == Some(false) {
+        writeln!(out, "syntax:    not well-formed as sent (see recovered)")?;
+    }
+    writeln!(out, "title:     {}", r.title.as_deref().unwrap_or(NONE))?;
+    writeln!(out, "site:      {}", r.site_url.as_deref().unwrap_or(NONE))?;
+    if let Some(language) = &r.language {
+        writeln!(out, "language:  {language}")?;
+    }
+    if let Some(updated) = r.updated.as_deref().or(r.published.as_deref()) {
+        writeln!(out, "updated:   {updated}")?;
+    }
+    if let Some(authors) = people(&r.authors) {
+        writeln!(out, "authors:   {authors}")?;
+    }
+    if let Some(secs) = r.min_interval_secs {
+        writeln!(out, "interval:  at least {secs} s (ttl / sy:updatePeriod)")?;
+    }
+    writeln!(
+        out,
+        "entries:   {} ({} <item>/<entry> in the document)",
+        r.entries.len(),
+        r.items_in_document
+    )
+}
+
+fn write_entry(out: &mut impl Write, n: usize, e: &InspectEntry) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{n:>3}. {}",
+        e.title.as_deref().unwrap_or("(no title)")
+    )?;
+    let source = serde_json::to_value(e.key_source)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    writeln!(out, "     key:  {} (from {source})", e.key)?;
+    writeln!(out, "     link: {}", e.link.as_deref().unwrap_or(NONE))?;
+    let date = e
+        .published
+        .as_deref()
+        .or(e.updated.as_deref())
+        .unwrap_or(NONE);
+    writeln!(out, "     date: {date}")?;
+    if let Some(authors) = people(&e.authors) {
+        writeln!(out, "     by:   {authors}")?;
+    }
+    let text = |b: &Option<TextBlock>| {
+        b.as_ref()
+            .map(|b| format!("{} ({} bytes)", b.media_type, b.value.len()))
+    };
+    if let Some(content) = text(&e.content).or_else(|| text(&e.summary)) {
+        writeln!(out, "     text: {content}")?;
+    }
+    for enclosure in &e.enclosures {
+        let kind = enclosure.media_type.as_deref().unwrap_or(NONE);
+        writeln!(out, "     file: {} ({kind})", enclosure.url)?;
+    }
+    if !e.tags.is_empty() {
+        let terms: Vec<&str> = e.tags.iter().map(|t| t.term.as_str()).collect();
+        writeln!(out, "     tags: {}", terms.join(", "))?;
+    }
+    Ok(())
+}
+
+/// People as a byline: "Jane Doe, me@example.org".
+fn people(list: &[Person]) -> Option<String> {
+    let names: Vec<&str> = list.iter().filter_map(Person::display).collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }

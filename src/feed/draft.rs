@@ -65,8 +65,9 @@ impl<T> Best<T> {
         }
     }
 
-    pub fn get(&self) -> Option<&T> {
-        self.value.as_ref()
+    /// True when a value of rank `rank` (or better) was offered.
+    pub fn has_rank(&self, rank: u8) -> bool {
+        self.value.is_some() && self.rank <= rank
     }
 
     pub fn take(self) -> Option<T> {

@@ -145,7 +145,7 @@ fn item_child(el: &Element, d: &mut EntryDraft) {
         "link" => c.links.extend(rss_link(el)),
         // feedparser's reading, and the sensible one: the first of the
         // two is the summary, a second one is fuller text.
-        "description" | "summary" if d.summary.get().is_none() => {
+        "description" | "summary" if !d.summary.has_rank(0) => {
             d.summary.offer(0, text::rss_html(el));
         }
         "description" | "summary" => d.content.offer(3, text::rss_html(el)),
