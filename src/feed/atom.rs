@@ -46,7 +46,7 @@ pub(crate) fn read(root: &Element) -> (MetaDraft, Vec<EntryDraft>) {
 
 fn entry(el: &Element) -> EntryDraft {
     let mut d = EntryDraft {
-        guid_is_permalink: false,
+        id_is_permalink: true,
         xml_lang: el.lang.as_deref().map(str::to_owned),
         base: el.base.as_deref().map(|u| u.to_string()),
         ..EntryDraft::default()

@@ -150,8 +150,9 @@ pub(crate) struct EntryDraft {
     pub content: Best<TextBlock>,
     pub enclosures: Ranked<Enclosure>,
     pub comments: Best<String>,
-    /// The RSS guid marked `isPermaLink="false"`: an id, never a link.
-    pub guid_is_permalink: bool,
+    /// An id that is a web URL may serve as the link when the entry has
+    /// none; false for an RSS guid marked `isPermaLink="false"`.
+    pub id_is_permalink: bool,
     /// `xml:lang` in effect on the entry element.
     pub xml_lang: Option<String>,
     pub base: Option<String>,
@@ -201,9 +202,9 @@ pub(crate) fn finish_entry(d: EntryDraft, feed_language: Option<&str>) -> FeedEn
     let c = d.common;
     let id = c.id.take();
     let mut link = links::pick(&c.links).map(str::to_owned);
-    if link.is_none() && d.guid_is_permalink {
-        // An RSS guid that is a URL is the permalink unless it says
-        // otherwise.
+    if link.is_none() && d.id_is_permalink {
+        // An id that is a URL is the best link there is (RSS: the guid is
+        // the permalink unless it says otherwise).
         link = id.clone().filter(|i| links::is_web_url(i));
     }
     let summary = d.summary.take();

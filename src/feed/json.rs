@@ -76,7 +76,7 @@ pub(crate) fn read(
 
 fn entry(item: &Map<String, Value>, base: Option<&Url>, feed_authors: &[Person]) -> EntryDraft {
     let mut d = EntryDraft {
-        guid_is_permalink: false,
+        id_is_permalink: true,
         base: base.map(Url::to_string),
         ..EntryDraft::default()
     };

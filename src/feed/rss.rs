@@ -113,7 +113,7 @@ fn rss_link(el: &Element) -> Option<Link> {
 
 fn item(el: &Element, root: &Element) -> EntryDraft {
     let mut d = EntryDraft {
-        guid_is_permalink: true,
+        id_is_permalink: true,
         xml_lang: el.lang.as_deref().map(str::to_owned),
         base: el.base.as_deref().map(|u| u.to_string()),
         ..EntryDraft::default()
@@ -182,7 +182,7 @@ fn item_child(el: &Element, d: &mut EntryDraft) {
                 .attr("isPermaLink")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
             {
-                d.guid_is_permalink = false;
+                d.id_is_permalink = false;
             }
         }
         "pubdate" => c.published.offer_last(0, dates::parse(&el.text())),

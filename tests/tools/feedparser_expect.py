@@ -48,6 +48,8 @@ import time
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
+from corpus_usable import headers_of  # same MANIFEST http_headers column
+
 csv.field_size_limit(1 << 24)
 
 
@@ -265,7 +267,9 @@ def detail(obj):
     if obj is None:
         return None
     d = {"value": text_value(obj), "type": obj.get("type"), "language": obj.get("language"), "base": obj.get("base")}
-    return View(["value", "type", "language", "base"], d)
+    if obj.get("src"):
+        d["src"] = obj["src"]
+    return View(["value", "type", "language", "base", "src"], d)
 
 
 def link_view(link):
@@ -483,17 +487,6 @@ def evaluable(paths, env):
 
 
 # ---------------------------------------------------------------- run
-
-
-def headers_of(field):
-    ct = base = None
-    for part in (field or "").split(" | "):
-        name, _, value = part.partition(":")
-        if name.strip().lower() == "content-type":
-            ct = value.strip()
-        elif name.strip().lower() == "content-location":
-            base = value.strip()
-    return ct, base
 
 
 def folder_of(path):
