@@ -196,10 +196,11 @@ class View(dict):
 
     def _key(self, key):
         key = self.ALIASES.get(key, key)
-        if key == "description":
-            return "summary" if "summary" in self or "summary" in self.shown else "subtitle"
-        if key == "description_detail":
-            return "summary_detail" if "summary_detail" in self or "summary_detail" in self.shown else "subtitle_detail"
+        if key in ("description", "description_detail"):
+            suffix = key[len("description"):]
+            summary = "summary" + suffix
+            has_summary = dict.__contains__(self, summary) or summary in self.shown
+            return summary if has_summary else "subtitle" + suffix
         return key
 
     def __init__(self, shown, items=()):
@@ -429,6 +430,17 @@ def chains(expr):
         def visit_Name(self, node):
             out.append((node.id,))
 
+        def visit_Call(self, node):
+            # x.has_key('k') / x.get('k') read field k of x.
+            f = node.func
+            if isinstance(f, ast.Attribute) and f.attr in ("has_key", "get") and node.args:
+                p = path_of(f.value)
+                arg = node.args[0]
+                if p is not None and isinstance(arg, ast.Constant):
+                    out.append(p + (arg.value,))
+                    return
+            self.generic_visit(node)
+
         def visit_Compare(self, node):
             operands = [node.left] + node.comparators
             for i, op in enumerate(node.ops):
@@ -455,7 +467,7 @@ def evaluable(paths, env):
     for path in paths:
         root = path[0]
         if root not in ROOTS:
-            if root in ("u", "True", "False", "None", "datetime", "time"):
+            if root in ("u", "True", "False", "None", "datetime", "time", "len", "str", "int", "bool"):
                 continue
             return False
         node = env.get(root if root not in ("channel", "items") else {"channel": "feed", "items": "entries"}[root])
