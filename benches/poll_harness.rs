@@ -38,7 +38,7 @@
 //! | polls under way bounded | 14.2 s | 0.34 s (29,800 feeds/s) | 1.78 s (5,630 feeds/s) | 101 MiB seed, 111 MiB steady |
 //!
 //! Where the time goes (perf, dwarf call graphs, steady cycles): feed
-//! parsing ~25 % (feed-rs ~18 %, the repair pre-scan ~7 %), SQLite reads
+//! parsing ~25 % (measured with feed-rs then ~18 %, the repair pre-scan ~7 %), SQLite reads
 //! ~12 % (the entries' statuses, then one point query per entry, ~9 %, now
 //! one batched query per poll; `feed_state` ~3 %), the writer thread ~12 %, the HTTP client ~8 % plus socket
 //! syscalls, and ~12 % thread wake-ups and switches (the blocking pool

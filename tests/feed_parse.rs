@@ -55,7 +55,7 @@ fn http_charset_beats_the_declaration() {
     let parsed = parse_with(bytes, Some("application/rss+xml; charset=ISO-8859-1"), None);
     assert_eq!(parsed.title.as_deref(), Some("café"));
     assert!(parsed.charset.contains("http-header"), "{}", parsed.charset);
-    assert!(parsed.is_clean());
+    assert!(parsed.recovered.is_empty());
 }
 
 #[test]
@@ -210,7 +210,7 @@ fn bare_ampersands_survive_in_text_and_links() {
         parsed.entries[0].link.as_deref(),
         Some("http://e.org/?a=1&b=2")
     );
-    assert!(!parsed.is_clean());
+    assert!(!parsed.recovered.is_empty());
 }
 
 #[test]
@@ -484,7 +484,7 @@ fn json_feed_is_parsed() {
 fn clean_feeds_report_no_repairs() {
     let parsed =
         parse(rss("<item><title>a &amp; b</title><link>http://e.org/1</link></item>").as_bytes());
-    assert!(parsed.is_clean(), "{:?}", parsed.recovered);
+    assert!(parsed.recovered.is_empty(), "{:?}", parsed.recovered);
     assert!(parsed.warnings.is_empty());
 }
 

@@ -258,9 +258,9 @@ pub struct ParsedFeed {
     /// a repair of its syntax was needed, or bytes did not decode.
     /// Dialect rewrites (an odd `<rss>` version, Atom 0.3) do not count.
     pub well_formed: bool,
-    /// Repairs applied to get a parse; empty for a clean document. A feed
-    /// with repairs keeps its entries but not its HTTP validators, so the
-    /// next poll fetches it whole again.
+    /// Repairs and rewrites applied to get a parse; empty for a clean
+    /// document. A feed that is not `well_formed` keeps its entries but not
+    /// its HTTP validators, so the next poll fetches it whole again.
     pub recovered: Vec<String>,
     /// Things a person debugging the feed should know: bytes the charset
     /// could not decode, entries skipped, items present but unreadable (a
@@ -269,13 +269,6 @@ pub struct ParsedFeed {
     /// `<item>`/`<entry>` elements seen in the document (0 for JSON), to
     /// compare with `entries.len()`.
     pub items_in_document: usize,
-}
-
-impl ParsedFeed {
-    /// True when the document parsed without any repair.
-    pub fn is_clean(&self) -> bool {
-        self.recovered.is_empty()
-    }
 }
 
 fn serialize_secs<S: serde::Serializer>(

@@ -240,9 +240,10 @@ async fn document(
     Ok(plan.fetched(response, &parsed, complete, writes))
 }
 
-/// feed-rs is synchronous and has panicked on odd input: run it on the
-/// blocking pool so a slow parse never stalls the scheduler, and treat a
-/// panic that escapes `feed::parse` as a parse error.
+/// Parsing is synchronous and linear in the document (a 10 MB feed takes
+/// tens of milliseconds): run it on the blocking pool so a slow parse never
+/// stalls the scheduler, and treat a panic that escapes `feed::parse` as a
+/// parse error rather than a dead poll.
 async fn parse_off_thread(
     body: bytes::Bytes,
     content_type: Option<String>,

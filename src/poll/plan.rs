@@ -187,7 +187,10 @@ impl FeedPlan {
         if !parsed.recovered.is_empty() {
             warnings.push(format!("repaired: {}", parsed.recovered.join("; ")));
         }
-        let keep_validators = parsed.is_clean() && complete;
+        // A feed whose syntax needed repair is fetched whole next time (the
+        // site may fix it); dialect rewrites (Atom 0.3, an odd RSS version)
+        // are how that feed is, and keep their validators.
+        let keep_validators = parsed.well_formed && complete;
         let outcome = PollOutcome::Fetched {
             validators: keep_validators.then_some(response.validators),
             title: parsed.title.clone(),
@@ -358,7 +361,7 @@ mod tests {
             ..Response::default()
         };
         let clean = parse(&rss(&item(1, 2)));
-        assert!(clean.is_clean());
+        assert!(clean.well_formed);
         let kept = p.fetched(response(), &clean, true, Vec::new());
         assert!(matches!(
             kept.outcome,
@@ -380,7 +383,7 @@ mod tests {
         let doc = rss(&format!("{}{}", item(1, 2), item(2, 3)));
         let truncated = &doc[..doc.len() - "</channel></rss>".len() - 20];
         let repaired = parse(truncated);
-        assert!(!repaired.is_clean(), "the fixture needs a repair");
+        assert!(!repaired.well_formed, "the fixture needs a repair");
         assert!(!repaired.entries.is_empty());
         let poll = plan(&FeedState::default()).fetched(
             Response {
