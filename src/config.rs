@@ -362,6 +362,10 @@ impl RawSettings {
             Some(db) if db.get_ref().trim().is_empty() => {
                 return Err(locate(Some(db.span()), "database must not be empty".into()));
             }
+            // A PostgreSQL URL is not a path: it is not relative to anything.
+            Some(db) if crate::store::location::is_postgres_url(db.get_ref()) => {
+                PathBuf::from(db.into_inner())
+            }
             Some(db) => base.join(db.into_inner()),
             None => base.join(defaults::DATABASE),
         };

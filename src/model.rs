@@ -341,6 +341,18 @@ impl std::ops::AddAssign for Applied {
     }
 }
 
+// ---- several nodes on one database
+
+/// Whether this node may poll a feed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// Poll it; the lease is freed in the poll's commit.
+    Granted,
+    /// Another node polls it (or a feed of its host) now, or polled it
+    /// already: look again at `retry_at`.
+    Held { retry_at: DateTime<Utc> },
+}
+
 // ---- how a poll ended
 
 /// How a poll of one feed ended: what the scheduler, the metrics and the
@@ -357,15 +369,19 @@ pub enum PollResult {
     Gone,
     /// Stopped by shutdown before the feed answered; nothing stored.
     Abandoned,
+    /// Not polled here: another node sharing the database holds the feed
+    /// (or its host) now, or polled it already (see [`Lease`]).
+    Elsewhere,
 }
 
 impl PollResult {
-    pub const ALL: [PollResult; 5] = [
+    pub const ALL: [PollResult; 6] = [
         PollResult::Ok,
         PollResult::NotModified,
         PollResult::Failed,
         PollResult::Gone,
         PollResult::Abandoned,
+        PollResult::Elsewhere,
     ];
 
     /// The result of a poll that was stored as planned.
@@ -387,9 +403,13 @@ impl PollResult {
         }
     }
 
-    /// The feed answered and its poll was stored.
+    /// Nothing went wrong: the feed answered and its poll was stored, or
+    /// another node has it.
     pub fn is_ok(self) -> bool {
-        matches!(self, PollResult::Ok | PollResult::NotModified)
+        matches!(
+            self,
+            PollResult::Ok | PollResult::NotModified | PollResult::Elsewhere
+        )
     }
 
     /// The label of the `feedsift_polls_total` metric.
@@ -400,6 +420,7 @@ impl PollResult {
             PollResult::Failed => "failed",
             PollResult::Gone => "gone",
             PollResult::Abandoned => "abandoned",
+            PollResult::Elsewhere => "elsewhere",
         }
     }
 }

@@ -4,32 +4,8 @@
 
 mod common;
 
-use common::site::{self, STORIES, Story};
+use common::site::{self, STORIES, Story, syndicated_page};
 use common::{Reply, Server, count, db, feedsift, scratch, write_config};
-
-/// The story as a wire copy on another site: a dateline, the first
-/// paragraphs only, an "Updated" line, and that site's own page chrome.
-fn syndicated_page(story: &Story, outlet: &str) -> String {
-    let mut paragraphs: Vec<String> = story.paragraphs.iter().map(|p| p.to_string()).collect();
-    paragraphs[0] = format!("BREMEN ({outlet}) — {}", paragraphs[0]);
-    paragraphs.pop();
-    paragraphs.push("Updated: Nov. 20, 2026, 11:02 a.m.".to_string());
-    let body: String = paragraphs
-        .iter()
-        .map(|p| format!("<p>{}</p>\n", site::html_escape(p)))
-        .collect();
-    format!(
-        r#"<!DOCTYPE html><html lang="en"><head><title>{title} - {outlet}</title></head><body>
-<div class="cookie-banner">We use cookies. <button>Accept all</button></div>
-<header><nav><a href="/">Home</a> <a href="/local">Local</a> <a href="/national">National</a></nav></header>
-<div class="trending">Trending: <a href="/x">Storm warnings</a> <a href="/y">Transit strike</a></div>
-<main><article><h1>{title}</h1><div class="article-text">
-{body}</div></article>
-<section class="popular"><h3>Most popular</h3><ol><li><a href="/p1">Mayor unveils budget</a></li><li><a href="/p2">Ferry timetable</a></li></ol></section>
-</main><footer>{outlet} · Contact · Advertise</footer></body></html>"#,
-        title = site::html_escape(story.title),
-    )
-}
 
 /// A different report on the same event as `STORIES[0]`: same port, same
 /// cranes, one shared quote, but its own reporting.

@@ -20,7 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::error::{CliError, CliResult};
 use super::read_only;
 use crate::config::parse_duration;
-use crate::store::query::{self, ExportError, ExportFilter};
+use crate::store::query::{ExportError, ExportFilter};
 
 /// Output formats; JSON lines is the one there is, named so that scripts can
 /// say what they expect and keep working if another is added.
@@ -39,20 +39,21 @@ pub fn run(
         .map(|s| parse_since(s, Utc::now()))
         .transpose()
         .map_err(|message| CliError::usage(format!("--since: {message}")))?;
-    let conn = read_only::open_for_reading(config_path, db)?;
+    let mut conn = read_only::open_for_reading(config_path, db)?;
     let filter = ExportFilter {
         after_seq: after_id,
         since,
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut last_seq = None;
-    let result = query::export_stories(&conn, filter, |story| {
-        serde_json::to_writer(&mut out, story)?;
-        out.write_all(b"\n")?;
-        last_seq = Some(story.change_seq);
-        Ok(())
-    })
-    .and_then(|n| out.flush().map(|()| n).map_err(ExportError::from));
+    let result = conn
+        .export_stories(filter, |story| {
+            serde_json::to_writer(&mut out, story)?;
+            out.write_all(b"\n")?;
+            last_seq = Some(story.change_seq);
+            Ok(())
+        })
+        .and_then(|n| out.flush().map(|()| n).map_err(ExportError::from));
     match result {
         Ok(n) => {
             if std::io::stderr().is_terminal() {

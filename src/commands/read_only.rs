@@ -14,7 +14,8 @@ use rusqlite::Connection;
 
 use super::error::{CliError, CliResult};
 use super::load_config;
-use crate::store::{self, migrate};
+use crate::store::reading::ReadDb;
+use crate::store::{self, Location, migrate};
 
 /// `--db` when given (feeds.toml is then not read at all, so the database
 /// can be inspected anywhere), else `[settings].database` of feeds.toml.
@@ -26,10 +27,19 @@ fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, CliEr
 }
 
 /// The database of `--db` or feeds.toml, opened read-only for the reading
-/// commands.
-pub fn open_for_reading(config_path: &Path, db: Option<&Path>) -> Result<Connection, CliError> {
-    open(&database_path(config_path, db)?, READ_SCHEMA)
+/// commands: a SQLite file or a PostgreSQL server.
+pub fn open_for_reading(config_path: &Path, db: Option<&Path>) -> Result<ReadDb, CliError> {
+    match Location::of(&database_path(config_path, db)?) {
+        Location::Sqlite(path) => Ok(ReadDb::Sqlite(open(&path, READ_SCHEMA)?)),
+        Location::Postgres(url) => store::postgres::open_reader(&url, PG_READ_SCHEMA)
+            .map(|c| ReadDb::Postgres(Box::new(c)))
+            .map_err(|e| CliError::runtime(format!("cannot read the database: {e}"))),
+    }
 }
+
+/// The PostgreSQL schema version the reading commands rely on: the first
+/// one has everything SQLite's [`READ_SCHEMA`] brought.
+const PG_READ_SCHEMA: i64 = 1;
 
 /// Opens the database read-only for a command that needs schema version
 /// `needs`.

@@ -45,7 +45,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Optio
     } else {
         typed.clone()
     };
-    let conn = read_only::open_for_reading(config_path, db)?;
+    let mut conn = read_only::open_for_reading(config_path, db)?;
     let highlight = if opts.json {
         Highlight::NONE
     } else if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
@@ -53,7 +53,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Optio
     } else {
         PLAIN_HIGHLIGHT
     };
-    let hits = match query::search(&conn, &query, opts.limit, highlight) {
+    let hits = match conn.search(&query, opts.limit, highlight) {
         Ok(hits) => hits,
         Err(SearchError::Syntax(message)) => {
             return Err(CliError::usage(format!(

@@ -14,7 +14,7 @@ use super::error::{CliError, CliResult};
 use super::read_only;
 use crate::config::format_duration;
 use crate::model::FeedStatus;
-use crate::store::query::{self, FeedHealth, Totals};
+use crate::store::query::{FeedHealth, Totals};
 
 /// Widest the feed column gets; longer names and URLs are cut with "…".
 /// With the other columns this keeps a row within about 150 columns.
@@ -23,8 +23,8 @@ const FEED_WIDTH: usize = 40;
 const NOTE_WIDTH: usize = 60;
 
 pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
-    let conn = read_only::open_for_reading(config_path, db)?;
-    let read = query::feed_health(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
+    let mut conn = read_only::open_for_reading(config_path, db)?;
+    let read = conn.feed_health().and_then(|f| Ok((f, conn.totals()?)));
     let (feeds, totals) =
         read.map_err(|e| CliError::runtime(format!("cannot read feed status: {e}")))?;
     let now = Utc::now();

@@ -67,9 +67,9 @@ pub async fn run(
 
     let pipeline = Pipeline::start(&config, fetch.clone()).await?;
     let targets = pipeline.sync_feeds(&config).await?;
-    let articles = pipeline.ctx.reader.with(store::read::article_count)?;
+    let articles = pipeline.ctx.reader.article_count()?;
     METRICS.set_articles_at_start(articles);
-    tracing::info!(feeds = targets.len(), database = %config.settings.database.display(), "feedsift running");
+    tracing::info!(feeds = targets.len(), database = %store::location::redacted(&config.settings.database.to_string_lossy()), "feedsift running");
     let scheduler = scheduler::Scheduler::new(pipeline.ctx.clone(), targets);
     let retention_days = config.settings.retention_days;
     let reloader = reload::Reloader::new(config, fetch, db_override);

@@ -19,7 +19,6 @@ use crate::metrics::METRICS;
 use crate::model::{FeedStatus, PollResult};
 use crate::poll::pipeline::PollContext;
 use crate::poll::{self, FeedTarget, PollReport, schedule};
-use crate::store::read;
 
 /// Due feeds found at start-up (or added by a reload) are spread over this
 /// window (or less, at most a tenth of a second apart) instead of all
@@ -293,11 +292,7 @@ impl Scheduler {
     fn schedule_new(&mut self, ids: Vec<i64>, now: DateTime<Utc>) {
         let mut overdue = Vec::new();
         for id in ids {
-            let state = self
-                .ctx
-                .reader
-                .with(|c| read::feed_state(c, id))
-                .unwrap_or_default();
+            let state = self.ctx.reader.feed_state(id).unwrap_or_default();
             if state.status == FeedStatus::Muted {
                 if let Some(t) = self.targets.get(&id) {
                     tracing::info!(feed = %t.config.url, "feed is muted (410 Gone); not polled until `feedsift poll --all` succeeds");
@@ -330,12 +325,7 @@ impl Scheduler {
         if !target.fixed_interval {
             return None;
         }
-        let (polled, errors) = self
-            .ctx
-            .reader
-            .with(|c| read::last_poll(c, target.id))
-            .ok()
-            .flatten()?;
+        let (polled, errors) = self.ctx.reader.last_poll(target.id).ok().flatten()?;
         Some(if errors > 0 {
             schedule::after_failure(polled, target.interval, errors, None)
         } else {

@@ -116,6 +116,17 @@ impl Stories {
         self.index.insert(id, fingerprint, Utc::now().timestamp());
     }
 
+    /// Records a story stored elsewhere (another node sharing the
+    /// database) at `time`, Unix seconds, from its stored sketch.
+    pub fn remember_at(&mut self, id: i64, sketch: fingerprint::Sketch, time: i64) {
+        let fingerprint = fingerprint::Fingerprint {
+            content_hash: fingerprint::ContentHash(0),
+            word_count: fingerprint::MIN_MATCH_WORDS,
+            sketch: Some(sketch),
+        };
+        self.index.insert(id, &fingerprint, time);
+    }
+
     /// Layer 3: the story a new page's text copies, if any, and its place
     /// in it. `syndicated_from` is the url key of another site's page that
     /// the page declares as its canonical.

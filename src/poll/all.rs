@@ -65,7 +65,8 @@ pub async fn poll_all_observed(
     let targets = pipeline.sync_feeds(config).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for target in targets {
-        let ctx = pipeline.ctx.clone();
+        let mut ctx = pipeline.ctx.clone();
+        ctx.any_time = true;
         tasks.spawn(async move { poll_feed(&ctx, &target).await });
     }
     let mut reports = Vec::new();

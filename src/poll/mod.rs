@@ -36,8 +36,9 @@ use crate::config::FeedConfig;
 use crate::feed::{self, ParsedFeed};
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Resource};
 use crate::metrics::{ErrorKind, METRICS, Target};
-use crate::model::{Applied, EntryWrite, FeedPoll, PollResult};
-use crate::store::{StoreError, read};
+use crate::model::{Applied, EntryWrite, FeedPoll, Lease, PollResult};
+use crate::store::StoreError;
+use crate::store::postgres::lease;
 use entries::{Job, Next, PageWork, Work};
 use pipeline::PollContext;
 use plan::{FeedFailure, FeedPlan, Response};
@@ -99,6 +100,21 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
             return report(PollResult::Failed, Some("not polled: shutting down"));
         }
     };
+    match ctx.reader.lease(target.id, ctx.any_time, Utc::now()) {
+        Ok(Lease::Granted) => {}
+        Ok(Lease::Held { retry_at }) => {
+            tracing::debug!(feed = %target.config.url, %retry_at, "another node has this feed now");
+            let mut elsewhere = report(PollResult::Elsewhere, None);
+            elsewhere.next_poll_at = Some(retry_at);
+            return elsewhere;
+        }
+        Err(e) => {
+            METRICS.error(Target::Feed, ErrorKind::Store);
+            tracing::error!(feed = %target.config.url, error = %e, "cannot take the feed's lease");
+            return report(PollResult::Failed, Some(&e.to_string()));
+        }
+    }
+    let _renewal = LeaseRenewal::start(ctx, target);
     let poll = match build_poll(ctx, target).await {
         Ok(Some(poll)) => poll,
         Ok(None) => {
@@ -134,12 +150,49 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
     done
 }
 
+/// Keeps a running poll's lease alive on a shared database (see
+/// [`crate::store::postgres::lease`]); stops when dropped.
+struct LeaseRenewal(Option<tokio::task::JoinHandle<()>>);
+
+impl LeaseRenewal {
+    fn start(ctx: &PollContext, target: &FeedTarget) -> LeaseRenewal {
+        if !ctx.reader.shares_database() {
+            return LeaseRenewal(None);
+        }
+        let (reader, id, url) = (ctx.reader.clone(), target.id, target.config.url.clone());
+        LeaseRenewal(Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease::RENEW_EVERY).await;
+                let reader = reader.clone();
+                match tokio::task::spawn_blocking(move || reader.renew_lease(id)).await {
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => {
+                        tracing::warn!(feed = %url, "lease lost (expired and taken over): another node may poll this feed too");
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(feed = %url, error = %e, "cannot renew the feed's lease")
+                    }
+                    Err(_) => return,
+                }
+            }
+        })))
+    }
+}
+
+impl Drop for LeaseRenewal {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
+}
+
 /// The poll to commit; `None` when shutdown came before the feed answered.
 async fn build_poll(
     ctx: &PollContext,
     target: &FeedTarget,
 ) -> Result<Option<FeedPoll>, StoreError> {
-    let state = ctx.reader.with(|c| read::feed_state(c, target.id))?;
+    let state = ctx.reader.feed_state(target.id)?;
     let plan = FeedPlan::new(target, &state, Utc::now());
     let Some(outcome) = fetch_feed(ctx, target, &plan).await else {
         return Ok(None);
@@ -151,9 +204,7 @@ async fn build_poll(
             fresh_for,
             remote_ip,
         }) => {
-            let due = ctx
-                .reader
-                .with(|c| read::due_pending(c, target.id, plan.polled_at()))?;
+            let due = ctx.reader.due_pending(target.id, plan.polled_at())?;
             let pages = Pages::new(ctx, target, remote_ip);
             let (entries, _) = pages.run(entries::retries(due)).await?;
             plan.not_modified(fresh_for, moved_to, entries)
@@ -221,10 +272,9 @@ async fn document(
         Err(e) => return Ok(failed(plan, FeedFailure::Parse(e))),
     };
     let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
-    let (statuses, due) = ctx.reader.with(|c| {
-        let statuses = read::entry_statuses(c, target.id, &keys)?;
-        Ok((statuses, read::due_pending(c, target.id, plan.polled_at())?))
-    })?;
+    let (statuses, due) = ctx
+        .reader
+        .entries_and_due(target.id, &keys, plan.polled_at())?;
     let jobs = entries::to_work_on(&parsed.entries, &statuses);
     tracing::debug!(feed = %target.config.url, entries = parsed.entries.len(), new = jobs.len(), "entries diffed");
     let pages = Pages::new(ctx, target, fetched.remote_ip);
@@ -310,8 +360,7 @@ impl<'a> Pages<'a> {
         if keys.is_empty() {
             return Ok(());
         }
-        let stored: HashMap<String, i64> =
-            self.ctx.reader.with(|c| read::stored_pages(c, &keys))?;
+        let stored: HashMap<String, i64> = self.ctx.reader.stored_pages(&keys)?;
         for w in work {
             if let Some(&id) = w.stored_page_key().and_then(|k| stored.get(k)) {
                 w.page_is_stored(id);

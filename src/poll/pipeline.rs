@@ -13,8 +13,9 @@ use crate::config::Config;
 use crate::fetch::robots::RobotsStore;
 use crate::fetch::{FetchError, FetchSettings, Fetcher};
 use crate::model::{FeedListing, StoredRobots};
+use crate::store::postgres::{lease, pool::PgPool, writer::PgWriter};
 use crate::store::writer::{self, WriterHandle};
-use crate::store::{self, ReadPool, StoreError, stories};
+use crate::store::{self, Location, ReadPool, Reader, StoreError, stories};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -30,8 +31,12 @@ pub enum PipelineError {
 #[derive(Clone)]
 pub struct PollContext {
     pub fetcher: Arc<Fetcher>,
-    pub reader: ReadPool,
+    pub reader: Reader,
     pub writer: WriterHandle,
+    /// Poll a feed whether or not it is due (`poll --all`); the daemon
+    /// polls due feeds only, which matters when other nodes share the
+    /// database.
+    pub any_time: bool,
     pub allow_private_networks: bool,
     /// Pages fetched lately, so one page listed by several feeds at once is
     /// fetched once.
@@ -53,22 +58,50 @@ impl Pipeline {
     /// Opens (creating and migrating) the database and starts the writer
     /// and the HTTP client.
     pub async fn start(config: &Config, fetch: FetchSettings) -> Result<Pipeline, PipelineError> {
-        let db = config.settings.database.clone();
+        let location = Location::of(&config.settings.database);
         let window_days = config.settings.dedup_window_days;
-        let (conn, stories) = tokio::task::spawn_blocking(move || {
-            let conn = store::open_writer(&db)?;
-            let stories = stories::load(&conn, window_days)?;
-            Ok::<_, StoreError>((conn, stories))
-        })
-        .await
-        .map_err(|e| PipelineError::Task(e.to_string()))??;
-        let (writer, writer_thread) = writer::spawn(conn, stories);
+        let (writer, writer_thread, reader) = match location {
+            Location::Sqlite(db) => {
+                let (conn, stories) = tokio::task::spawn_blocking({
+                    let db = db.clone();
+                    move || {
+                        let conn = store::open_writer(&db)?;
+                        let stories = stories::load(&conn, window_days)?;
+                        Ok::<_, StoreError>((conn, stories))
+                    }
+                })
+                .await
+                .map_err(|e| PipelineError::Task(e.to_string()))??;
+                let (writer, thread) = writer::spawn(conn, stories);
+                (writer, thread, Reader::Sqlite(ReadPool::new(&db)))
+            }
+            Location::Postgres(url) => {
+                let node = lease::node_name();
+                let backend = tokio::task::spawn_blocking({
+                    let (url, node) = (url.clone(), node.clone());
+                    move || PgWriter::open(&url, window_days, node)
+                })
+                .await
+                .map_err(|e| PipelineError::Task(e.to_string()))??;
+                tracing::info!(%node, "sharing the PostgreSQL database as this node");
+                let (writer, thread) = writer::spawn_backend(backend);
+                let pool = PgPool::new(&url)?;
+                (
+                    writer,
+                    thread,
+                    Reader::Postgres {
+                        pool,
+                        node: node.into(),
+                    },
+                )
+            }
+        };
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let reader = ReadPool::new(&config.settings.database);
         let ctx = PollContext {
             fetcher: fetcher(fetch, &reader, &writer)?,
             reader,
             writer,
+            any_time: false,
             allow_private_networks: config.settings.allow_private_networks,
             pages: Arc::new(PageMemo::new()),
             shutdown: shutdown_rx,
@@ -128,7 +161,7 @@ impl Pipeline {
 
 fn fetcher(
     fetch: FetchSettings,
-    reader: &ReadPool,
+    reader: &Reader,
     writer: &WriterHandle,
 ) -> Result<Arc<Fetcher>, FetchError> {
     let robots = Arc::new(DbRobots {
@@ -140,16 +173,13 @@ fn fetcher(
 
 /// robots.txt answers kept in the database between runs.
 struct DbRobots {
-    reader: ReadPool,
+    reader: Reader,
     writer: WriterHandle,
 }
 
 impl RobotsStore for DbRobots {
     fn load(&self, origin: &str) -> Option<StoredRobots> {
-        self.reader
-            .with(|c| store::read::robots(c, origin))
-            .ok()
-            .flatten()
+        self.reader.robots(origin).ok().flatten()
     }
 
     fn save(&self, origin: &str, robots: &StoredRobots) {

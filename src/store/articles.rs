@@ -14,7 +14,7 @@ use crate::model::ArticleRecord;
 
 /// What a refresh does with a column.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum OnRefresh {
+pub(crate) enum OnRefresh {
     Replace,
     /// Keep the stored value when the new one is NULL: a feed's stand-in
     /// text carries no page metadata, and must not erase what a fetched
@@ -22,11 +22,11 @@ enum OnRefresh {
     KeepIfNull,
 }
 
-use OnRefresh::{KeepIfNull, Replace};
+pub(crate) use OnRefresh::{KeepIfNull, Replace};
 
 /// The columns an article's content fills, in the order of
 /// [`Content::params`].
-const CONTENT: [(&str, OnRefresh); 15] = [
+pub(crate) const CONTENT: [(&str, OnRefresh); 15] = [
     ("url", Replace),
     ("title", KeepIfNull),
     ("byline", KeepIfNull),

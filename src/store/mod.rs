@@ -6,13 +6,20 @@
 //! while the writer commits, and a reader only ever sees whole transactions.
 
 mod apply;
-mod articles;
+pub(crate) mod articles;
+pub mod location;
 pub mod migrate;
+pub mod postgres;
 pub mod query;
 pub mod read;
+pub mod reader;
+pub mod reading;
 pub mod retention;
 pub mod stories;
 pub mod writer;
+
+pub use location::Location;
+pub use reader::Reader;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -56,6 +63,29 @@ pub enum StoreError {
     Write(#[from] writer::WriteError),
     #[error("the database writer has stopped")]
     WriterGone,
+    #[error("the database reader threads have stopped")]
+    ReadersGone,
+    #[error("{url}: not a PostgreSQL URL: {source}")]
+    PostgresUrl {
+        url: String,
+        source: ::postgres::Error,
+    },
+    #[error("cannot connect to {url}: {source}")]
+    PostgresConnect {
+        url: String,
+        source: ::postgres::Error,
+    },
+    #[error("PostgreSQL migration {name} failed: {source}")]
+    PostgresMigration {
+        name: &'static str,
+        source: ::postgres::Error,
+    },
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    #[error(
+        "the database has schema version {found}; this command needs version {needs}. Start this feedsift version's daemon (or run `feedsift poll --all`) once to upgrade it"
+    )]
+    TooOld { found: i64, needs: i64 },
 }
 
 /// Opens the writing connection: creates the file if needed, applies

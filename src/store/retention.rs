@@ -211,7 +211,7 @@ pub async fn run_pass(
 
 /// Runs one step through the writer, between polls.
 async fn step(writer: &WriterHandle, step: Step) -> Result<Outcome, StoreError> {
-    writer.maintain(move |conn| Ok(apply(conn, &step)?)).await
+    writer.retain(step).await
 }
 
 #[cfg(test)]

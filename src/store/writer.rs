@@ -20,6 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::StoreError;
 use super::apply::{apply_poll, save_robots, sync_feeds};
+use super::retention::{self, Outcome, Step};
 use crate::dedup::stories::Stories;
 use crate::model::{Applied, FeedListing, FeedPoll, StoredRobots};
 
@@ -40,31 +41,49 @@ pub const POLLS_UNDER_WAY: usize = 256;
 /// the write lock (readers are never blocked, but `feeds add` may wait).
 const MAX_BATCH: usize = 64;
 
+/// A database error of either backend, shared by every sender of a batch.
+pub type SharedError = Arc<dyn std::error::Error + Send + Sync>;
+
 /// Why the writer did not store what it was sent.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WriteError {
     /// The command's own statements failed: its savepoint was rolled back,
     /// the rest of its batch was committed.
     #[error("{0}")]
-    Rejected(Arc<rusqlite::Error>),
+    Rejected(SharedError),
     /// The batch's commit failed: nothing of it was stored.
     #[error("commit failed: {0}")]
-    Commit(Arc<rusqlite::Error>),
+    Commit(SharedError),
 }
 
-/// Work on the writing connection outside the batch's transaction.
-type Maintenance = Box<dyn FnOnce(&mut Connection) + Send>;
+impl WriteError {
+    pub fn rejected(e: impl std::error::Error + Send + Sync + 'static) -> WriteError {
+        WriteError::Rejected(Arc::new(e))
+    }
 
-enum Command {
+    pub fn commit(e: impl std::error::Error + Send + Sync + 'static) -> WriteError {
+        WriteError::Commit(Arc::new(e))
+    }
+}
+
+/// What the poll tasks, the daemon and retention send the writer; each
+/// backend's writer ([`Backend`]) carries them out.
+pub enum Command {
     Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, WriteError>>),
     SaveRobots(String, StoredRobots),
     SyncFeeds(
         Vec<FeedListing>,
         oneshot::Sender<Result<Vec<i64>, WriteError>>,
     ),
-    /// Runs after the batch it arrived in has committed, in transactions of
-    /// its own (a VACUUM cannot run inside one).
-    Maintain(Maintenance),
+    /// A retention step: runs after the batch it arrived in has committed,
+    /// in transactions of its own (a VACUUM cannot run inside one).
+    Retain(Step, oneshot::Sender<Result<Outcome, WriteError>>),
+}
+
+/// A database behind the writer thread: applies one batch of commands,
+/// answering each sender.
+pub trait Backend: Send + 'static {
+    fn apply_batch(&mut self, batch: Vec<Command>, health: &WriterHealth);
 }
 
 /// The sending side; cheap to clone, one per poll task.
@@ -103,7 +122,7 @@ impl WriterHealth {
         }
     }
 
-    fn progress(&self) {
+    pub fn progress(&self) {
         let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last_progress_ms.store(ms, Ordering::Release);
     }
@@ -192,39 +211,33 @@ impl WriterHandle {
         self.health.clone()
     }
 
-    /// Runs `work` on the writing connection after the polls queued before
-    /// it have committed, outside any transaction (it opens its own, or
-    /// runs a VACUUM); resolves with its result. Retention comes this way.
-    pub async fn maintain<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
+    /// Runs a retention step after the polls queued before it have
+    /// committed, outside their transaction; resolves with what it did.
+    pub async fn retain(&self, step: Step) -> Result<Outcome, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job: Maintenance = Box::new(move |conn| {
-            let _ = reply.send(work(conn));
-        });
         self.tx
-            .send(Command::Maintain(job))
+            .send(Command::Retain(step, reply))
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        answer.await.map_err(|_| StoreError::WriterGone)?
+        Ok(answer.await.map_err(|_| StoreError::WriterGone)??)
     }
 }
 
-/// Starts the writer thread on the writing connection and the stories'
-/// index loaded from it. It stops when every [`WriterHandle`] is dropped,
-/// after committing what it was sent.
+/// Starts the writer thread on the SQLite writing connection and the
+/// stories' index loaded from it.
 pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()>) {
+    spawn_backend(Writer { conn, stories })
+}
+
+/// Starts the writer thread on `backend`. It stops when every
+/// [`WriterHandle`] is dropped, after committing what it was sent.
+pub fn spawn_backend(backend: impl Backend) -> (WriterHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::new());
-    let writer = Writer {
-        conn,
-        stories,
-        health: health.clone(),
-    };
+    let thread_health = health.clone();
     let thread = std::thread::Builder::new()
         .name("feedsift-writer".into())
-        .spawn(move || writer.run(rx));
+        .spawn(move || run(backend, rx, thread_health));
     match thread {
         Ok(join) => (WriterHandle::new(tx, health), join),
         // Without a thread there is no writer: hand back a handle whose
@@ -238,43 +251,44 @@ pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()
     }
 }
 
+/// The writer thread's loop: takes what is queued, up to [`MAX_BATCH`]
+/// commands, and hands it to the backend as one batch.
+fn run(mut backend: impl Backend, mut rx: mpsc::Receiver<Command>, health: Arc<WriterHealth>) {
+    let _stopped = StoppedOnDrop(health.clone());
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(cmd) => batch.push(cmd),
+                Err(_) => break,
+            }
+        }
+        health.set_busy(true);
+        backend.apply_batch(batch, &health);
+        health.set_busy(false);
+    }
+    tracing::debug!("database writer finished");
+}
+
+/// The SQLite writer: the writing connection and the stories' index.
 struct Writer {
     conn: Connection,
     stories: Stories,
-    health: Arc<WriterHealth>,
 }
 
-impl Writer {
-    fn run(mut self, mut rx: mpsc::Receiver<Command>) {
-        let _stopped = StoppedOnDrop(self.health.clone());
-        while let Some(first) = rx.blocking_recv() {
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(cmd) => batch.push(cmd),
-                    Err(_) => break,
-                }
-            }
-            self.health.set_busy(true);
-            self.apply_batch(batch);
-            self.health.set_busy(false);
-        }
-        tracing::debug!("database writer finished");
-    }
-
-    fn apply_batch(&mut self, batch: Vec<Command>) {
+impl Backend for Writer {
+    fn apply_batch(&mut self, batch: Vec<Command>, health: &WriterHealth) {
         let mut replies = Vec::with_capacity(batch.len());
         let mut maintenance = Vec::new();
         let result = (|| -> Result<(), rusqlite::Error> {
             let stories = &mut self.stories;
-            let health = &self.health;
             let mut tx = self.conn.transaction()?;
             for cmd in batch {
                 health.progress();
                 match cmd {
                     Command::Poll(poll, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, stories, &poll));
-                        replies.push(Reply::Poll(reply, outcome));
+                        replies.push(Reply::Poll(reply, outcome.map_err(WriteError::rejected)));
                     }
                     Command::SaveRobots(origin, robots) => {
                         if let Err(e) =
@@ -285,46 +299,49 @@ impl Writer {
                     }
                     Command::SyncFeeds(feeds, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| sync_feeds(sp, &feeds));
-                        replies.push(Reply::Sync(reply, outcome));
+                        replies.push(Reply::Sync(reply, outcome.map_err(WriteError::rejected)));
                     }
-                    Command::Maintain(job) => maintenance.push(job),
+                    Command::Retain(step, reply) => maintenance.push((step, reply)),
                 }
             }
             health.progress();
             tx.commit()
         })();
-        let commit = result.map_err(|e| WriteError::Commit(Arc::new(e)));
+        let commit = result.map_err(WriteError::commit);
         for reply in replies {
             reply.send(&commit);
         }
-        for job in maintenance {
-            self.health.progress();
-            job(&mut self.conn);
+        for (step, reply) in maintenance {
+            health.progress();
+            let _ =
+                reply.send(retention::apply(&mut self.conn, &step).map_err(WriteError::rejected));
         }
     }
 }
 
-enum Reply {
+/// A sender waiting for its command's outcome, and that outcome as far as
+/// the batch's own statements go.
+pub enum Reply {
     Poll(
         oneshot::Sender<Result<Applied, WriteError>>,
-        Result<Applied, rusqlite::Error>,
+        Result<Applied, WriteError>,
     ),
     Sync(
         oneshot::Sender<Result<Vec<i64>, WriteError>>,
-        Result<Vec<i64>, rusqlite::Error>,
+        Result<Vec<i64>, WriteError>,
     ),
 }
 
 impl Reply {
     /// Answers the sender: its own outcome if the batch committed, else the
     /// commit error. A sender that stopped waiting is not an error.
-    fn send(self, commit: &Result<(), WriteError>) {
+    pub fn send(self, commit: &Result<(), WriteError>) {
         fn answer<T>(
-            own: Result<T, rusqlite::Error>,
+            own: Result<T, WriteError>,
             commit: &Result<(), WriteError>,
         ) -> Result<T, WriteError> {
             commit.clone()?;
-            own.map_err(|e| WriteError::Rejected(Arc::new(e)))
+            own
         }
         match self {
             Reply::Poll(tx, own) => {

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this file
 
+pub mod pg;
 pub mod site;
 
 use std::collections::{HashMap, VecDeque};

@@ -1,0 +1,411 @@
+//! A poll, a robots.txt answer or the feed list as PostgreSQL statements:
+//! what the writer ([`super::writer`]) runs in each command's savepoint.
+//! The same writes as [`crate::store::apply`] for SQLite, in PostgreSQL's
+//! dialect; where an article goes is [`crate::dedup`]'s decision, asked
+//! through [`super::stories::PgStories`].
+
+use std::sync::LazyLock;
+
+use chrono::Utc;
+use postgres::types::ToSql;
+
+use super::big;
+use super::db::Db;
+use super::stories::{PgStories, repoint};
+use crate::dedup::fingerprint::{Fingerprint, Profile};
+use crate::dedup::stories::{Decision, Stories};
+use crate::model::{
+    Applied, ArticleRecord, EntrySource, EntryWrite, FeedListing, FeedPoll, FeedStatus,
+    PollOutcome, StoredRobots, Validators,
+};
+use crate::store::articles::{CONTENT, KeepIfNull, Replace};
+use crate::store::timestamp;
+
+type Result<T> = std::result::Result<T, postgres::Error>;
+
+pub fn save_robots(db: &mut Db, origin: &str, r: &StoredRobots) -> Result<()> {
+    db.execute(
+        "INSERT INTO robots_txt(origin, status, body, etag, last_modified, fetched_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT(origin) DO UPDATE SET status = excluded.status, body = excluded.body, etag = excluded.etag,
+             last_modified = excluded.last_modified, fetched_at = excluded.fetched_at",
+        &[
+            &origin,
+            &i64::from(r.status),
+            &r.body.as_ref(),
+            &r.validators.etag,
+            &r.validators.last_modified,
+            &timestamp(r.fetched_at),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Mirrors the configured feeds into `feeds`; returns their ids in order.
+pub fn sync_feeds(db: &mut Db, feeds: &[FeedListing]) -> Result<Vec<i64>> {
+    let now = timestamp(Utc::now());
+    db.execute("UPDATE feeds SET active = 0 WHERE active = 1", &[])?;
+    let (removed, ok) = (FeedStatus::Removed.as_sql(), FeedStatus::Ok.as_sql());
+    let mut ids = Vec::with_capacity(feeds.len());
+    for f in feeds {
+        let row = db.query_one(
+            "INSERT INTO feeds(url, name, active, created_at) VALUES ($1, $2, 1, $3)
+             ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1,
+                 state = CASE WHEN feeds.state = $4 THEN $5 ELSE feeds.state END
+             RETURNING id",
+            &[&f.url, &f.name, &now, &removed, &ok],
+        )?;
+        ids.push(row.get(0));
+    }
+    db.execute(
+        "UPDATE feeds SET state = $1 WHERE active = 0 AND state <> $1",
+        &[&removed],
+    )?;
+    Ok(ids)
+}
+
+/// Writes one poll: each entry, then the feed's new state, then frees the
+/// feed's lease if `node` still holds it.
+pub fn apply_poll(
+    db: &mut Db,
+    stories: &mut Stories,
+    poll: &FeedPoll,
+    node: &str,
+) -> Result<Applied> {
+    let mut applied = Applied::default();
+    for entry in &poll.entries {
+        match entry {
+            EntryWrite::Article { source, article } => {
+                store_article(db, stories, poll.feed_id, source, article, &mut applied)?
+            }
+            EntryWrite::Sighting { source, article_id } => {
+                if insert_source(db, *article_id, poll.feed_id, source)? {
+                    applied.new_sources += 1;
+                }
+                clear_pending(db, poll.feed_id, &source.entry_id)?;
+            }
+            EntryWrite::Pending {
+                source,
+                entry_json,
+                attempts,
+                next_attempt_at,
+                error,
+            } => {
+                db.execute(
+                    "INSERT INTO pending_entries(feed_id, entry_id, entry_url, entry_json, attempts,
+                                                 next_attempt_at, last_error, first_seen_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT(feed_id, entry_id) DO UPDATE SET
+                        entry_url = excluded.entry_url, entry_json = excluded.entry_json,
+                        attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+                        last_error = excluded.last_error",
+                    &[
+                        &poll.feed_id,
+                        &source.entry_id,
+                        &source.entry_url,
+                        &entry_json,
+                        &i64::from(*attempts),
+                        &next_attempt_at.map(timestamp),
+                        &error,
+                        &timestamp(poll.polled_at),
+                    ],
+                )?;
+                applied.pending += 1;
+            }
+        }
+    }
+    update_feed(db, poll)?;
+    if let Some(moved_to) = &poll.moved_to {
+        db.execute(
+            "UPDATE feeds SET fetch_url = $2 WHERE id = $1 AND fetch_url IS DISTINCT FROM $2",
+            &[&poll.feed_id, &moved_to.as_str()],
+        )?;
+    }
+    db.execute(
+        "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
+        &[&poll.feed_id, &node],
+    )?;
+    Ok(applied)
+}
+
+/// Stores an entry's article where the duplicate decision puts it.
+fn store_article(
+    db: &mut Db,
+    stories: &mut Stories,
+    feed_id: i64,
+    source: &EntrySource,
+    article: &ArticleRecord,
+    applied: &mut Applied,
+) -> Result<()> {
+    let profile = Profile::of(&article.text);
+    let fp = &profile.fingerprint;
+    let decision = stories.decide(&mut PgStories(db), feed_id, source, article, &profile)?;
+    match decision {
+        Decision::SameEntry { id } => {
+            update_article(db, id, article, fp)?;
+            stories.remember(id, fp);
+            db.execute(
+                "UPDATE article_sources SET entry_updated_at = $3 WHERE feed_id = $1 AND entry_id = $2",
+                &[
+                    &feed_id,
+                    &source.entry_id,
+                    &source.entry_updated_at.map(timestamp),
+                ],
+            )?;
+            applied.updated += 1;
+        }
+        Decision::SamePage { id, refresh } => {
+            if refresh {
+                update_article(db, id, article, fp)?;
+                stories.remember(id, fp);
+                applied.updated += 1;
+            }
+            if insert_source(db, id, feed_id, source)? {
+                applied.new_sources += 1;
+            }
+        }
+        Decision::NewPage {
+            canonical_url,
+            url_key,
+            duplicate_of,
+            replaces_root,
+        } => {
+            let content = Content::of(article, fp);
+            let now = timestamp(Utc::now());
+            let mut params = content.params();
+            params.extend([
+                &canonical_url as &(dyn ToSql + Sync),
+                &url_key,
+                &duplicate_of,
+                &now,
+            ]);
+            let id: i64 = db.query_one(&INSERT, &params)?.get(0);
+            if let Some(old_root) = replaces_root {
+                repoint(db, old_root, id)?;
+                applied.duplicates += 1;
+            }
+            if duplicate_of.is_some() {
+                applied.duplicates += 1;
+            }
+            stories.remember(id, fp);
+            applied.new_articles += 1;
+            insert_source(db, id, feed_id, source)?;
+        }
+    }
+    clear_pending(db, feed_id, &source.entry_id)
+}
+
+/// [`crate::store::articles`]'s insert, in PostgreSQL placeholders: the
+/// content columns, then canonical_url, url_key, duplicate_of and
+/// created_at (= updated_at).
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    let n = CONTENT.len();
+    let columns: Vec<&str> = CONTENT
+        .iter()
+        .map(|(c, _)| *c)
+        .chain([
+            "canonical_url",
+            "url_key",
+            "duplicate_of",
+            "created_at",
+            "updated_at",
+        ])
+        .collect();
+    let values: Vec<String> = (1..=n + 4)
+        .chain([n + 4])
+        .map(|i| format!("${i}"))
+        .collect();
+    format!(
+        "INSERT INTO articles({}) VALUES ({}) RETURNING id",
+        columns.join(", "),
+        values.join(", ")
+    )
+});
+
+/// The refresh of a stored row: its place stays.
+static UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let n = CONTENT.len();
+    let sets: Vec<String> = CONTENT
+        .iter()
+        .enumerate()
+        .map(|(i, (column, on_refresh))| match on_refresh {
+            Replace => format!("{column} = ${}", i + 1),
+            KeepIfNull => format!("{column} = coalesce(${}, {column})", i + 1),
+        })
+        .collect();
+    format!(
+        "UPDATE articles SET {}, updated_at = ${} WHERE id = ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2
+    )
+});
+
+fn update_article(db: &mut Db, id: i64, article: &ArticleRecord, fp: &Fingerprint) -> Result<()> {
+    let content = Content::of(article, fp);
+    let now = timestamp(Utc::now());
+    let mut params = content.params();
+    params.extend([&now as &(dyn ToSql + Sync), &id]);
+    db.execute(&UPDATE, &params)?;
+    Ok(())
+}
+
+/// The values of [`CONTENT`], in its order, as PostgreSQL types.
+struct Content<'a> {
+    article: &'a ArticleRecord,
+    published_at: Option<String>,
+    fetched_at: Option<String>,
+    modified_at: Option<String>,
+    word_count: i64,
+    content_hash: String,
+    minhash: Option<Vec<u8>>,
+    extract_status: String,
+}
+
+impl<'a> Content<'a> {
+    fn of(article: &'a ArticleRecord, fp: &Fingerprint) -> Content<'a> {
+        Content {
+            article,
+            published_at: article.published_at.map(timestamp),
+            fetched_at: article.fetched_at.map(timestamp),
+            modified_at: article.modified_at.map(timestamp),
+            word_count: i64::from(fp.word_count),
+            content_hash: fp.content_hash.to_string(),
+            minhash: fp.sketch.map(|s| s.to_bytes().to_vec()),
+            extract_status: article.extraction.as_sql().into_owned(),
+        }
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let a = self.article;
+        vec![
+            &a.url,
+            &a.title,
+            &a.byline,
+            &self.published_at,
+            &self.fetched_at,
+            &a.lang,
+            &a.text,
+            &self.word_count,
+            &self.content_hash,
+            &self.minhash,
+            &self.extract_status,
+            &self.modified_at,
+            &a.site_name,
+            &a.description,
+            &a.image_url,
+        ]
+    }
+}
+
+/// Records a sighting; false when this (feed, entry) was already recorded.
+fn insert_source(db: &mut Db, article_id: i64, feed_id: i64, s: &EntrySource) -> Result<bool> {
+    let n = db.execute(
+        "INSERT INTO article_sources(article_id, feed_id, entry_id, entry_url, first_seen_at, entry_updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(feed_id, entry_id) DO NOTHING",
+        &[
+            &article_id,
+            &feed_id,
+            &s.entry_id,
+            &s.entry_url,
+            &timestamp(Utc::now()),
+            &s.entry_updated_at.map(timestamp),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+fn clear_pending(db: &mut Db, feed_id: i64, entry_id: &str) -> Result<()> {
+    db.execute(
+        "DELETE FROM pending_entries WHERE feed_id = $1 AND entry_id = $2",
+        &[&feed_id, &entry_id],
+    )?;
+    Ok(())
+}
+
+/// The feed's new state; a feed removed while its poll ran stays removed.
+fn update_feed(db: &mut Db, poll: &FeedPoll) -> Result<()> {
+    let polled = timestamp(poll.polled_at);
+    let next = timestamp(poll.next_poll_at);
+    let interval = big(poll.interval.as_secs());
+    let success = |db: &mut Db,
+                   state: FeedStatus,
+                   reason: Option<&str>,
+                   validators: Option<&Option<Validators>>| {
+        // `validators`: None leaves them as they are (304), Some(None)
+        // clears them (a document that needed repairs).
+        let (keep, v) = match validators {
+            None => (true, Validators::default()),
+            Some(v) => (false, v.clone().unwrap_or_default()),
+        };
+        db.execute(
+            "UPDATE feeds SET last_polled_at = $2, last_success_at = $2, next_poll_at = $3, interval_secs = $4,
+                    error_count = 0, last_error = $6, state_reason = $6,
+                    state = CASE WHEN active = 1 THEN $5 ELSE state END,
+                    etag = CASE WHEN $7 THEN etag ELSE $8 END,
+                    last_modified = CASE WHEN $7 THEN last_modified ELSE $9 END
+             WHERE id = $1",
+            &[
+                &poll.feed_id,
+                &polled,
+                &next,
+                &interval,
+                &state.as_sql(),
+                &reason,
+                &keep,
+                &v.etag,
+                &v.last_modified,
+            ],
+        )
+    };
+    match &poll.outcome {
+        PollOutcome::NotModified => success(db, FeedStatus::Ok, None, None)?,
+        PollOutcome::Fetched {
+            validators,
+            title,
+            site_url,
+            min_interval,
+            warning,
+            unreadable_items,
+        } => {
+            let state = if *unreadable_items {
+                FeedStatus::Empty
+            } else {
+                FeedStatus::Ok
+            };
+            success(db, state, warning.as_deref(), Some(validators))?;
+            let min_interval = min_interval.map(|d| big(d.as_secs()));
+            db.execute(
+                "UPDATE feeds SET title = coalesce($2, title), site_url = coalesce($3, site_url),
+                        min_interval_secs = $4 WHERE id = $1",
+                &[&poll.feed_id, title, site_url, &min_interval],
+            )?
+        }
+        PollOutcome::Failed { error } | PollOutcome::Gone { error } => {
+            let state = if matches!(poll.outcome, PollOutcome::Gone { .. }) {
+                FeedStatus::Muted
+            } else {
+                FeedStatus::Failing
+            };
+            db.execute(
+                "UPDATE feeds SET last_polled_at = $2, next_poll_at = $3, interval_secs = $4,
+                        error_count = error_count + 1, last_error = $5, state_reason = $5,
+                        state = CASE WHEN active = 1 THEN $6 ELSE state END
+                 WHERE id = $1",
+                &[
+                    &poll.feed_id,
+                    &polled,
+                    &next,
+                    &interval,
+                    error,
+                    &state.as_sql(),
+                ],
+            )?
+        }
+    };
+    db.execute(
+        "UPDATE feeds SET interval_adapted = $2 WHERE id = $1",
+        &[&poll.feed_id, &i64::from(poll.interval_adapted)],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,415 @@
+//! PostgreSQL as the store: the same contract as the SQLite file, several
+//! nodes sharing one database. Every test starts a throwaway server of its
+//! own (tests/common/pg.rs); without the server binaries they are ignored,
+//! with the reason, never passed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::pg::PgServer;
+use common::site::{self, STORIES, syndicated_page};
+use common::{Reply, Server, bin, feedsift, scratch};
+use feedsift::model::Lease;
+use feedsift::store::postgres::{self as pg, db::Conn, lease};
+
+/// feeds.toml on the given database, with fast, robots-free test settings.
+fn config(dir: &Path, database: &str, feeds: &[String]) -> PathBuf {
+    let mut toml = format!(
+        "[settings]\ndatabase = \"{database}\"\nper_host_delay = \"0s\"\nrespect_robots = false\n"
+    );
+    for f in feeds {
+        toml.push_str(&format!("\n[[feed]]\nurl = \"{f}\"\n"));
+    }
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, toml).expect("write feeds.toml");
+    path
+}
+
+/// Two sites: the herald with an original story and another one; the wire
+/// with a syndicated copy of the original and a story of its own.
+struct Sites {
+    herald: Server,
+    wire: Server,
+    original: String,
+    copy: String,
+    pages: Vec<String>,
+}
+
+fn sites() -> Sites {
+    let herald = Server::start("127.0.0.1");
+    let wire = Server::start("127.0.0.2");
+    let original = herald.url("/news/cranes.html");
+    let seeds = herald.url("/news/seeds.html");
+    let copy = wire.url("/2026/cranes-back.html");
+    let trains = wire.url("/2026/night-trains.html");
+    herald.route("/news/cranes.html", Reply::html(STORIES[0].page(&original)));
+    herald.route("/news/seeds.html", Reply::html(STORIES[1].page(&seeds)));
+    herald.route(
+        "/rss.xml",
+        Reply::ok(
+            "application/rss+xml",
+            site::rss(&[
+                ("h-1", &original, &STORIES[0]),
+                ("h-2", &seeds, &STORIES[1]),
+            ]),
+        ),
+    );
+    wire.route(
+        "/2026/cranes-back.html",
+        Reply::html(syndicated_page(&STORIES[0], "Valley Wire")),
+    );
+    wire.route(
+        "/2026/night-trains.html",
+        Reply::html(STORIES[2].page(&trains)),
+    );
+    wire.route(
+        "/atom.xml",
+        Reply::ok(
+            "application/atom+xml",
+            site::atom(&[("w-1", &copy, &STORIES[0]), ("w-2", &trains, &STORIES[2])]),
+        ),
+    );
+    Sites {
+        pages: vec![original.clone(), seeds, copy.clone(), trains],
+        herald,
+        wire,
+        original,
+        copy,
+    }
+}
+
+impl Sites {
+    fn feeds(&self) -> Vec<String> {
+        vec![self.herald.url("/rss.xml"), self.wire.url("/atom.xml")]
+    }
+
+    /// Requests each article page and feed received.
+    fn hits(&self) -> Vec<(String, usize)> {
+        let path = |u: &str| {
+            u.split_once("//")
+                .map(|(_, r)| r[r.find('/').unwrap_or(0)..].to_string())
+                .unwrap_or_default()
+        };
+        let mut hits = Vec::new();
+        for page in self.pages.iter().chain(&self.feeds()) {
+            let server = if page.starts_with(&self.herald.url("/")) {
+                &self.herald
+            } else {
+                &self.wire
+            };
+            hits.push((page.clone(), server.hits(&path(page))));
+        }
+        hits
+    }
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn one(client: &mut postgres::Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).expect(sql).get(0)
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn poll_all_on_postgres_keeps_the_contract_and_the_reading_commands_work() {
+    let server = PgServer::start("contract");
+    let url = server.create_db("contract");
+    let dir = scratch("pg-contract");
+    let sites = sites();
+    let config = config(&dir, &url, &sites.feeds());
+
+    let summary = ok(&feedsift(&config, &["poll", "--all"]));
+    assert!(summary.contains("4 new, 1 duplicates"), "{summary}");
+    let mut db = server.client("contract");
+    assert_eq!(one(&mut db, "SELECT count(*) FROM articles"), 4);
+    assert_eq!(one(&mut db, "SELECT count(*) FROM stories"), 3);
+    assert_eq!(one(&mut db, "SELECT count(*) FROM article_sources"), 4);
+    let root: i64 = db
+        .query_one("SELECT id FROM articles WHERE url = $1", &[&sites.original])
+        .unwrap()
+        .get(0);
+    let copy_of: Option<i64> = db
+        .query_one(
+            "SELECT duplicate_of FROM articles WHERE url = $1",
+            &[&sites.copy],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        copy_of,
+        Some(root),
+        "the syndicated copy points at the original"
+    );
+    // Every row has its own change number, and the counter is the highest.
+    assert_eq!(
+        one(&mut db, "SELECT count(DISTINCT change_seq) FROM articles"),
+        4
+    );
+    assert_eq!(
+        one(&mut db, "SELECT max(change_seq) FROM articles"),
+        one(&mut db, "SELECT seq FROM change_counter")
+    );
+    assert_eq!(one(&mut db, "SELECT count(*) FROM articles_fts"), 4);
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL AND lease_owner IS NULL"
+        ),
+        2
+    );
+
+    // Polled again: nothing new, nothing doubled.
+    let again = ok(&feedsift(&config, &["poll", "--all"]));
+    assert!(again.contains("0 new"), "{again}");
+    assert_eq!(one(&mut db, "SELECT count(*) FROM articles"), 4);
+
+    // The reading commands, on --db as on feeds.toml.
+    let status = ok(&Command::new(bin())
+        .args(["--db", &url, "status", "--json"])
+        .output()
+        .unwrap());
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["feeds"].as_array().map(Vec::len), Some(2));
+    assert_eq!(status["totals"]["stories"], 3);
+    let found = ok(&feedsift(&config, &["search", "--json", "cranes"]));
+    let hits: Vec<serde_json::Value> = found
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(hits.len(), 1, "{found}");
+    assert_eq!(hits[0]["id"], root);
+    assert_eq!(hits[0]["copies"], 1);
+    let export = ok(&feedsift(&config, &["export"]));
+    let stories: Vec<serde_json::Value> = export
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(stories.len(), 3);
+    let seqs: Vec<i64> = stories
+        .iter()
+        .filter_map(|s| s["change_seq"].as_i64())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let cranes = stories.iter().find(|s| s["id"] == root).unwrap();
+    assert_eq!(cranes["sources"].as_array().map(Vec::len), Some(2));
+    let last = seqs[seqs.len() - 1].to_string();
+    let rest = ok(&feedsift(&config, &["export", "--after-id", &last]));
+    assert_eq!(rest, "");
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn nodes_racing_to_migrate_a_fresh_database_apply_each_migration_once() {
+    let server = PgServer::start("race");
+    let url = server.create_db("race");
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || pg::migrate::migrate(&mut pg::connect(&url).unwrap()))
+        })
+        .collect();
+    let applied: usize = racers
+        .into_iter()
+        .map(|t| t.join().unwrap().expect("migrated"))
+        .sum();
+    assert_eq!(applied, pg::migrate::MIGRATIONS.len());
+    let mut db = server.client("race");
+    assert_eq!(
+        one(&mut db, "SELECT version FROM feedsift_schema"),
+        pg::migrate::latest_version()
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn change_seq_numbers_a_story_as_sqlite_does() {
+    let server = PgServer::start("seq");
+    let url = server.create_db("seq");
+    drop(pg::open_writer(&url).unwrap());
+    let mut db = server.client("seq");
+    let seq = |db: &mut postgres::Client, id: i64| -> i64 {
+        db.query_one("SELECT change_seq FROM articles WHERE id = $1", &[&id])
+            .unwrap()
+            .get(0)
+    };
+    db.batch_execute(
+        "INSERT INTO feeds(id, url, created_at) VALUES (1, 'https://a/feed', 'x');
+         INSERT INTO articles(id, url, canonical_url, url_key, text, created_at, updated_at)
+             VALUES (10, 'https://a/1', 'https://a/1', 'a/1', 't', 'x', 'x');",
+    )
+    .unwrap();
+    assert_eq!(seq(&mut db, 10), 1);
+    // A copy: its own number, then its story's.
+    db.batch_execute(
+        "INSERT INTO articles(id, url, canonical_url, url_key, text, duplicate_of, created_at, updated_at)
+             VALUES (11, 'https://b/1', 'https://b/1', 'b/1', 't', 10, 'x', 'x');",
+    )
+    .unwrap();
+    assert_eq!((seq(&mut db, 11), seq(&mut db, 10)), (2, 3));
+    // A sighting of the copy changes the copy, then the story.
+    db.batch_execute(
+        "INSERT INTO article_sources(article_id, feed_id, entry_id, first_seen_at) VALUES (11, 1, 'e', 'x');",
+    )
+    .unwrap();
+    assert_eq!((seq(&mut db, 11), seq(&mut db, 10)), (4, 5));
+    // Retention clearing the text is not a change.
+    db.batch_execute("UPDATE articles SET text = NULL, purged_at = 'y' WHERE id = 10;")
+        .unwrap();
+    assert_eq!(seq(&mut db, 10), 5);
+    // A refreshed text is.
+    db.batch_execute("UPDATE articles SET title = 'new' WHERE id = 10;")
+        .unwrap();
+    assert_eq!(seq(&mut db, 10), 6);
+    assert_eq!(one(&mut db, "SELECT seq FROM change_counter"), 6);
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn a_lease_is_one_nodes_until_it_expires_and_a_host_is_polled_by_one_node() {
+    let server = PgServer::start("lease");
+    let url = server.create_db("lease");
+    drop(pg::open_writer(&url).unwrap());
+    let mut db = server.client("lease");
+    db.batch_execute(
+        "INSERT INTO feeds(id, url, created_at) VALUES
+             (1, 'https://news.example/a.xml', 'x'),
+             (2, 'https://NEWS.example:8443/b.xml', 'x'),
+             (3, 'https://other.example/c.xml', 'x');",
+    )
+    .unwrap();
+    let mut conn = Conn::new(pg::connect(&url).unwrap());
+    let now = chrono::Utc::now();
+    let mut take =
+        |feed: i64, node: &str| lease::acquire(&mut conn, feed, node, false, now).unwrap();
+    assert_eq!(take(1, "a"), Lease::Granted);
+    assert!(matches!(take(1, "b"), Lease::Held { .. }), "held by a");
+    assert!(
+        matches!(take(2, "b"), Lease::Held { .. }),
+        "another feed of a's host waits for a"
+    );
+    assert_eq!(take(3, "b"), Lease::Granted, "other hosts are free");
+    // a dies: its lease runs out, and b takes the feed over.
+    db.batch_execute(
+        "UPDATE feeds SET lease_until = now() - interval '1 second' WHERE lease_owner = 'a'",
+    )
+    .unwrap();
+    assert_eq!(take(1, "b"), Lease::Granted);
+    // A feed polled already (next poll ahead) is not due for anyone.
+    let later = feedsift::store::timestamp(now + chrono::Duration::minutes(10));
+    db.execute(
+        "UPDATE feeds SET lease_owner = NULL, lease_until = NULL, next_poll_at = $1 WHERE id = 3",
+        &[&later],
+    )
+    .unwrap();
+    match take(3, "a") {
+        Lease::Held { retry_at } => assert_eq!(feedsift::store::timestamp(retry_at), later),
+        other => panic!("{other:?}"),
+    }
+    assert!(lease::renew(&mut conn, 1, "b").unwrap());
+    assert!(!lease::renew(&mut conn, 1, "a").unwrap());
+}
+
+fn start_node(config: &Path, log: &Path) -> Child {
+    Command::new(bin())
+        .arg("--config")
+        .arg(config)
+        .arg("run")
+        .env("RUST_LOG", "feedsift=debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .expect("start feedsift run")
+}
+
+fn stop_node(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn two_daemons_on_one_database_split_the_feeds_and_mark_copies_across_nodes() {
+    let server = PgServer::start("nodes");
+    let url = server.create_db("nodes");
+    let dir = scratch("pg-nodes");
+    let sites = sites();
+    let config = config(&dir, &url, &sites.feeds());
+    let nodes = [
+        start_node(&config, &dir.join("node-1.log")),
+        start_node(&config, &dir.join("node-2.log")),
+    ];
+    let mut db = server.client("nodes");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let done = "SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL";
+    while Instant::now() < deadline
+        && db
+            .query_one(done, &[])
+            .map(|r| r.get::<_, i64>(0))
+            .unwrap_or(0)
+            < 2
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A moment more: anything fetched twice would show up now.
+    std::thread::sleep(Duration::from_secs(2));
+    for node in nodes {
+        stop_node(node);
+    }
+    let logs: String = ["node-1.log", "node-2.log"]
+        .iter()
+        .map(|l| std::fs::read_to_string(dir.join(l)).unwrap_or_default())
+        .collect();
+    assert_eq!(one(&mut db, done), 2, "{logs}");
+    for (page, hits) in sites.hits() {
+        assert_eq!(hits, 1, "{page} fetched {hits} times\n{logs}");
+    }
+    assert_eq!(one(&mut db, "SELECT count(*) FROM articles"), 4);
+    assert_eq!(one(&mut db, "SELECT count(*) FROM stories"), 3);
+    // Whichever node stored which, the two copies of the story are one.
+    let pair: Vec<Option<i64>> = db
+        .query(
+            "SELECT duplicate_of FROM articles WHERE url = $1 OR url = $2 ORDER BY id",
+            &[&sites.original, &sites.copy],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(pair.iter().filter(|d| d.is_some()).count(), 1, "{pair:?}");
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM feeds WHERE lease_owner IS NOT NULL"
+        ),
+        0
+    );
+}
