@@ -4,13 +4,29 @@
 
 use std::path::{Path, PathBuf};
 
+/// Command-line tools some tests run, each announced as `has_<name>` (a
+/// `-` becomes `_`) when it is on PATH.
+const TOOLS: [&str; 4] = ["sqlite3", "python3", "datasette", "systemd-analyze"];
+
 fn main() {
-    println!("cargo::rustc-check-cfg=cfg(has_postgres)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=PATH");
+    println!("cargo::rustc-check-cfg=cfg(has_postgres)");
     if postgres_bin_dir().is_some() {
         println!("cargo::rustc-cfg=has_postgres");
     }
+    for tool in TOOLS {
+        let cfg = format!("has_{}", tool.replace('-', "_"));
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if on_path(tool) {
+            println!("cargo::rustc-cfg={cfg}");
+        }
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()))
 }
 
 /// A directory holding the PostgreSQL server's `initdb` and `pg_ctl`: on

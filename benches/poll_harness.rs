@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo bench --bench poll_harness            # release build, ~2 min
 //! FEEDS=2000 HOSTS=100 cargo bench --bench poll_harness
+//! DATABASE=postgres://postgres@127.0.0.1:5432/bench NODES=3 cargo bench --bench poll_harness
 //! PROFILE=1 cargo bench --bench poll_harness  # perf record of the steady cycles
 //! ```
 //!
@@ -382,10 +383,17 @@ impl Drop for ServerProcess {
     }
 }
 
+/// `DATABASE`: a PostgreSQL URL (an empty database) to measure that
+/// backend; the default is a SQLite file in the scratch directory.
+fn database() -> String {
+    std::env::var("DATABASE").unwrap_or_else(|_| "feedsift.db".into())
+}
+
 fn write_config(dir: &Path, feeds: usize, addrs: &[String]) -> Result<PathBuf, String> {
     let concurrency = env_usize("CONCURRENCY", 0);
-    let mut toml = String::from(
-        "[settings]\ndatabase = \"feedsift.db\"\nper_host_delay = \"0s\"\nrespect_robots = false\n",
+    let mut toml = format!(
+        "[settings]\ndatabase = \"{}\"\nper_host_delay = \"0s\"\nrespect_robots = false\n",
+        database()
     );
     if concurrency > 0 {
         toml.push_str(&format!("max_concurrent_fetches = {concurrency}\n"));
@@ -436,15 +444,38 @@ struct Cycle {
     failed: usize,
     not_modified: usize,
     new_articles: usize,
+    /// Polls another node had (several nodes on one PostgreSQL database).
+    elsewhere: usize,
 }
 
-async fn cycle(pipeline: &Pipeline, targets: &[FeedTarget]) -> Cycle {
+/// On PostgreSQL, makes every feed due again, so that each node of the
+/// cycle leases the feeds no other node has taken yet.
+fn make_all_due() -> Result<(), String> {
+    let url = database();
+    if !feedsift::store::location::is_postgres_url(&url) {
+        return Ok(());
+    }
+    let mut client = feedsift::store::postgres::connect(&url).map_err(|e| e.to_string())?;
+    client
+        .execute("UPDATE feeds SET next_poll_at = NULL", &[])
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// One cycle: every node polls every feed (as each node's scheduler would
+/// when all are due); on a shared database the leases split them.
+async fn cycle(pipelines: &[Pipeline], targets: &[FeedTarget]) -> Cycle {
+    if let Err(e) = make_all_due() {
+        eprintln!("  cannot make the feeds due: {e}");
+    }
     reset_peak_rss();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for target in targets {
-        let (ctx, target) = (pipeline.ctx.clone(), target.clone());
-        tasks.spawn(async move { poll::poll_feed(&ctx, &target).await });
+    for pipeline in pipelines {
+        for target in targets {
+            let (ctx, target) = (pipeline.ctx.clone(), target.clone());
+            tasks.spawn(async move { poll::poll_feed(&ctx, &target).await });
+        }
     }
     let mut c = Cycle::default();
     let mut first_error: Option<PollReport> = None;
@@ -458,6 +489,7 @@ async fn cycle(pipeline: &Pipeline, targets: &[FeedTarget]) -> Cycle {
                     first_error.get_or_insert(r.clone());
                 }
                 c.not_modified += usize::from(r.result == PollResult::NotModified);
+                c.elsewhere += usize::from(r.result == PollResult::Elsewhere);
                 c.new_articles += r.applied.new_articles;
             }
             Err(_) => c.failed += 1,
@@ -497,25 +529,32 @@ fn run(feeds: usize, hosts: usize, cycles: usize) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let profile = std::env::var("PROFILE").is_ok();
+    let nodes = env_usize("NODES", 1).max(1);
     runtime.block_on(async {
         let started = Instant::now();
-        let pipeline = Pipeline::start(&config, settings)
-            .await
-            .map_err(|e| e.to_string())?;
-        let targets = pipeline
-            .sync_feeds(&config)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut pipelines = Vec::new();
+        let mut targets = Vec::new();
+        for _ in 0..nodes {
+            let pipeline = Pipeline::start(&config, settings.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            targets = pipeline
+                .sync_feeds(&config)
+                .await
+                .map_err(|e| e.to_string())?;
+            pipelines.push(pipeline);
+        }
+        println!("nodes: {nodes} on {}", feedsift::store::location::redacted(&database()));
         println!("start-up (database, feeds sync): {:.2} s", started.elapsed().as_secs_f64());
 
-        let seed = cycle(&pipeline, &targets).await;
+        let seed = cycle(&pipelines, &targets).await;
         report("seed (200, all new)", &seed, feeds);
 
         let perf = if profile { start_perf(&dir) } else { None };
         let mut not_modified = Vec::new();
         let mut steady_peak = 0;
         for _ in 0..cycles {
-            let c = cycle(&pipeline, &targets).await;
+            let c = cycle(&pipelines, &targets).await;
             report("not modified (304)", &c, feeds);
             not_modified.push(c.seconds);
             steady_peak = steady_peak.max(c.peak_rss_mib);
@@ -524,7 +563,7 @@ fn run(feeds: usize, hosts: usize, cycles: usize) -> Result<(), String> {
         // The first plain cycle also drops the stored validators.
         let mut unchanged = Vec::new();
         for _ in 0..cycles {
-            let c = cycle(&pipeline, &targets).await;
+            let c = cycle(&pipelines, &targets).await;
             report("unchanged (200, nothing new)", &c, feeds);
             unchanged.push(c.seconds);
             steady_peak = steady_peak.max(c.peak_rss_mib);
@@ -532,7 +571,9 @@ fn run(feeds: usize, hosts: usize, cycles: usize) -> Result<(), String> {
         if let Some(perf) = perf {
             stop_perf(perf, &dir);
         }
-        pipeline.finish().await;
+        for pipeline in pipelines {
+            pipeline.finish().await;
+        }
         let (a, b) = (median(not_modified), median(unchanged));
         println!(
             "SUMMARY 304 cycle {a:.2} s ({:.0} feeds/s, target <= 5 s); 200-nothing-new cycle {b:.2} s ({:.0} feeds/s, target <= 20 s); peak RSS {steady_peak} MiB in the steady cycles, {} MiB in the seed (target <= 150 MiB)",
@@ -553,11 +594,12 @@ fn run(feeds: usize, hosts: usize, cycles: usize) -> Result<(), String> {
 
 fn report(what: &str, c: &Cycle, feeds: usize) {
     println!(
-        "{what:<30} {:>7.2} s  {:>6.0} feeds/s  ok {} (304: {}), failed {}, new articles {}; peak RSS {} MiB, {} threads",
+        "{what:<30} {:>7.2} s  {:>6.0} feeds/s  ok {} (304: {}, another node's: {}), failed {}, new articles {}; peak RSS {} MiB, {} threads",
         c.seconds,
         feeds as f64 / c.seconds,
-        c.ok,
+        c.ok - c.elsewhere,
         c.not_modified,
+        c.elsewhere,
         c.failed,
         c.new_articles,
         c.peak_rss_mib,

@@ -32,9 +32,12 @@ pub const LEASE: Duration = Duration::from_secs(45);
 /// Renewal period of a running poll's lease: three chances before expiry.
 pub const RENEW_EVERY: Duration = Duration::from_secs(15);
 
-/// When a feed is held by another node that has not finished, look again
-/// after this long (its poll usually commits within seconds).
-const RETRY_HELD: Duration = Duration::from_secs(20);
+/// When a feed (or its host) is held by another node, look again after
+/// this long: the holder usually commits within seconds, and a dead
+/// holder's feeds are taken over at most this long after its lease ran
+/// out. One indexed query per held feed and node every 5 s is nothing to
+/// the server.
+const RETRY_HELD: Duration = Duration::from_secs(5);
 
 /// The first key of the per-host advisory locks ("fsho").
 const HOST_LOCK_SPACE: i32 = 0x6673_686f;
