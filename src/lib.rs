@@ -19,4 +19,5 @@ pub mod encoding;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod filter;
 pub mod store;

@@ -23,8 +23,9 @@ use url::Url;
 
 use super::{exit, load_config, runtime};
 use crate::config::edit::{self, EditError, FeedsFile, Lookup, NewFeed};
-use crate::config::{FeedConfig, FullText, MIN_INTERVAL, format_duration, opml, parse_duration};
-use crate::dedup::canonical::url_key;
+use crate::config::{
+    FeedConfig, FullText, MIN_INTERVAL, feed_identity, format_duration, opml, parse_duration,
+};
 use crate::encoding::{self, DocumentKind};
 use crate::feed::{self, ParsedFeed, discover};
 use crate::fetch::{FetchOutcome, FetchSettings, Fetched, Fetcher, Resource};
@@ -105,13 +106,13 @@ fn clean_tags(tags: Vec<String>) -> Result<Vec<String>, String> {
 
 fn add(
     config_path: &Path,
-    url: &str,
+    url_text: &str,
     name: Option<String>,
     interval: Option<String>,
     tags: Vec<String>,
 ) -> u8 {
     const CMD: &str = "add";
-    let url = match edit::feed_url(url) {
+    let url = match edit::feed_url(url_text) {
         Ok(u) => u,
         Err(e) => return fail(CMD, exit::USAGE, e),
     };
@@ -157,6 +158,18 @@ fn add(
     };
     let found = match rt.block_on(find_feed(&fetcher, &url)) {
         Ok(found) => found,
+        Err(message) if !edit::has_scheme(url_text) && url.scheme() == "https" => {
+            let mut plain = url.clone();
+            let _ = plain.set_scheme("http");
+            return fail(
+                CMD,
+                exit::FAILURE,
+                format!(
+                    "{message}\n(no scheme was given, so https:// was tried; for a site that \
+                     only speaks plain HTTP, run: feedsift feeds add {plain})"
+                ),
+            );
+        }
         Err(message) => return fail(CMD, exit::FAILURE, message),
     };
     if let Some(link) = &found.discovered {
@@ -218,14 +231,11 @@ fn duplicate(feeds: &[FeedConfig], url: &Url) -> Option<String> {
             "{url} is already in feeds.toml (line {})",
             feeds[i].line
         )),
-        Lookup::Equivalent(list) => {
-            let f = &feeds[list[0]];
-            Some(format!(
-                "{url} is already in feeds.toml as {} (line {}): the same feed once http/https, \
-                 www. and trailing slashes are ignored",
-                f.url, f.line
-            ))
-        }
+        Lookup::Equivalent(i) => Some(format!(
+            "{url} is already in feeds.toml as {} (line {}): the same feed once http/https, \
+             www. and trailing slashes are ignored",
+            feeds[i].url, feeds[i].line
+        )),
     }
 }
 
@@ -316,26 +326,12 @@ fn remove(config_path: &Path, url: &str) -> u8 {
     let feeds = &file.config().feeds;
     let index = match edit::lookup(feeds, &url) {
         Lookup::Exact(i) => i,
-        Lookup::Equivalent(list) if list.len() == 1 => {
+        Lookup::Equivalent(i) => {
             println!(
                 "{url} matches {} (the same feed written differently)",
-                feeds[list[0]].url
+                feeds[i].url
             );
-            list[0]
-        }
-        Lookup::Equivalent(list) => {
-            let spelled: Vec<String> = list
-                .iter()
-                .map(|&i| format!("{} (line {})", feeds[i].url, feeds[i].line))
-                .collect();
-            return fail(
-                CMD,
-                exit::USAGE,
-                format!(
-                    "{url} matches several entries: {}; give the exact URL of the one to remove",
-                    spelled.join(", ")
-                ),
-            );
+            i
         }
         Lookup::Absent => {
             return fail(
@@ -534,12 +530,12 @@ fn import(config_path: &Path, opml_path: &Path) -> u8 {
         .config()
         .feeds
         .iter()
-        .map(|f| (url_key(&f.url), f))
+        .map(|f| (feed_identity(&f.url), f))
         .collect();
     let mut present = Vec::new();
     let mut new = Vec::new();
     for feed in &doc.feeds {
-        match existing.get(&url_key(&feed.url)) {
+        match existing.get(&feed_identity(&feed.url)) {
             Some(have) => present.push(format!(
                 "already in feeds.toml: {} (line {})",
                 feed.url, have.line

@@ -523,6 +523,19 @@ async fn drain(mut response: reqwest::Response) {
     }
 }
 
+/// What a TLS failure means for the person reading it.
+fn tls_reason(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+            "the server did not answer in TLS (does it speak plain HTTP on this port? \
+             then use an http:// URL)"
+                .into()
+        }
+        rustls::Error::InvalidCertificate(c) => format!("invalid certificate: {c}"),
+        other => other.to_string(),
+    }
+}
+
 fn network_error(e: reqwest::Error) -> FetchError {
     // Walk the source chain: the resolver's refusal is a block, not a
     // network hiccup, and the innermost message is the useful one.
@@ -531,6 +544,18 @@ fn network_error(e: reqwest::Error) -> FetchError {
     while let Some(s) = source {
         if let Some(blocked) = s.downcast_ref::<address::BlockedAddress>() {
             return FetchError::Blocked(blocked.to_string());
+        }
+        // An io::Error's `source()` skips the error it wraps: look inside.
+        let wrapped = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if let Some(tls) = [Some(s), wrapped]
+            .into_iter()
+            .flatten()
+            .find_map(|e| e.downcast_ref::<rustls::Error>())
+        {
+            return FetchError::Network(format!("TLS failed: {}", tls_reason(tls)));
         }
         innermost = s.to_string();
         source = s.source();
