@@ -33,6 +33,10 @@ use crate::fetch::{FetchOutcome, FetchSettings, Fetched, Fetcher, Resource};
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
     /// Add a feed (or a page that links to its feed) after checking that it parses.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds add https://example.org/rss.xml --tag world --interval 30m
+  feedsift feeds add example.org                # https:// is assumed; its announced feed is used")]
     Add {
         /// The feed's URL, or a web page announcing its feed.
         url: String,
@@ -47,16 +51,36 @@ pub enum FeedsCommand {
         tags: Vec<String>,
     },
     /// Remove a feed (exact URL or an equivalent spelling of it).
-    Remove { url: String },
+    #[command(after_help = "\
+Examples:
+  feedsift feeds remove https://example.org/rss.xml
+  feedsift feeds remove http://www.example.org/rss.xml/   # the same feed, spelled differently")]
+    Remove {
+        /// The feed's URL as in feeds.toml, or another spelling of it.
+        url: String,
+    },
     /// List the configured feeds.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds list
+  feedsift feeds list --json | jq -r '.[].url'")]
     List {
         /// Print a JSON array instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Add the feeds of an OPML file (folders and categories become tags).
-    Import { file: String },
+    #[command(after_help = "\
+Examples:
+  feedsift feeds import miniflux-export.opml")]
+    Import {
+        /// The OPML file another reader exported.
+        file: String,
+    },
     /// Print every feed as OPML 2.0.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds export > feedsift.opml")]
     Export,
 }
 

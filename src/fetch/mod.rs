@@ -536,30 +536,47 @@ fn tls_reason(e: &rustls::Error) -> String {
     }
 }
 
+/// Every error in `e`'s chain, outermost first. An `io::Error`'s
+/// `source()` skips the error it wraps, so those are looked into.
+fn causes<'a>(e: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut out = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        out.push(err);
+        next = match err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    out
+}
+
 fn network_error(e: reqwest::Error) -> FetchError {
-    // Walk the source chain: the resolver's refusal is a block, not a
-    // network hiccup, and the innermost message is the useful one.
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    let mut innermost = e.to_string();
-    while let Some(s) = source {
-        if let Some(blocked) = s.downcast_ref::<address::BlockedAddress>() {
+    // The resolver's refusal is a block, not a network hiccup; a TLS
+    // failure says what it means; otherwise the innermost message is the
+    // useful one.
+    let chain = causes(&e);
+    for cause in &chain {
+        if let Some(blocked) = cause.downcast_ref::<address::BlockedAddress>() {
             return FetchError::Blocked(blocked.to_string());
         }
-        // An io::Error's `source()` skips the error it wraps: look inside.
-        let wrapped = s
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|inner| inner as &(dyn std::error::Error + 'static));
-        if let Some(tls) = [Some(s), wrapped]
-            .into_iter()
-            .flatten()
-            .find_map(|e| e.downcast_ref::<rustls::Error>())
-        {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return FetchError::Network(format!("TLS failed: {}", tls_reason(tls)));
         }
-        innermost = s.to_string();
-        source = s.source();
+        let hung_up = cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            // tokio-rustls's words for a peer that hung up mid-handshake.
+            io.kind() == std::io::ErrorKind::UnexpectedEof
+                && io.to_string().contains("tls handshake")
+        });
+        if hung_up {
+            return FetchError::Network(
+                "TLS failed: the server closed the connection during the handshake (does it \
+                 speak plain HTTP on this port? then use an http:// URL)"
+                    .into(),
+            );
+        }
     }
+    let innermost = chain.last().map_or_else(|| e.to_string(), |c| c.to_string());
     if e.is_timeout() {
         return FetchError::Network(format!("timed out: {innermost}"));
     }
