@@ -192,7 +192,7 @@ async fn build_poll(
     // A feed that is slow to answer must not hold up shutdown: nothing of
     // this poll exists yet, so there is nothing to commit.
     let outcome = tokio::select! {
-        outcome = ctx.fetcher.fetch(&fetch_url, Resource::Feed, validators) => outcome,
+        outcome = ctx.fetcher.fetch_feed(&fetch_url, &target.config, validators) => outcome,
         Ok(_) = shutdown.wait_for(|stop| *stop) => return Ok(None),
     };
     METRICS.fetched(Target::Feed, started.elapsed());
