@@ -24,7 +24,8 @@ use url::Url;
 use super::{exit, load_config, runtime};
 use crate::config::edit::{self, EditError, FeedsFile, Lookup, NewFeed};
 use crate::config::{
-    FeedConfig, FullText, MIN_INTERVAL, feed_identity, format_duration, opml, parse_duration,
+    FeedConfig, FullText, MIN_INTERVAL, Schedule, feed_identity, format_duration, opml,
+    parse_duration,
 };
 use crate::encoding::{self, DocumentKind};
 use crate::feed::{self, ParsedFeed, discover};
@@ -400,6 +401,15 @@ struct Listed<'a> {
     interval: String,
     interval_secs: u64,
     interval_is_default: bool,
+    /// `adaptive` or `pinned` (README "Scheduling").
+    schedule: &'static str,
+    /// The bounds of an adaptive interval (`null` when pinned).
+    min_interval_secs: Option<u64>,
+    /// The longest wait between polls.
+    max_interval_secs: u64,
+    /// The schedule as the table shows it.
+    #[serde(skip)]
+    shown: String,
     tags: &'a [String],
     full_text: &'static str,
     /// Line of the `[[feed]]` header in feeds.toml.
@@ -424,12 +434,24 @@ fn list(config_path: &Path, json: bool) -> u8 {
         .iter()
         .map(|f| {
             let interval = config.interval_of(f);
+            let schedule = config.schedule_of(f);
             Listed {
                 url: f.url.as_str(),
                 name: f.name.as_deref(),
                 interval: format_duration(interval),
                 interval_secs: interval.as_secs(),
                 interval_is_default: f.interval.is_none(),
+                schedule: if schedule.is_pinned() {
+                    "pinned"
+                } else {
+                    "adaptive"
+                },
+                min_interval_secs: match schedule {
+                    Schedule::Adaptive { bounds, .. } => Some(bounds.min.as_secs()),
+                    Schedule::Pinned { .. } => None,
+                },
+                max_interval_secs: schedule.max().as_secs(),
+                shown: schedule.to_string(),
                 tags: &f.tags,
                 full_text: full_text_name(f.full_text),
                 line: f.line,
@@ -452,18 +474,14 @@ fn list(config_path: &Path, json: bool) -> u8 {
 }
 
 fn write_table(out: &mut impl Write, rows: &[Listed]) -> std::io::Result<()> {
-    let header = ["NAME", "URL", "INTERVAL", "TAGS", "FULL_TEXT"];
+    let header = ["NAME", "URL", "SCHEDULE", "TAGS", "FULL_TEXT"];
     let cells: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
             [
                 r.name.unwrap_or("-").to_owned(),
                 r.url.to_owned(),
-                if r.interval_is_default {
-                    format!("{} (default)", r.interval)
-                } else {
-                    r.interval.clone()
-                },
+                r.shown.clone(),
                 if r.tags.is_empty() {
                     "-".to_owned()
                 } else {
