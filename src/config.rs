@@ -369,7 +369,10 @@ url = "https://example.com/atom.xml"
         let e = parse("[[feed]]\nurl = \"https://a.example/\"\nintervall = \"5m\"\n").unwrap_err();
         assert_eq!(e.first().position, Some(Position { line: 3, column: 1 }));
         assert!(e.first().message.contains("intervall"), "{e}");
-        assert!(e.first().message.contains("did you mean `interval`?"), "{e}");
+        assert!(
+            e.first().message.contains("did you mean `interval`?"),
+            "{e}"
+        );
         assert!(e.to_string().starts_with("conf/feeds.toml:3:1: "), "{e}");
         assert_eq!(e.to_string().lines().count(), 1, "one problem, one line");
     }
@@ -420,7 +423,10 @@ remove = ["p:hover", ".ok"]
         assert!(text.contains(":2:17: invalid duration"), "{text}");
         assert!(text.contains(":7:7: feed url \"example.org/rss.xml\" has no scheme: write \"https://example.org/rss.xml\""), "{text}");
         assert!(text.contains("did you mean `interval`?"), "{text}");
-        assert!(text.contains(":16:8: invalid type: string \"world\", expected a sequence in [[feed]]"), "{text}");
+        assert!(
+            text.contains(":16:8: invalid type: string \"world\", expected a sequence in [[feed]]"),
+            "{text}"
+        );
         assert!(!text.contains("report this"), "{text}");
         assert_eq!(
             e.summary(),
@@ -445,25 +451,41 @@ remove = ["p:hover", ".ok"]
         );
         assert_eq!(
             p,
-            ["4:11: invalid CSS selector \"div[\": it ends too early (an unclosed `[`, `(` or quote, or nothing after `.`, `#` or `:`?)"]
+            [
+                "4:11: invalid CSS selector \"div[\": it ends too early (an unclosed `[`, `(` or quote, or nothing after `.`, `#` or `:`?)"
+            ]
         );
         let p = problems(
             "[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/\"\n",
         );
-        assert_eq!(p, ["3:1: feed https://a.example/ is listed twice (first at line 1)"]);
+        assert_eq!(
+            p,
+            ["3:1: feed https://a.example/ is listed twice (first at line 1)"]
+        );
         let p = problems("[[feed]]\nurl = \"https://a.example/\"\nfull_text = \"sometimes\"\n");
-        assert!(p[0].starts_with("3:13: unknown variant `sometimes`"), "{p:?}");
+        assert!(
+            p[0].starts_with("3:13: unknown variant `sometimes`"),
+            "{p:?}"
+        );
         let p = problems("[settings\n");
         assert!(p[0].starts_with("1:"), "{p:?}");
         let p = problems("[[feed]]\nurl = \"localhost:8080/rss\"\n");
         assert_eq!(
             p,
-            ["2:7: feed url \"localhost:8080/rss\" has no scheme: write \"https://localhost:8080/rss\" (or \"http://localhost:8080/rss\" for a site without TLS)"]
+            [
+                "2:7: feed url \"localhost:8080/rss\" has no scheme: write \"https://localhost:8080/rss\" (or \"http://localhost:8080/rss\" for a site without TLS)"
+            ]
         );
         let p = problems("[[feed]]\nurl = \"https://me:hunter2@a.example/\"\n");
-        assert!(p[0].contains("carries a password") && !p[0].contains("hunter2"), "{p:?}");
+        assert!(
+            p[0].contains("carries a password") && !p[0].contains("hunter2"),
+            "{p:?}"
+        );
         let p = problems("[feeds]\nurl = \"x\"\n");
-        assert_eq!(p, ["1:2: unknown key `feeds` at the top level (did you mean `feed`?)"]);
+        assert_eq!(
+            p,
+            ["1:2: unknown key `feeds` at the top level (did you mean `feed`?)"]
+        );
     }
 
     #[test]
@@ -471,7 +493,9 @@ remove = ["p:hover", ".ok"]
         let src = "[[feed]]\nurl = \"http://www.example.org/rss.xml\"\n\n[[feed]]\nurl = \"https://example.org/rss.xml/\"\n";
         assert_eq!(
             problems(src),
-            ["4:1: feed https://example.org/rss.xml/ is the feed at line 1 (http://www.example.org/rss.xml): http/https, www., a trailing slash and tracking parameters do not make another feed; keep one of them"]
+            [
+                "4:1: feed https://example.org/rss.xml/ is the feed at line 1 (http://www.example.org/rss.xml): http/https, www., a trailing slash and tracking parameters do not make another feed; keep one of them"
+            ]
         );
         // feeds add asks the same question through edit::lookup.
         let one = parse("[[feed]]\nurl = \"http://www.example.org/rss.xml\"\n").unwrap();
@@ -480,10 +504,7 @@ remove = ["p:hover", ".ok"]
             edit::lookup(&one.feeds, &other),
             edit::Lookup::Equivalent(_)
         ));
-        assert_eq!(
-            feed_identity(&one.feeds[0].url),
-            feed_identity(&other)
-        );
+        assert_eq!(feed_identity(&one.feeds[0].url), feed_identity(&other));
         // Different paths or queries are different feeds.
         assert!(parse("[[feed]]\nurl = \"https://example.org/rss.xml\"\n[[feed]]\nurl = \"https://example.org/rss.xml?cat=2\"\n").is_ok());
     }
@@ -515,12 +536,18 @@ min_interval = "10m"
             c.schedule_of(&c.feeds[0]),
             Schedule::Adaptive {
                 initial: m(10),
-                bounds: IntervalBounds { min: m(2), max: m(360) }
+                bounds: IntervalBounds {
+                    min: m(2),
+                    max: m(360)
+                }
             }
         );
         assert_eq!(
             c.schedule_of(&c.feeds[1]),
-            Schedule::Pinned { interval: m(30), max: m(360) }
+            Schedule::Pinned {
+                interval: m(30),
+                max: m(360)
+            }
         );
         assert_eq!(
             c.schedule_of(&c.feeds[2]).to_string(),
@@ -534,7 +561,10 @@ min_interval = "10m"
             "adaptive from 15m, within 5m\u{2013}1d"
         );
         let pinned = parse("[settings]\nadaptive = false\npoll_interval = \"2m\"\n[[feed]]\nurl = \"https://a.example/\"\n").unwrap();
-        assert_eq!(pinned.schedule_of(&pinned.feeds[0]).to_string(), "2m, pinned");
+        assert_eq!(
+            pinned.schedule_of(&pinned.feeds[0]).to_string(),
+            "2m, pinned"
+        );
     }
 
     #[test]
@@ -552,16 +582,24 @@ min_interval = "10m"
             ["2:17: poll_interval 2d is longer than max_interval 1d"]
         );
         assert_eq!(
-            problems("[[feed]]\nurl = \"https://a.example/\"\ninterval = \"2h\"\nmax_interval = \"1h\"\n"),
+            problems(
+                "[[feed]]\nurl = \"https://a.example/\"\ninterval = \"2h\"\nmax_interval = \"1h\"\n"
+            ),
             ["3:12: interval 2h is longer than max_interval 1h"]
         );
         assert_eq!(
-            problems("[[feed]]\nurl = \"https://a.example/\"\ninterval = \"2h\"\nmin_interval = \"1h\"\n"),
+            problems(
+                "[[feed]]\nurl = \"https://a.example/\"\ninterval = \"2h\"\nmin_interval = \"1h\"\n"
+            ),
             ["4:16: min_interval only bounds an adaptive interval, and its interval pins it"]
         );
         assert_eq!(
-            problems("[settings]\nadaptive = false\n[[feed]]\nurl = \"https://a.example/\"\nmin_interval = \"1h\"\n"),
-            ["5:16: min_interval only bounds an adaptive interval, and [settings] adaptive = false pins it"]
+            problems(
+                "[settings]\nadaptive = false\n[[feed]]\nurl = \"https://a.example/\"\nmin_interval = \"1h\"\n"
+            ),
+            [
+                "5:16: min_interval only bounds an adaptive interval, and [settings] adaptive = false pins it"
+            ]
         );
     }
 
@@ -587,7 +625,9 @@ include = [{ tag = "(?i)^politics$" }]
             "title ~ \"(?i)live\" and url ~ \"/live/\" (line 6)"
         );
         assert_eq!(
-            problems("[[feed]]\nurl = \"https://a.example/\"\n[feed.filter]\nexclude = [{ title = \"(unclosed\" }, {}]\ninclude = [{ titel = \"x\" }]\n"),
+            problems(
+                "[[feed]]\nurl = \"https://a.example/\"\n[feed.filter]\nexclude = [{ title = \"(unclosed\" }, {}]\ninclude = [{ titel = \"x\" }]\n"
+            ),
             [
                 "4:22: invalid regular expression \"(unclosed\" for title: unclosed group",
                 "4:37: a filter rule needs at least one of title, url, author, tag or text",
@@ -633,7 +673,9 @@ proxy = "none"
         let b = &c.feeds[1].http;
         assert_eq!(
             b.auth,
-            Some(http::Auth::Bearer(http::SecretSource::Env("B_TOKEN".into())))
+            Some(http::Auth::Bearer(http::SecretSource::Env(
+                "B_TOKEN".into()
+            )))
         );
         assert_eq!(b.proxy, http::ProxySetting::Direct);
         assert!(c.feeds.iter().all(|f| f.filter.is_empty()));
@@ -651,11 +693,23 @@ usrname = "bob"
 "#,
         );
         assert_eq!(p.len(), 5, "{p:#?}");
-        assert!(p[0].starts_with("4:12: password cannot be written in feeds.toml"), "{p:?}");
+        assert!(
+            p[0].starts_with("4:12: password cannot be written in feeds.toml"),
+            "{p:?}"
+        );
         assert!(!p.iter().any(|m| m.contains("hunter2")), "{p:?}");
-        assert!(p[1].starts_with("6:14: token_env and token_file are both given"), "{p:?}");
-        assert!(p[2].starts_with("7:13: header \"Authorization\" cannot be set here"), "{p:?}");
+        assert!(
+            p[1].starts_with("6:14: token_env and token_file are both given"),
+            "{p:?}"
+        );
+        assert!(
+            p[2].starts_with("7:13: header \"Authorization\" cannot be set here"),
+            "{p:?}"
+        );
         assert!(p[3].contains("SOCKS proxies are not supported"), "{p:?}");
-        assert!(p[4].contains("unknown key `usrname` in [feed.http] (did you mean `username`?)"), "{p:?}");
+        assert!(
+            p[4].contains("unknown key `usrname` in [feed.http] (did you mean `username`?)"),
+            "{p:?}"
+        );
     }
 }

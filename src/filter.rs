@@ -297,7 +297,10 @@ mod tests {
             Decision::Drop(_)
         ));
         assert_eq!(
-            decide(&rules, &facts("Live: the vote", "https://a.example/politics/1", &[])),
+            decide(
+                &rules,
+                &facts("Live: the vote", "https://a.example/politics/1", &[])
+            ),
             Decision::Keep
         );
         assert_eq!(
@@ -336,10 +339,7 @@ mod tests {
             decide(&rules, &facts("Opinion: vote", "u", &politics)),
             Decision::Drop(Dropped::Excluded(r)) if r.line == 2
         ));
-        assert_eq!(
-            Dropped::NotIncluded.to_string(),
-            "matched no include rule"
-        );
+        assert_eq!(Dropped::NotIncluded.to_string(), "matched no include rule");
     }
 
     #[test]
@@ -375,10 +375,7 @@ mod tests {
         assert_eq!(decide(&rules, &whole), Decision::Keep);
         // A rule that needs the text and something that is false is false.
         let rules = FilterRules {
-            exclude: vec![rule_of(
-                2,
-                &[(Field::Title, "^Ad:"), (Field::Text, "buy")],
-            )],
+            exclude: vec![rule_of(2, &[(Field::Title, "^Ad:"), (Field::Text, "buy")])],
             include: vec![],
         };
         assert!(rules.uses_text());

@@ -16,7 +16,6 @@ const GLOBAL: &str = "Global options (before or after the command)";
 const SYSTEM_CONFIG: &str = "/etc/feedsift/feeds.toml";
 const SYSTEM_DB: &str = "/var/lib/feedsift/feedsift.db";
 
-
 #[derive(Parser)]
 #[command(
     name = "feedsift",

@@ -32,11 +32,23 @@ const RSS: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Loo
 fn global_options_are_listed_once_and_every_command_has_examples() {
     let dir = scratch("cli-help");
     let top = text(&run(&dir, &["--help"]).stdout);
-    for option in ["--config <FILE>", "--db <FILE>", "--system", "--log-level <LEVEL>", "--log-format"] {
-        let listed = top.lines().filter(|l| l.trim_start().starts_with(option)).count();
+    for option in [
+        "--config <FILE>",
+        "--db <FILE>",
+        "--system",
+        "--log-level <LEVEL>",
+        "--log-format",
+    ] {
+        let listed = top
+            .lines()
+            .filter(|l| l.trim_start().starts_with(option))
+            .count();
         assert_eq!(listed, 1, "{option} in\n{top}");
     }
-    assert!(top.contains("Global options (before or after the command):"), "{top}");
+    assert!(
+        top.contains("Global options (before or after the command):"),
+        "{top}"
+    );
     assert!(top.contains("Examples:"), "{top}");
     for command in [
         "run", "poll", "extract", "check", "feeds", "inspect", "status", "search", "export",
@@ -45,17 +57,33 @@ fn global_options_are_listed_once_and_every_command_has_examples() {
             let help = text(&run(&dir, &[command, flag]).stdout);
             assert!(help.contains("Examples:"), "{command} {flag}:\n{help}");
             let lists = |option: &str| help.lines().any(|l| l.trim_start().starts_with(option));
-            assert!(!lists("--config") && !lists("--log-format"), "{command} {flag}:\n{help}");
-            assert!(help.contains("see `feedsift --help`"), "{command} {flag}:\n{help}");
+            assert!(
+                !lists("--config") && !lists("--log-format"),
+                "{command} {flag}:\n{help}"
+            );
+            assert!(
+                help.contains("see `feedsift --help`"),
+                "{command} {flag}:\n{help}"
+            );
         }
     }
     let add = text(&run(&dir, &["feeds", "add", "--help"]).stdout);
-    assert!(add.contains("--tag <TAG>") && !add.contains("--db <FILE>"), "{add}");
+    assert!(
+        add.contains("--tag <TAG>") && !add.contains("--db <FILE>"),
+        "{add}"
+    );
     assert!(add.contains("see `feedsift --help`"), "{add}");
     // Still accepted after the command, as before.
-    let out = run(&dir, &["check", "--config", "missing.toml", "--log-format", "json"]);
+    let out = run(
+        &dir,
+        &["check", "--config", "missing.toml", "--log-format", "json"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("missing.toml: cannot read"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("missing.toml: cannot read"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -78,7 +106,9 @@ fn system_uses_the_service_paths_and_refuses_to_be_mixed() {
     let out = run(&dir, &["--system", "--db", "x.db", "status"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).contains("--system chooses /etc/feedsift/feeds.toml and /var/lib/feedsift/feedsift.db"),
+        text(&out.stderr).contains(
+            "--system chooses /etc/feedsift/feeds.toml and /var/lib/feedsift/feedsift.db"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -92,7 +122,9 @@ fn a_log_level_that_is_no_level_is_refused_and_filters_still_work() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("\"verbose\" is not a log level; use one of error, warn, info, debug, trace, off"),
+        err.contains(
+            "\"verbose\" is not a log level; use one of error, warn, info, debug, trace, off"
+        ),
         "{err}"
     );
     for ok in ["debug", "feedsift=debug,info", "WARN"] {
@@ -116,7 +148,10 @@ fn html_parser_chatter_is_not_logged_unless_asked_for() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("The article's own words"));
     assert_eq!(text(&out.stderr), "", "nothing logged at info");
-    let out = run(&dir, &["--log-level", "info,html5ever=warn", "extract", "page.html"]);
+    let out = run(
+        &dir,
+        &["--log-level", "info,html5ever=warn", "extract", "page.html"],
+    );
     assert!(
         text(&out.stderr).contains("foster parenting"),
         "named, it shows: {}",
@@ -132,7 +167,9 @@ fn a_database_path_in_a_missing_directory_or_a_directory_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
-        err.contains("nodir/sub/x.db: the directory nodir/sub does not exist; create it (mkdir -p nodir/sub)"),
+        err.contains(
+            "nodir/sub/x.db: the directory nodir/sub does not exist; create it (mkdir -p nodir/sub)"
+        ),
         "{err}"
     );
     assert!(!dir.join("nodir").exists(), "no directory was created");
@@ -206,7 +243,10 @@ url = "https://example.org/rss.xml/"
         ],
         "{err}"
     );
-    assert!(err.contains("write \"https://example.org/rss.xml\""), "{err}");
+    assert!(
+        err.contains("write \"https://example.org/rss.xml\""),
+        "{err}"
+    );
     assert!(err.contains("did you mean `interval`?"), "{err}");
     assert!(err.contains("unsupported pseudo-class"), "{err}");
     assert!(err.contains("is the feed at line 17"), "{err}");
@@ -230,8 +270,18 @@ fn feeds_add_without_a_scheme_says_https_was_assumed_and_how_to_add_http() {
         err.contains(&format!("no scheme was given, so https:// was tried; for a site that only speaks plain HTTP, run: feedsift feeds add http://{bare}")),
         "{err}"
     );
-    assert!(!dir.join("feeds.toml").exists() || std::fs::read_to_string(dir.join("feeds.toml")).unwrap().find(&bare).is_none());
+    assert!(
+        !dir.join("feeds.toml").exists()
+            || std::fs::read_to_string(dir.join("feeds.toml"))
+                .unwrap()
+                .find(&bare)
+                .is_none()
+    );
     let out = run(&dir, &["feeds", "add", &format!("http://{bare}")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Loopback news"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Loopback news"),
+        "{}",
+        text(&out.stdout)
+    );
 }

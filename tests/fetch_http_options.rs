@@ -149,7 +149,11 @@ user_agent = "PerFeedAgent/2"
     assert_eq!(at_elsewhere.len(), 2, "the redirect target and the page");
     for s in &at_elsewhere {
         for secret in ["authorization", "cookie", "x-api-key"] {
-            assert!(!s.headers.contains_key(secret), "{secret} sent to {}", s.path);
+            assert!(
+                !s.headers.contains_key(secret),
+                "{secret} sent to {}",
+                s.path
+            );
         }
         // Not a secret: the whole feed speaks with its own agent.
         assert_eq!(s.headers["user-agent"], "PerFeedAgent/2");
@@ -242,7 +246,11 @@ async fn the_environments_proxy_is_used_except_for_loopback() {
             None,
         )
         .await);
-    assert_eq!(proxy.seen().len(), 1, "only the named host went through the proxy");
+    assert_eq!(
+        proxy.seen().len(),
+        1,
+        "only the named host went through the proxy"
+    );
     assert_eq!(direct.seen().len(), 1, "loopback went direct");
 }
 
@@ -306,7 +314,10 @@ fn a_poll_sends_the_secret_but_neither_stores_nor_logs_it() {
         .into_iter()
         .find(|s| s.path == "/feed.xml")
         .expect("the feed was fetched");
-    assert_eq!(feed_request.headers["authorization"], format!("Bearer {TOKEN}"));
+    assert_eq!(
+        feed_request.headers["authorization"],
+        format!("Bearer {TOKEN}")
+    );
     assert!(!stderr.contains(TOKEN), "the token is in the trace log");
     let db = std::fs::read(dir.join("feedsift.db")).unwrap();
     let wal = std::fs::read(dir.join("feedsift.db-wal")).unwrap_or_default();
@@ -327,7 +338,9 @@ fn a_poll_sends_the_secret_but_neither_stores_nor_logs_it() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("request options: token: environment variable FEEDSIFT_TEST_FEED_TOKEN is not set"),
+        stderr.contains(
+            "request options: token: environment variable FEEDSIFT_TEST_FEED_TOKEN is not set"
+        ),
         "{stderr}"
     );
     assert!(server.seen().iter().all(|s| s.path != "/feed.xml"));

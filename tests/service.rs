@@ -1102,12 +1102,18 @@ fn a_reload_checks_the_file_first_and_fails_on_errors() {
     let unit = std::fs::read_to_string(format!("{root}/contrib/systemd/feedsift.service")).unwrap();
     let reload = unit_values(&unit, "ExecReload");
     const CHECK: &str = "/usr/local/bin/feedsift --config /etc/feedsift/feeds.toml check";
-    assert_eq!(reload, [CHECK, "/bin/kill -HUP $MAINPID"], "check, then signal");
+    assert_eq!(
+        reload,
+        [CHECK, "/bin/kill -HUP $MAINPID"],
+        "check, then signal"
+    );
     // `--system` names the unit's files.
     let start = unit_values(&unit, "ExecStart");
     assert_eq!(
         start,
-        ["/usr/local/bin/feedsift --config /etc/feedsift/feeds.toml --db /var/lib/feedsift/feedsift.db run"]
+        [
+            "/usr/local/bin/feedsift --config /etc/feedsift/feeds.toml --db /var/lib/feedsift/feedsift.db run"
+        ]
     );
 
     // What systemd runs on `systemctl reload`, against a broken file: a
@@ -1115,7 +1121,11 @@ fn a_reload_checks_the_file_first_and_fails_on_errors() {
     // journal).
     let dir = scratch("unit-reload-check");
     let bad = dir.join("feeds.toml");
-    std::fs::write(&bad, "[[feed]]\nurl = \"example.org/rss\"\nintervall = \"5m\"\n").unwrap();
+    std::fs::write(
+        &bad,
+        "[[feed]]\nurl = \"example.org/rss\"\nintervall = \"5m\"\n",
+    )
+    .unwrap();
     let command = CHECK
         .replace("/usr/local/bin/feedsift", common::bin())
         .replace("/etc/feedsift/feeds.toml", bad.to_str().unwrap());
@@ -1123,12 +1133,19 @@ fn a_reload_checks_the_file_first_and_fails_on_errors() {
     let out = Command::new(argv[0]).args(&argv[1..]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("feeds.toml:2:7: feed url \"example.org/rss\" has no scheme"), "{err}");
-    assert!(err.contains("feeds.toml:3:1: unknown key `intervall`"), "{err}");
+    assert!(
+        err.contains("feeds.toml:2:7: feed url \"example.org/rss\" has no scheme"),
+        "{err}"
+    );
+    assert!(
+        err.contains("feeds.toml:3:1: unknown key `intervall`"),
+        "{err}"
+    );
 
     // The drop-in for systemd >= 253 keeps the same check and lets systemd
     // send the signal itself.
-    let drop_in = std::fs::read_to_string(format!("{root}/contrib/systemd/notify-reload.conf")).unwrap();
+    let drop_in =
+        std::fs::read_to_string(format!("{root}/contrib/systemd/notify-reload.conf")).unwrap();
     assert_eq!(unit_values(&drop_in, "Type"), ["notify-reload"]);
     assert_eq!(unit_values(&drop_in, "ExecReload"), ["", CHECK]);
     let version = Command::new("systemd-analyze")
@@ -1146,11 +1163,26 @@ fn a_reload_checks_the_file_first_and_fails_on_errors() {
     if version.is_some_and(|v| v >= 253) {
         let d = dir.join("feedsift.service.d");
         std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("notify-reload.conf"), drop_in.replace("/usr/local/bin/feedsift", common::bin())).unwrap();
+        std::fs::write(
+            d.join("notify-reload.conf"),
+            drop_in.replace("/usr/local/bin/feedsift", common::bin()),
+        )
+        .unwrap();
         let path = dir.join("feedsift.service");
-        std::fs::write(&path, unit.replace("/usr/local/bin/feedsift", common::bin())).unwrap();
-        let out = Command::new("systemd-analyze").arg("verify").arg(&path).output().unwrap();
+        std::fs::write(
+            &path,
+            unit.replace("/usr/local/bin/feedsift", common::bin()),
+        )
+        .unwrap();
+        let out = Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&path)
+            .output()
+            .unwrap();
         let complaints = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && !complaints.contains("feedsift.service"), "{complaints}");
+        assert!(
+            out.status.success() && !complaints.contains("feedsift.service"),
+            "{complaints}"
+        );
     }
 }

@@ -93,9 +93,11 @@ fn filter_text(level: Option<&str>, rust_log: Option<String>) -> String {
 /// Installs the global subscriber. `level` (`--log-level`, checked by
 /// [`parse_level`]) wins over `RUST_LOG`; the default is `info`.
 pub fn init(level: Option<&str>, format: LogFormat) {
-    let rust_log = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
-    let filter = EnvFilter::try_new(filter_text(level, rust_log))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let rust_log = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let filter =
+        EnvFilter::try_new(filter_text(level, rust_log)).unwrap_or_else(|_| EnvFilter::new("info"));
     let journal = stderr_is_journal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -172,12 +174,29 @@ mod tests {
 
     #[test]
     fn levels_and_directives_are_accepted_words_are_not() {
-        for ok in ["debug", "INFO", "feedsift=debug,info", "feedsift::fetch=trace", "off", "warn,html5ever=warn"] {
+        for ok in [
+            "debug",
+            "INFO",
+            "feedsift=debug,info",
+            "feedsift::fetch=trace",
+            "off",
+            "warn,html5ever=warn",
+        ] {
             assert_eq!(parse_level(ok).as_deref(), Ok(ok), "{ok}");
         }
-        for bad in ["verbose", "feedsift", "feedsift=loud", "=debug", "", "info,"] {
+        for bad in [
+            "verbose",
+            "feedsift",
+            "feedsift=loud",
+            "=debug",
+            "",
+            "info,",
+        ] {
             let e = parse_level(bad).unwrap_err();
-            assert!(e.contains("error, warn, info, debug, trace, off"), "{bad}: {e}");
+            assert!(
+                e.contains("error, warn, info, debug, trace, off"),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -191,7 +210,10 @@ mod tests {
             filter_text(Some("debug,html5ever=warn"), Some("trace".into())),
             "debug,html5ever=warn,markup5ever=error,selectors=error,cssparser=error"
         );
-        assert!(filter_text(None, Some("feedsift=debug".into())).starts_with("feedsift=debug,html5ever=error"));
+        assert!(
+            filter_text(None, Some("feedsift=debug".into()))
+                .starts_with("feedsift=debug,html5ever=error")
+        );
         assert!(filter_text(None, Some("=nonsense[".into())).starts_with("info,"));
     }
 }

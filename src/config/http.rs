@@ -154,8 +154,14 @@ pub enum ProxySetting {
 /// Header names feeds.toml may not set, and why: feedsift sets them itself
 /// or they have their own keys.
 pub const RESERVED_HEADERS: &[(&str, &str)] = &[
-    ("authorization", "use username/password_file or token_file/token_env"),
-    ("proxy-authorization", "put the credentials in the proxy_env URL"),
+    (
+        "authorization",
+        "use username/password_file or token_file/token_env",
+    ),
+    (
+        "proxy-authorization",
+        "put the credentials in the proxy_env URL",
+    ),
     ("cookie", "use cookie, cookie_file or cookie_env"),
     ("user-agent", "use user_agent"),
     ("host", "feedsift sets it from the URL"),
@@ -165,8 +171,14 @@ pub const RESERVED_HEADERS: &[(&str, &str)] = &[
     ("te", "feedsift sets it"),
     ("upgrade", "feedsift manages connections"),
     ("accept-encoding", "feedsift decompresses what it asks for"),
-    ("if-none-match", "feedsift sends the feed's validators itself"),
-    ("if-modified-since", "feedsift sends the feed's validators itself"),
+    (
+        "if-none-match",
+        "feedsift sends the feed's validators itself",
+    ),
+    (
+        "if-modified-since",
+        "feedsift sends the feed's validators itself",
+    ),
 ];
 
 /// Why a header name or value cannot be sent, if it cannot.
@@ -209,7 +221,11 @@ pub fn proxy_url(text: &str) -> Result<Url, String> {
                 "proxy {text:?}: SOCKS proxies are not supported, only http:// and https:// ones"
             ));
         }
-        s => return Err(format!("proxy {text:?}: a {s} URL is no proxy; use http://host:port")),
+        s => {
+            return Err(format!(
+                "proxy {text:?}: a {s} URL is no proxy; use http://host:port"
+            ));
+        }
     }
     if url.password().is_some() {
         return Err(format!(
@@ -258,10 +274,16 @@ mod tests {
         let source = SecretSource::File(path.clone());
         assert_eq!(source.read().unwrap().expose(), "s3cret");
         std::fs::write(&path, "").unwrap();
-        assert_eq!(source.read().unwrap_err(), format!("file {} is empty", path.display()));
+        assert_eq!(
+            source.read().unwrap_err(),
+            format!("file {} is empty", path.display())
+        );
         std::fs::remove_file(&path).unwrap();
         let e = source.read().unwrap_err();
-        assert!(e.starts_with(&format!("cannot read {}", path.display())), "{e}");
+        assert!(
+            e.starts_with(&format!("cannot read {}", path.display())),
+            "{e}"
+        );
         let missing = SecretSource::Env("FEEDSIFT_TEST_SURELY_UNSET_VARIABLE".into());
         assert_eq!(
             missing.read().unwrap_err(),
@@ -275,10 +297,22 @@ mod tests {
         assert_eq!(check_header("X-Api-Version", "2"), Ok(()));
         let e = check_header("Authorization", "Bearer x").unwrap_err();
         assert!(e.contains("token_file"), "{e}");
-        assert!(check_header("Cookie", "a=b").unwrap_err().contains("cookie_file"));
+        assert!(
+            check_header("Cookie", "a=b")
+                .unwrap_err()
+                .contains("cookie_file")
+        );
         assert!(check_header("If-None-Match", "x").is_err());
-        assert!(check_header("Bad Name", "x").unwrap_err().contains("not a valid"));
-        assert!(check_header("X-A", "one\ntwo").unwrap_err().contains("line break"));
+        assert!(
+            check_header("Bad Name", "x")
+                .unwrap_err()
+                .contains("not a valid")
+        );
+        assert!(
+            check_header("X-A", "one\ntwo")
+                .unwrap_err()
+                .contains("line break")
+        );
         assert!(check_header("X-A", " ").unwrap_err().contains("empty"));
     }
 
@@ -288,7 +322,11 @@ mod tests {
             proxy_url("http://proxy.internal:3128").unwrap().as_str(),
             "http://proxy.internal:3128/"
         );
-        assert!(proxy_url("socks5://127.0.0.1:9050").unwrap_err().contains("SOCKS"));
+        assert!(
+            proxy_url("socks5://127.0.0.1:9050")
+                .unwrap_err()
+                .contains("SOCKS")
+        );
         assert!(proxy_url("proxy:3128").is_err());
         let e = proxy_url("http://me:pw@proxy.internal:3128").unwrap_err();
         assert!(e.contains("proxy_env") && !e.contains(":pw@"), "{e}");

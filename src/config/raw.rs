@@ -434,7 +434,11 @@ fn count(
     }
 }
 
-fn non_empty(value: Option<Spanned<String>>, name: &str, problems: &mut Problems) -> Option<String> {
+fn non_empty(
+    value: Option<Spanned<String>>,
+    name: &str,
+    problems: &mut Problems,
+) -> Option<String> {
     let value = value?;
     if value.get_ref().trim().is_empty() {
         problems.at(value.span(), format!("{name} must not be empty"));
@@ -478,7 +482,11 @@ impl RawSettings {
             "max_interval",
             problems,
         );
-        if let Some(v) = self.min_interval.as_ref().filter(|_| min_interval > MAX_MAX_INTERVAL) {
+        if let Some(v) = self
+            .min_interval
+            .as_ref()
+            .filter(|_| min_interval > MAX_MAX_INTERVAL)
+        {
             problems.at(
                 v.span(),
                 format!(
@@ -500,7 +508,11 @@ impl RawSettings {
             "poll_interval",
             problems,
         );
-        if let Some(v) = self.poll_interval.as_ref().filter(|_| poll_interval > max_interval) {
+        if let Some(v) = self
+            .poll_interval
+            .as_ref()
+            .filter(|_| poll_interval > max_interval)
+        {
             problems.at(
                 v.span(),
                 format!(
@@ -632,7 +644,13 @@ impl RawFeed {
     ) -> Option<FeedConfig> {
         let url = feed_url(&self.url, problems);
         let interval = self.interval.as_ref().map(|i| {
-            duration(Some(i), settings.poll_interval, MIN_INTERVAL, "interval", problems)
+            duration(
+                Some(i),
+                settings.poll_interval,
+                MIN_INTERVAL,
+                "interval",
+                problems,
+            )
         });
         let pinned_by = match (&self.interval, settings.adaptive) {
             (Some(_), _) => Some("its interval pins it"),
@@ -646,12 +664,33 @@ impl RawFeed {
                     format!("min_interval only bounds an adaptive interval, and {why}"),
                 );
             }
-            duration(Some(v), settings.min_interval, MIN_INTERVAL, "min_interval", problems)
+            duration(
+                Some(v),
+                settings.min_interval,
+                MIN_INTERVAL,
+                "min_interval",
+                problems,
+            )
         });
         let floor = min_interval.unwrap_or(settings.min_interval);
         let max_interval = self.max_interval.as_ref().map(|v| {
-            let max = duration(Some(v), settings.max_interval, MIN_INTERVAL, "max_interval", problems);
-            bounded_max(Some(v), max, if pinned_by.is_some() { MIN_INTERVAL } else { floor }, problems)
+            let max = duration(
+                Some(v),
+                settings.max_interval,
+                MIN_INTERVAL,
+                "max_interval",
+                problems,
+            );
+            bounded_max(
+                Some(v),
+                max,
+                if pinned_by.is_some() {
+                    MIN_INTERVAL
+                } else {
+                    floor
+                },
+                problems,
+            )
         });
         let cap = max_interval.unwrap_or(settings.max_interval);
         if let (Some(i), Some(v)) = (interval, &self.interval) {
@@ -667,7 +706,10 @@ impl RawFeed {
             }
         }
         let extract = self.extract.map(|e| e.validate(problems));
-        let http = self.http.map(|h| h.validate(base, problems)).unwrap_or_default();
+        let http = self
+            .http
+            .map(|h| h.validate(base, problems))
+            .unwrap_or_default();
         let filter = self
             .filter
             .map(|f| f.validate(problems))
@@ -829,7 +871,10 @@ impl RawHttp {
         let cookie_source = source("cookie", self.cookie_env, self.cookie_file, base, problems);
         let cookie = match (cookie_literal, cookie_source) {
             (Some((span, _)), Some(_)) => {
-                problems.at(span, "cookie is given twice (also as cookie_env or cookie_file); use one");
+                problems.at(
+                    span,
+                    "cookie is given twice (also as cookie_env or cookie_file); use one",
+                );
                 None
             }
             (Some((_, c)), None) => Some(Value::Literal(c)),
@@ -990,7 +1035,10 @@ mod tests {
     fn typos_find_the_key_they_meant() {
         assert_eq!(nearest("intervall", FEED_KEYS), Some("interval"));
         assert_eq!(nearest("full-text", FEED_KEYS), Some("full_text"));
-        assert_eq!(nearest("polling_interval", SETTINGS_KEYS), Some("poll_interval"));
+        assert_eq!(
+            nearest("polling_interval", SETTINGS_KEYS),
+            Some("poll_interval")
+        );
         assert_eq!(nearest("colour", FEED_KEYS), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

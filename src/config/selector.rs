@@ -22,7 +22,9 @@ pub fn check(text: &str) -> Result<(), String> {
 fn describe(e: &SelectorErrorKind) -> &'static str {
     match e {
         SelectorErrorKind::UnexpectedToken => "a character or word that does not belong there",
-        SelectorErrorKind::EndOfLine => "it ends too early (an unclosed `[`, `(` or quote, or nothing after `.`, `#` or `:`?)",
+        SelectorErrorKind::EndOfLine => {
+            "it ends too early (an unclosed `[`, `(` or quote, or nothing after `.`, `#` or `:`?)"
+        }
         SelectorErrorKind::InvalidAtRule | SelectorErrorKind::InvalidAtRuleBody => {
             "@-rules are not selectors"
         }

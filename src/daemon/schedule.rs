@@ -348,7 +348,11 @@ mod tests {
         within(&w, 6480.0, 7200.0);
         // Backoff: 15 min doubling, stopped at 2 h.
         let i = Duration::from_secs(900);
-        for (n, lo, hi) in [(2, 1620.0, 1980.0), (4, 6480.0, 7200.0), (9, 6480.0, 7200.0)] {
+        for (n, lo, hi) in [
+            (2, 1620.0, 1980.0),
+            (4, 6480.0, 7200.0),
+            (9, 6480.0, 7200.0),
+        ] {
             let w = waits(|| after_failure_capped(now, i, n, None, cap), now);
             within(&w, lo, hi);
         }

@@ -111,7 +111,10 @@ impl Resolve for PublicOnlyResolver {
 /// before a request through a proxy, which resolves the name itself. A
 /// name this machine cannot resolve is left to the proxy (behind a proxy,
 /// local DNS often knows only the local network).
-pub async fn check_name(policy: &AddressPolicy, url: &url::Url) -> Result<(), crate::fetch::FetchError> {
+pub async fn check_name(
+    policy: &AddressPolicy,
+    url: &url::Url,
+) -> Result<(), crate::fetch::FetchError> {
     let Some(host) = url.host_str() else {
         return Ok(());
     };

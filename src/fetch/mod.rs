@@ -33,8 +33,8 @@ use crate::config::{FeedConfig, Settings};
 use crate::store::writer::Validators;
 use address::{AddressPolicy, PublicOnlyResolver};
 pub use options::RequestOptions;
-use proxy::{ProxyEnv, Route};
 use politeness::HostGates;
+use proxy::{ProxyEnv, Route};
 use robots::RobotsCache;
 
 /// Redirect hops followed before giving up (issue: at most 5).
@@ -281,7 +281,9 @@ impl Fetcher {
             Route::Environment => {
                 let env = self.proxy_env.clone();
                 if env.http.is_some() || env.https.is_some() {
-                    b = b.proxy(reqwest::Proxy::custom(move |url| env.proxy_for(url).cloned()));
+                    b = b.proxy(reqwest::Proxy::custom(move |url| {
+                        env.proxy_for(url).cloned()
+                    }));
                 }
                 self.proxy_env.proxy_hosts()
             }
@@ -645,12 +647,17 @@ fn tls_reason(e: &rustls::Error) -> String {
 
 /// Every error in `e`'s chain, outermost first. An `io::Error`'s
 /// `source()` skips the error it wraps, so those are looked into.
-fn causes<'a>(e: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn std::error::Error + 'static)> {
+fn causes<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Vec<&'a (dyn std::error::Error + 'static)> {
     let mut out = Vec::new();
     let mut next = Some(e);
     while let Some(err) = next {
         out.push(err);
-        next = match err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        next = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => err.source(),
         };
@@ -683,7 +690,9 @@ fn network_error(e: reqwest::Error) -> FetchError {
             );
         }
     }
-    let innermost = chain.last().map_or_else(|| e.to_string(), |c| c.to_string());
+    let innermost = chain
+        .last()
+        .map_or_else(|| e.to_string(), |c| c.to_string());
     if e.is_timeout() {
         return FetchError::Network(format!("timed out: {innermost}"));
     }

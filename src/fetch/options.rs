@@ -103,7 +103,11 @@ impl RequestOptions {
     }
 
     /// Adds what a request to `url` may carry.
-    pub(super) fn apply(&self, url: &Url, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub(super) fn apply(
+        &self,
+        url: &Url,
+        request: reqwest::RequestBuilder,
+    ) -> reqwest::RequestBuilder {
         let mut request = request;
         if let Some(ua) = &self.user_agent {
             request = request.header(header::USER_AGENT, ua.clone());
@@ -122,7 +126,11 @@ impl fmt::Debug for RequestOptions {
             .field("origin", &self.origin.as_ref().map(Url::as_str))
             .field(
                 "origin_headers",
-                &self.origin_headers.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+                &self
+                    .origin_headers
+                    .keys()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>(),
             )
             .field("user_agent", &self.user_agent)
             .field("route", &self.route)
@@ -150,7 +158,10 @@ pub fn same_origin(origin: &Url, target: &Url) -> bool {
     if origin.host_str() != target.host_str() || origin.host_str().is_none() {
         return false;
     }
-    let (from, to) = (origin.port_or_known_default(), target.port_or_known_default());
+    let (from, to) = (
+        origin.port_or_known_default(),
+        target.port_or_known_default(),
+    );
     (origin.scheme() == target.scheme() && from == to)
         || (origin.scheme() == "http"
             && target.scheme() == "https"
@@ -174,10 +185,19 @@ mod tests {
         assert!(!same_origin(&feed, &u("https://cdn.news.example/feed.xml")));
         assert!(!same_origin(&feed, &u("https://news.example.evil.test/")));
         assert!(!same_origin(&feed, &u("https://news.example:8443/")));
-        assert!(!same_origin(&feed, &u("http://news.example/")), "no downgrade");
+        assert!(
+            !same_origin(&feed, &u("http://news.example/")),
+            "no downgrade"
+        );
         let plain = u("http://news.example/feed.xml");
-        assert!(same_origin(&plain, &u("https://news.example/feed.xml")), "upgrade");
-        assert!(!same_origin(&u("http://news.example:8080/"), &u("https://news.example/")));
+        assert!(
+            same_origin(&plain, &u("https://news.example/feed.xml")),
+            "upgrade"
+        );
+        assert!(!same_origin(
+            &u("http://news.example:8080/"),
+            &u("https://news.example/")
+        ));
     }
 
     #[test]
@@ -196,7 +216,10 @@ mod tests {
         for secret in ["abc123", "k-999", "YWxpY2U6"] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("x-api-key") && shown.contains("authorization"), "{shown}");
+        assert!(
+            shown.contains("x-api-key") && shown.contains("authorization"),
+            "{shown}"
+        );
         let missing = FeedHttp {
             auth: Some(Auth::Bearer(SecretSource::Env(
                 "FEEDSIFT_TEST_NO_SUCH_TOKEN".into(),

@@ -55,7 +55,10 @@ impl ProxyEnv {
             match Url::parse(&text) {
                 Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
                 _ => {
-                    tracing::warn!(variable = name, "proxy setting is not an http(s) URL; ignored");
+                    tracing::warn!(
+                        variable = name,
+                        "proxy setting is not an http(s) URL; ignored"
+                    );
                     None
                 }
             }
@@ -135,11 +138,7 @@ impl fmt::Debug for Route {
         match self {
             Route::Environment => f.write_str("Environment"),
             Route::Direct => f.write_str("Direct"),
-            Route::Via(url) => write!(
-                f,
-                "Via({})",
-                crate::config::http::redact_password(url)
-            ),
+            Route::Via(url) => write!(f, "Via({})", crate::config::http::redact_password(url)),
         }
     }
 }
@@ -210,7 +209,10 @@ mod tests {
             ("HTTPS_PROXY", "http://secure.proxy:3128"),
             ("ALL_PROXY", "http://all.proxy:8080"),
         ]);
-        assert_eq!(via(&e, "https://a.example/"), Some("http://secure.proxy:3128/"));
+        assert_eq!(
+            via(&e, "https://a.example/"),
+            Some("http://secure.proxy:3128/")
+        );
         assert_eq!(via(&e, "http://a.example/"), Some("http://all.proxy:8080/"));
         let e = env(&[("http_proxy", "proxy.lan:3128")]);
         assert_eq!(via(&e, "http://a.example/"), Some("http://proxy.lan:3128/"));
@@ -223,7 +225,10 @@ mod tests {
         let e = env(&[
             ("HTTPS_PROXY", "http://p:1"),
             ("HTTP_PROXY", "http://p:1"),
-            ("NO_PROXY", "Example.ORG, .internal, 10.0.0.0/8, 192.0.2.7, ::2"),
+            (
+                "NO_PROXY",
+                "Example.ORG, .internal, 10.0.0.0/8, 192.0.2.7, ::2",
+            ),
         ]);
         for direct in [
             "https://example.org/",
@@ -243,7 +248,13 @@ mod tests {
         ] {
             assert_eq!(via(&e, proxied), Some("http://p:1/"), "{proxied}");
         }
-        assert_eq!(via(&env(&[("HTTP_PROXY", "http://p:1"), ("no_proxy", "*")]), "http://a.example/"), None);
+        assert_eq!(
+            via(
+                &env(&[("HTTP_PROXY", "http://p:1"), ("no_proxy", "*")]),
+                "http://a.example/"
+            ),
+            None
+        );
     }
 
     #[test]
@@ -260,8 +271,16 @@ mod tests {
         }
         // An explicit per-feed proxy is used as asked.
         let route = Route::Via(Url::parse("http://p:2").unwrap());
-        assert!(route.proxy_for(&e, &Url::parse("http://127.0.0.1/").unwrap()).is_some());
-        assert!(Route::Direct.proxy_for(&e, &Url::parse("http://a.example/").unwrap()).is_none());
+        assert!(
+            route
+                .proxy_for(&e, &Url::parse("http://127.0.0.1/").unwrap())
+                .is_some()
+        );
+        assert!(
+            Route::Direct
+                .proxy_for(&e, &Url::parse("http://a.example/").unwrap())
+                .is_none()
+        );
     }
 
     #[test]
@@ -274,6 +293,9 @@ mod tests {
     fn a_proxy_password_is_never_printed() {
         let route = Route::Via(Url::parse("http://me:s3cret@p:3128").unwrap());
         let shown = format!("{route:?}");
-        assert!(!shown.contains("s3cret") && shown.contains("p:3128"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("p:3128"),
+            "{shown}"
+        );
     }
 }

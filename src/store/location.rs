@@ -57,14 +57,28 @@ mod tests {
         assert!(check(&base.join("feedsift.db")).is_ok());
         let typo = base.join("feedsfit").join("feedsift.db");
         let e = check(&typo).unwrap_err().to_string();
-        assert!(e.contains("does not exist") && e.contains("mkdir -p"), "{e}");
+        assert!(
+            e.contains("does not exist") && e.contains("mkdir -p"),
+            "{e}"
+        );
         assert!(!base.join("feedsfit").exists(), "nothing was created");
         let e = check(&base).unwrap_err().to_string();
-        assert!(e.ends_with(&format!("is a directory; name the database file, e.g. {}", base.join("feedsift.db").display())), "{e}");
+        assert!(
+            e.ends_with(&format!(
+                "is a directory; name the database file, e.g. {}",
+                base.join("feedsift.db").display()
+            )),
+            "{e}"
+        );
         std::fs::write(base.join("file"), "x").unwrap();
-        let e = check(&base.join("file").join("x.db")).unwrap_err().to_string();
+        let e = check(&base.join("file").join("x.db"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is not a directory"), "{e}");
-        assert!(check(Path::new("relative.db")).is_ok(), "the working directory exists");
+        assert!(
+            check(Path::new("relative.db")).is_ok(),
+            "the working directory exists"
+        );
         std::fs::remove_dir_all(&base).unwrap();
     }
 }
