@@ -19,6 +19,7 @@ use crate::filter::FilterRules;
 
 pub mod edit;
 pub mod error;
+mod filters;
 pub mod http;
 pub mod opml;
 mod raw;

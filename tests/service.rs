@@ -1030,6 +1030,24 @@ fn in_path(program: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()))
 }
 
+/// Writes a unit file as installed: with the binary where it expects it.
+fn write_installed(path: &Path, text: &str) {
+    std::fs::write(path, text.replace("/usr/local/bin/feedsift", common::bin())).unwrap();
+}
+
+/// `systemd-analyze verify`: success, and what it complained about.
+fn verify(path: &Path) -> (bool, String) {
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn the_unit_passes_systemd_analyze_verify_and_rates_at_most_2_0() {
     if !in_path("systemd-analyze") {
@@ -1052,19 +1070,9 @@ fn the_unit_passes_systemd_analyze_verify_and_rates_at_most_2_0() {
     ));
     // Checked as installed, with the binary where the unit expects it.
     let path = dir.join("feedsift.service");
-    std::fs::write(
-        &path,
-        unit.replace("/usr/local/bin/feedsift", common::bin()),
-    )
-    .unwrap();
-
-    let out = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&path)
-        .output()
-        .unwrap();
-    let complaints = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{complaints}");
+    write_installed(&path, &unit);
+    let (verified, complaints) = verify(&path);
+    assert!(verified, "{complaints}");
     assert!(
         !complaints.contains("feedsift.service"),
         "verify complains: {complaints}"
@@ -1163,25 +1171,12 @@ fn a_reload_checks_the_file_first_and_fails_on_errors() {
     if version.is_some_and(|v| v >= 253) {
         let d = dir.join("feedsift.service.d");
         std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(
-            d.join("notify-reload.conf"),
-            drop_in.replace("/usr/local/bin/feedsift", common::bin()),
-        )
-        .unwrap();
+        write_installed(&d.join("notify-reload.conf"), &drop_in);
         let path = dir.join("feedsift.service");
-        std::fs::write(
-            &path,
-            unit.replace("/usr/local/bin/feedsift", common::bin()),
-        )
-        .unwrap();
-        let out = Command::new("systemd-analyze")
-            .arg("verify")
-            .arg(&path)
-            .output()
-            .unwrap();
-        let complaints = String::from_utf8_lossy(&out.stderr);
+        write_installed(&path, &unit);
+        let (verified, complaints) = verify(&path);
         assert!(
-            out.status.success() && !complaints.contains("feedsift.service"),
+            verified && !complaints.contains("feedsift.service"),
             "{complaints}"
         );
     }

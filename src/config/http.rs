@@ -11,7 +11,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+use toml::Spanned;
 use url::Url;
+
+use super::error::Problems;
+use super::raw::non_empty;
 
 /// A feed's request options; the default adds nothing.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -252,6 +257,208 @@ pub fn secret_file(base: &Path, text: &str) -> Result<PathBuf, String> {
         return Err("the file name is empty".into());
     }
     Ok(base.join(text))
+}
+
+// ---- the file's shape, checked one key at a time.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHttp {
+    #[serde(default)]
+    headers: std::collections::BTreeMap<Spanned<String>, Spanned<String>>,
+    cookie: Option<Spanned<String>>,
+    cookie_env: Option<Spanned<String>>,
+    cookie_file: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    token: Option<Spanned<String>>,
+    token_env: Option<Spanned<String>>,
+    token_file: Option<Spanned<String>>,
+    user_agent: Option<Spanned<String>>,
+    proxy: Option<Spanned<String>>,
+    proxy_env: Option<Spanned<String>>,
+}
+
+/// One secret given at most one way; `literal` is refused with the ways
+/// to give it.
+fn secret(
+    name: &str,
+    literal: Option<&Spanned<String>>,
+    env: Option<Spanned<String>>,
+    file: Option<Spanned<String>>,
+    base: &Path,
+    problems: &mut Problems,
+) -> Option<SecretSource> {
+    if let Some(v) = literal {
+        problems.at(
+            v.span(),
+            format!(
+                "{name} cannot be written in feeds.toml (it is readable by others, backed up \
+                 and shared): put it in a file ({name}_file = \"...\") or an environment \
+                 variable ({name}_env = \"...\")"
+            ),
+        );
+    }
+    source(name, env, file, base, problems)
+}
+
+fn source(
+    name: &str,
+    env: Option<Spanned<String>>,
+    file: Option<Spanned<String>>,
+    base: &Path,
+    problems: &mut Problems,
+) -> Option<SecretSource> {
+    match (env, file) {
+        (Some(_), Some(f)) => {
+            problems.at(
+                f.span(),
+                format!("{name}_env and {name}_file are both given; use one"),
+            );
+            None
+        }
+        (Some(e), None) => match check_env_name(e.get_ref()) {
+            Ok(()) => Some(SecretSource::Env(e.into_inner())),
+            Err(m) => {
+                problems.at(e.span(), m);
+                None
+            }
+        },
+        (None, Some(f)) => match secret_file(base, f.get_ref()) {
+            Ok(path) => Some(SecretSource::File(path)),
+            Err(m) => {
+                problems.at(f.span(), format!("{name}_file: {m}"));
+                None
+            }
+        },
+        (None, None) => None,
+    }
+}
+
+impl RawHttp {
+    pub(super) fn validate(mut self, base: &Path, problems: &mut Problems) -> FeedHttp {
+        let mut headers = Vec::new();
+        for (name, value) in std::mem::take(&mut self.headers) {
+            match check_header(name.get_ref(), value.get_ref()) {
+                Ok(()) => headers.push((name.into_inner(), value.into_inner())),
+                Err(m) => problems.at(name.span(), m),
+            }
+        }
+        let cookie = self.cookie(base, problems);
+        let auth = self.auth(base, problems);
+        let user_agent = self.user_agent.take().and_then(|ua| {
+            check_header_value(ua.get_ref())
+                .map_err(|m| problems.at(ua.span(), format!("user_agent: {m}")))
+                .ok()
+                .map(|()| ua.into_inner())
+        });
+        FeedHttp {
+            headers,
+            cookie,
+            auth,
+            user_agent,
+            proxy: self.proxy(problems),
+        }
+    }
+
+    fn cookie(&mut self, base: &Path, problems: &mut Problems) -> Option<Value> {
+        let literal = self.cookie.take().and_then(|c| {
+            check_header_value(c.get_ref())
+                .map_err(|m| problems.at(c.span(), format!("cookie: {m}")))
+                .ok()
+                .map(|()| (c.span(), c.into_inner()))
+        });
+        let from = source(
+            "cookie",
+            self.cookie_env.take(),
+            self.cookie_file.take(),
+            base,
+            problems,
+        );
+        match (literal, from) {
+            (Some((span, _)), Some(_)) => {
+                problems.at(
+                    span,
+                    "cookie is given twice (also as cookie_env or cookie_file); use one",
+                );
+                None
+            }
+            (Some((_, c)), None) => Some(Value::Literal(c)),
+            (None, Some(s)) => Some(Value::Secret(s)),
+            (None, None) => None,
+        }
+    }
+
+    /// Basic (username, password) or Bearer (token), never both.
+    fn auth(&mut self, base: &Path, problems: &mut Problems) -> Option<Auth> {
+        let password_span = [&self.password, &self.password_env, &self.password_file]
+            .into_iter()
+            .flatten()
+            .map(|p| p.span())
+            .next();
+        let password = secret(
+            "password",
+            self.password.as_ref(),
+            self.password_env.take(),
+            self.password_file.take(),
+            base,
+            problems,
+        );
+        let token = secret(
+            "token",
+            self.token.as_ref(),
+            self.token_env.take(),
+            self.token_file.take(),
+            base,
+            problems,
+        );
+        let username_span = self.username.as_ref().map(|u| u.span());
+        let username = non_empty(self.username.take(), "username", problems);
+        match (username, password, token) {
+            (Some(_), _, Some(_)) => {
+                problems.near(
+                    username_span,
+                    "username (HTTP Basic) and token (Bearer) are both given; a request \
+                     carries one of them",
+                );
+                None
+            }
+            (Some(username), password, None) => Some(Auth::Basic { username, password }),
+            (None, Some(_), _) => {
+                problems.near(password_span, "a password needs a username");
+                None
+            }
+            (None, None, Some(token)) => Some(Auth::Bearer(token)),
+            (None, None, None) => None,
+        }
+    }
+
+    fn proxy(&mut self, problems: &mut Problems) -> ProxySetting {
+        match (self.proxy.take(), self.proxy_env.take()) {
+            (Some(p), Some(_)) => {
+                problems.at(p.span(), "proxy and proxy_env are both given; use one");
+                ProxySetting::Environment
+            }
+            (Some(p), None) if p.get_ref().trim() == "none" => ProxySetting::Direct,
+            (Some(p), None) => match proxy_url(p.get_ref()) {
+                Ok(url) => ProxySetting::Url(url),
+                Err(m) => {
+                    problems.at(p.span(), m);
+                    ProxySetting::Environment
+                }
+            },
+            (None, Some(e)) => match check_env_name(e.get_ref()) {
+                Ok(()) => ProxySetting::UrlFromEnv(e.into_inner()),
+                Err(m) => {
+                    problems.at(e.span(), m);
+                    ProxySetting::Environment
+                }
+            },
+            (None, None) => ProxySetting::Environment,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,13 +21,13 @@ use toml::de::{DeTable, DeValue};
 use url::Url;
 
 use super::error::Problems;
-use super::http::{self, Auth, FeedHttp, ProxySetting, SecretSource, Value};
+use super::filters::RawFilter;
+use super::http::{self, RawHttp};
 use super::{
     Config, ConfigError, FeedConfig, FullText, MAX_MAX_INTERVAL, MIN_INTERVAL, Settings, defaults,
     feed_identity, format_duration, parse_duration, selector,
 };
 use crate::extract::SiteRules;
-use crate::filter::{Condition, Field, FilterRules, Rule};
 
 /// Known keys, per table: anything else is reported.
 const TOP_KEYS: &[&str] = &["settings", "feed"];
@@ -82,13 +82,6 @@ const HTTP_KEYS: &[&str] = &[
 ];
 const FILTER_KEYS: &[&str] = &["exclude", "include"];
 const RULE_KEYS: &[&str] = &["title", "url", "author", "tag", "text"];
-
-/// Regular expressions of filter rules are written by the operator, but a
-/// pasted monster should not take the daemon's memory: the regex crate's
-/// compiled-size limit, lowered from its 10 MiB default to 1 MiB, which
-/// is hundreds of times what a realistic rule (a few alternatives,
-/// `(?i)`, word boundaries) compiles to.
-const RULE_REGEX_SIZE_LIMIT: usize = 1024 * 1024;
 
 pub(super) fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let mut problems = Problems::new(source);
@@ -339,45 +332,6 @@ struct RawExtract {
     remove: Vec<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHttp {
-    #[serde(default)]
-    headers: std::collections::BTreeMap<Spanned<String>, Spanned<String>>,
-    cookie: Option<Spanned<String>>,
-    cookie_env: Option<Spanned<String>>,
-    cookie_file: Option<Spanned<String>>,
-    username: Option<Spanned<String>>,
-    password: Option<Spanned<String>>,
-    password_env: Option<Spanned<String>>,
-    password_file: Option<Spanned<String>>,
-    token: Option<Spanned<String>>,
-    token_env: Option<Spanned<String>>,
-    token_file: Option<Spanned<String>>,
-    user_agent: Option<Spanned<String>>,
-    proxy: Option<Spanned<String>>,
-    proxy_env: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFilter {
-    #[serde(default)]
-    exclude: Vec<Spanned<RawRule>>,
-    #[serde(default)]
-    include: Vec<Spanned<RawRule>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    title: Option<Spanned<String>>,
-    url: Option<Spanned<String>>,
-    author: Option<Spanned<String>>,
-    tag: Option<Spanned<String>>,
-    text: Option<Spanned<String>>,
-}
-
 // ---- values, each checked on its own.
 
 /// A duration of at least `min`; the default when absent or invalid.
@@ -434,7 +388,7 @@ fn count(
     }
 }
 
-fn non_empty(
+pub(super) fn non_empty(
     value: Option<Spanned<String>>,
     name: &str,
     problems: &mut Problems,
@@ -448,26 +402,9 @@ fn non_empty(
 }
 
 impl RawSettings {
-    fn validate(self, base: &Path, problems: &mut Problems) -> Settings {
-        const MIB: u64 = 1024 * 1024;
-        let database = non_empty(self.database, "database", problems)
-            .map_or_else(|| base.join(defaults::DATABASE), |db| base.join(db));
-        let user_agent = non_empty(self.user_agent, "user_agent", problems)
-            .unwrap_or_else(|| defaults::USER_AGENT.to_string());
-        let metrics_listen = self.metrics_listen.and_then(|addr| {
-            addr.get_ref()
-                .parse::<SocketAddr>()
-                .map_err(|_| {
-                    problems.at(
-                        addr.span(),
-                        format!(
-                            "metrics_listen {:?} is not an address:port such as 127.0.0.1:9187",
-                            addr.get_ref()
-                        ),
-                    )
-                })
-                .ok()
-        });
+    /// `poll_interval`, `min_interval` and `max_interval`, checked
+    /// against each other.
+    fn intervals(&self, problems: &mut Problems) -> (Duration, Duration, Duration) {
         let min_interval = duration(
             self.min_interval.as_ref(),
             defaults::MIN_INTERVAL,
@@ -522,6 +459,30 @@ impl RawSettings {
                 ),
             );
         }
+        (poll_interval, min_interval, max_interval)
+    }
+
+    fn validate(self, base: &Path, problems: &mut Problems) -> Settings {
+        const MIB: u64 = 1024 * 1024;
+        let (poll_interval, min_interval, max_interval) = self.intervals(problems);
+        let database = non_empty(self.database, "database", problems)
+            .map_or_else(|| base.join(defaults::DATABASE), |db| base.join(db));
+        let user_agent = non_empty(self.user_agent, "user_agent", problems)
+            .unwrap_or_else(|| defaults::USER_AGENT.to_string());
+        let metrics_listen = self.metrics_listen.and_then(|addr| {
+            addr.get_ref()
+                .parse::<SocketAddr>()
+                .map_err(|_| {
+                    problems.at(
+                        addr.span(),
+                        format!(
+                            "metrics_listen {:?} is not an address:port such as 127.0.0.1:9187",
+                            addr.get_ref()
+                        ),
+                    )
+                })
+                .ok()
+        });
         Settings {
             database,
             poll_interval,
@@ -795,236 +756,6 @@ impl RawExtract {
             remove: self.remove.into_iter().filter_map(check).collect(),
         }
     }
-}
-
-/// One secret given at most one way; `literal` is refused with the ways
-/// to give it.
-fn secret(
-    name: &str,
-    literal: Option<&Spanned<String>>,
-    env: Option<Spanned<String>>,
-    file: Option<Spanned<String>>,
-    base: &Path,
-    problems: &mut Problems,
-) -> Option<SecretSource> {
-    if let Some(v) = literal {
-        problems.at(
-            v.span(),
-            format!(
-                "{name} cannot be written in feeds.toml (it is readable by others, backed up \
-                 and shared): put it in a file ({name}_file = \"...\") or an environment \
-                 variable ({name}_env = \"...\")"
-            ),
-        );
-    }
-    source(name, env, file, base, problems)
-}
-
-fn source(
-    name: &str,
-    env: Option<Spanned<String>>,
-    file: Option<Spanned<String>>,
-    base: &Path,
-    problems: &mut Problems,
-) -> Option<SecretSource> {
-    match (env, file) {
-        (Some(_), Some(f)) => {
-            problems.at(
-                f.span(),
-                format!("{name}_env and {name}_file are both given; use one"),
-            );
-            None
-        }
-        (Some(e), None) => match http::check_env_name(e.get_ref()) {
-            Ok(()) => Some(SecretSource::Env(e.into_inner())),
-            Err(m) => {
-                problems.at(e.span(), m);
-                None
-            }
-        },
-        (None, Some(f)) => match http::secret_file(base, f.get_ref()) {
-            Ok(path) => Some(SecretSource::File(path)),
-            Err(m) => {
-                problems.at(f.span(), format!("{name}_file: {m}"));
-                None
-            }
-        },
-        (None, None) => None,
-    }
-}
-
-impl RawHttp {
-    fn validate(self, base: &Path, problems: &mut Problems) -> FeedHttp {
-        let mut headers = Vec::new();
-        for (name, value) in self.headers {
-            match http::check_header(name.get_ref(), value.get_ref()) {
-                Ok(()) => headers.push((name.into_inner(), value.into_inner())),
-                Err(m) => problems.at(name.span(), m),
-            }
-        }
-        let cookie_literal = self.cookie.and_then(|c| {
-            http::check_header_value(c.get_ref())
-                .map_err(|m| problems.at(c.span(), format!("cookie: {m}")))
-                .ok()
-                .map(|()| (c.span(), c.into_inner()))
-        });
-        let cookie_source = source("cookie", self.cookie_env, self.cookie_file, base, problems);
-        let cookie = match (cookie_literal, cookie_source) {
-            (Some((span, _)), Some(_)) => {
-                problems.at(
-                    span,
-                    "cookie is given twice (also as cookie_env or cookie_file); use one",
-                );
-                None
-            }
-            (Some((_, c)), None) => Some(Value::Literal(c)),
-            (None, Some(s)) => Some(Value::Secret(s)),
-            (None, None) => None,
-        };
-        let password_span = [&self.password, &self.password_env, &self.password_file]
-            .into_iter()
-            .flatten()
-            .map(|p| p.span())
-            .next();
-        let password = secret(
-            "password",
-            self.password.as_ref(),
-            self.password_env,
-            self.password_file,
-            base,
-            problems,
-        );
-        let token = secret(
-            "token",
-            self.token.as_ref(),
-            self.token_env,
-            self.token_file,
-            base,
-            problems,
-        );
-        let username = non_empty(self.username.clone(), "username", problems);
-        let auth = match (username, password, token) {
-            (Some(_), _, Some(_)) => {
-                if let Some(u) = &self.username {
-                    problems.at(
-                        u.span(),
-                        "username (HTTP Basic) and token (Bearer) are both given; a request \
-                         carries one of them",
-                    );
-                }
-                None
-            }
-            (Some(username), password, None) => Some(Auth::Basic { username, password }),
-            (None, Some(_), _) => {
-                problems.near(password_span, "a password needs a username");
-                None
-            }
-            (None, None, Some(token)) => Some(Auth::Bearer(token)),
-            (None, None, None) => None,
-        };
-        let user_agent = self.user_agent.and_then(|ua| {
-            http::check_header_value(ua.get_ref())
-                .map_err(|m| problems.at(ua.span(), format!("user_agent: {m}")))
-                .ok()
-                .map(|()| ua.into_inner())
-        });
-        let proxy = match (self.proxy, self.proxy_env) {
-            (Some(p), Some(_)) => {
-                problems.at(p.span(), "proxy and proxy_env are both given; use one");
-                ProxySetting::Environment
-            }
-            (Some(p), None) if p.get_ref().trim() == "none" => ProxySetting::Direct,
-            (Some(p), None) => match http::proxy_url(p.get_ref()) {
-                Ok(url) => ProxySetting::Url(url),
-                Err(m) => {
-                    problems.at(p.span(), m);
-                    ProxySetting::Environment
-                }
-            },
-            (None, Some(e)) => match http::check_env_name(e.get_ref()) {
-                Ok(()) => ProxySetting::UrlFromEnv(e.into_inner()),
-                Err(m) => {
-                    problems.at(e.span(), m);
-                    ProxySetting::Environment
-                }
-            },
-            (None, None) => ProxySetting::Environment,
-        };
-        FeedHttp {
-            headers,
-            cookie,
-            auth,
-            user_agent,
-            proxy,
-        }
-    }
-}
-
-impl RawFilter {
-    fn validate(self, problems: &mut Problems) -> FilterRules {
-        let mut rules = |list: Vec<Spanned<RawRule>>| -> Vec<Rule> {
-            list.into_iter()
-                .filter_map(|r| {
-                    let span = r.span();
-                    r.into_inner().validate(span, problems)
-                })
-                .collect()
-        };
-        FilterRules {
-            exclude: rules(self.exclude),
-            include: rules(self.include),
-        }
-    }
-}
-
-impl RawRule {
-    fn validate(self, span: std::ops::Range<usize>, problems: &mut Problems) -> Option<Rule> {
-        let fields = [self.title, self.url, self.author, self.tag, self.text];
-        let mut conditions = Vec::new();
-        let mut broken = false;
-        for (field, value) in Field::ALL.into_iter().zip(fields) {
-            let Some(value) = value else { continue };
-            match regex::RegexBuilder::new(value.get_ref())
-                .size_limit(RULE_REGEX_SIZE_LIMIT)
-                .build()
-            {
-                Ok(pattern) => conditions.push(Condition { field, pattern }),
-                Err(e) => {
-                    broken = true;
-                    problems.at(
-                        value.span(),
-                        format!(
-                            "invalid regular expression {:?} for {}: {}",
-                            value.get_ref(),
-                            field.key(),
-                            regex_reason(&e)
-                        ),
-                    );
-                }
-            }
-        }
-        if conditions.is_empty() && !broken {
-            problems.at(
-                span.clone(),
-                "a filter rule needs at least one of title, url, author, tag or text",
-            );
-        }
-        (!broken && !conditions.is_empty()).then(|| Rule {
-            conditions,
-            line: problems.line_of(span.start),
-        })
-    }
-}
-
-/// The regex crate's reason in one line (its message draws a caret under
-/// the pattern over several lines).
-fn regex_reason(e: &regex::Error) -> String {
-    let text = e.to_string();
-    text.lines()
-        .rev()
-        .find_map(|l| l.trim().strip_prefix("error: "))
-        .unwrap_or(text.lines().last().unwrap_or("invalid"))
-        .to_string()
 }
 
 #[cfg(test)]
