@@ -59,7 +59,7 @@ struct Cli {
     )]
     log_level: Option<String>,
     /// Log line format: text for people, json (one object per line) for log shippers.
-    #[arg(long, global = true, value_enum, env = "FEEDSIFT_LOG_FORMAT", default_value_t = LogFormat::Text, help_heading = GLOBAL)]
+    #[arg(long, global = true, value_enum, env = "FEEDSIFT_LOG_FORMAT", default_value_t = LogFormat::Text, value_name = "FORMAT", help_heading = GLOBAL)]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
