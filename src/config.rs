@@ -108,7 +108,7 @@ pub struct Settings {
 #[serde(rename_all = "lowercase")]
 pub enum FullText {
     /// Fetch the page when the feed's own content is too short to be the
-    /// article (see [`crate::daemon::poller::FEED_CONTENT_MIN_WORDS`]).
+    /// article (see [`crate::poll::entries::FEED_CONTENT_MIN_WORDS`]).
     #[default]
     Auto,
     Always,

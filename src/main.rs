@@ -1,5 +1,5 @@
-//! The `feedsift` binary: parses the command line, sets up logging and
-//! calls the library.
+//! The `feedsift` binary: parses the command line, sets up logging, calls
+//! the library, and turns a command's failure into the exit code.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use feedsift::commands;
+use feedsift::commands::error::{CliResult, Failure};
 use feedsift::commands::logging::LogFormat;
 
 /// The heading of the options every command takes.
@@ -252,9 +253,31 @@ Examples:
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
     commands::logging::init(cli.log_level.as_deref(), cli.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(line) = e.line() {
+                eprintln!("{line}");
+            }
+            ExitCode::from(exit_code(e.failure))
+        }
+    }
+}
+
+/// The exit codes of the CLI contract (README: 0 success, 1 runtime failure,
+/// 2 usage or config error), decided here
+/// and nowhere else. `clap` exits with 2 on a bad command line by itself.
+fn exit_code(failure: Failure) -> u8 {
+    match failure {
+        Failure::Runtime => 1,
+        Failure::Usage => 2,
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
     let db = cli.db.as_deref();
-    let code = match cli.command {
-        Command::Run => commands::poll::run(&cli.config, db),
+    match cli.command {
+        Command::Run => commands::run::run(&cli.config, db),
         Command::Poll { all: _ } => commands::poll::poll_all(&cli.config, db),
         Command::Extract { url, json, files } => {
             commands::extract::run(&files, url.as_deref(), json)
@@ -294,6 +317,5 @@ fn main() -> ExitCode {
             after_id,
             format: commands::export::Format::Jsonl,
         } => commands::export::run(&cli.config, db, since.as_deref(), after_id),
-    };
-    ExitCode::from(code)
+    }
 }

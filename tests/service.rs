@@ -947,7 +947,7 @@ fn under_journald_lines_carry_a_priority_and_no_timestamp_or_colour() {
         assert!(!line.contains('\x1b'), "{line:?}");
     }
     assert!(
-        log.contains("<6> INFO feedsift::daemon::poller: feed polled"),
+        log.contains("<6> INFO feedsift::poll: feed polled"),
         "{log}"
     );
 

@@ -21,7 +21,8 @@ use clap::Subcommand;
 use serde::Serialize;
 use url::Url;
 
-use super::{exit, load_config, runtime};
+use super::error::{CliError, CliResult, Failure};
+use super::{load_config, runtime};
 use crate::config::edit::{self, EditError, FeedsFile, Lookup, NewFeed};
 use crate::config::{
     FeedConfig, FullText, MIN_INTERVAL, Schedule, feed_identity, format_duration, opml,
@@ -85,8 +86,8 @@ Examples:
     Export,
 }
 
-/// Runs one `feeds` subcommand; returns the exit code.
-pub fn run(config_path: &Path, command: FeedsCommand) -> u8 {
+/// Runs one `feeds` subcommand.
+pub fn run(config_path: &Path, command: FeedsCommand) -> CliResult {
     match command {
         FeedsCommand::Add {
             url,
@@ -101,17 +102,16 @@ pub fn run(config_path: &Path, command: FeedsCommand) -> u8 {
     }
 }
 
-fn fail(command: &str, code: u8, message: impl std::fmt::Display) -> u8 {
-    eprintln!("feedsift feeds {command}: {message}");
-    code
+fn fail(command: &str, failure: Failure, message: impl std::fmt::Display) -> CliResult {
+    Err(CliError::new(failure, message).within(&format!("feeds {command}")))
 }
 
-fn edit_failure(command: &str, e: EditError) -> u8 {
-    let code = match e {
-        EditError::Config(_) | EditError::Unsupported { .. } => exit::USAGE,
-        EditError::Io { .. } | EditError::Changed { .. } => exit::FAILURE,
+fn edit_failure(command: &str, e: EditError) -> CliResult {
+    let failure = match e {
+        EditError::Config(_) | EditError::Unsupported { .. } => Failure::Usage,
+        EditError::Io { .. } | EditError::Changed { .. } => Failure::Runtime,
     };
-    fail(command, code, e)
+    fail(command, failure, e)
 }
 
 /// Tags from the command line: trimmed, non-empty, each once.
@@ -135,11 +135,11 @@ fn add(
     name: Option<String>,
     interval: Option<String>,
     tags: Vec<String>,
-) -> u8 {
+) -> CliResult {
     const CMD: &str = "add";
     let url = match edit::feed_url(url_text) {
         Ok(u) => u,
-        Err(e) => return fail(CMD, exit::USAGE, e),
+        Err(e) => return fail(CMD, Failure::Usage, e),
     };
     if let Some(i) = &interval {
         match parse_duration(i) {
@@ -147,23 +147,23 @@ fn add(
             Ok(_) => {
                 return fail(
                     CMD,
-                    exit::USAGE,
+                    Failure::Usage,
                     format!(
                         "--interval must be at least {}",
                         format_duration(MIN_INTERVAL)
                     ),
                 );
             }
-            Err(e) => return fail(CMD, exit::USAGE, format!("--interval: {e}")),
+            Err(e) => return fail(CMD, Failure::Usage, format!("--interval: {e}")),
         }
     }
     let name = match name.map(|n| n.trim().to_owned()) {
-        Some(n) if n.is_empty() => return fail(CMD, exit::USAGE, "--name must not be empty"),
+        Some(n) if n.is_empty() => return fail(CMD, Failure::Usage, "--name must not be empty"),
         other => other,
     };
     let tags = match clean_tags(tags) {
         Ok(t) => t,
-        Err(e) => return fail(CMD, exit::USAGE, e),
+        Err(e) => return fail(CMD, Failure::Usage, e),
     };
     let mut file = match FeedsFile::open(config_path) {
         Ok(f) => f,
@@ -171,15 +171,12 @@ fn add(
     };
     // Before any network work: a duplicate needs no fetch to be refused.
     if let Some(message) = duplicate(file.config().feeds.as_slice(), &url) {
-        return fail(CMD, exit::USAGE, message);
+        return fail(CMD, Failure::Usage, message);
     }
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
+    let rt = runtime()?;
     let fetcher = match Fetcher::new(FetchSettings::from_config(&file.config().settings), None) {
         Ok(f) => f,
-        Err(e) => return fail(CMD, exit::FAILURE, e),
+        Err(e) => return fail(CMD, Failure::Runtime, e),
     };
     let found = match rt.block_on(find_feed(&fetcher, &url)) {
         Ok(found) => found,
@@ -188,14 +185,14 @@ fn add(
             let _ = plain.set_scheme("http");
             return fail(
                 CMD,
-                exit::FAILURE,
+                Failure::Runtime,
                 format!(
                     "{message}\n(no scheme was given, so https:// was tried; for a site that \
                      only speaks plain HTTP, run: feedsift feeds add {plain})"
                 ),
             );
         }
-        Err(message) => return fail(CMD, exit::FAILURE, message),
+        Err(message) => return fail(CMD, Failure::Runtime, message),
     };
     if let Some(link) = &found.discovered {
         println!(
@@ -211,7 +208,7 @@ fn add(
             println!("  also announced: {} ({})", other.url, other.media_type);
         }
         if let Some(message) = duplicate(file.config().feeds.as_slice(), &link.url) {
-            return fail(CMD, exit::USAGE, message);
+            return fail(CMD, Failure::Usage, message);
         }
     }
     let feed_url = found.url.clone();
@@ -241,7 +238,7 @@ fn add(
                 if created { " (created)" } else { "" },
                 config.feeds.len()
             );
-            exit::OK
+            Ok(())
         }
         Err(e) => edit_failure(CMD, e),
     }
@@ -331,16 +328,16 @@ async fn find_feed(fetcher: &Fetcher, url: &Url) -> Result<Found, String> {
     })
 }
 
-fn remove(config_path: &Path, url: &str) -> u8 {
+fn remove(config_path: &Path, url: &str) -> CliResult {
     const CMD: &str = "remove";
     let url = match edit::feed_url(url) {
         Ok(u) => u,
-        Err(e) => return fail(CMD, exit::USAGE, e),
+        Err(e) => return fail(CMD, Failure::Usage, e),
     };
     if !config_path.exists() {
         return fail(
             CMD,
-            exit::USAGE,
+            Failure::Usage,
             format!("{} does not exist", config_path.display()),
         );
     }
@@ -361,7 +358,7 @@ fn remove(config_path: &Path, url: &str) -> u8 {
         Lookup::Absent => {
             return fail(
                 CMD,
-                exit::USAGE,
+                Failure::Usage,
                 format!(
                     "{url} is not in {} (`feedsift feeds list` shows the feeds)",
                     config_path.display()
@@ -371,7 +368,7 @@ fn remove(config_path: &Path, url: &str) -> u8 {
     };
     let removed = feeds[index].clone();
     if !file.remove(index) {
-        return fail(CMD, exit::FAILURE, "the entry could not be removed");
+        return fail(CMD, Failure::Runtime, "the entry could not be removed");
     }
     match file.save() {
         Ok(config) => {
@@ -385,7 +382,7 @@ fn remove(config_path: &Path, url: &str) -> u8 {
                 removed.line,
                 config.feeds.len()
             );
-            exit::OK
+            Ok(())
         }
         Err(e) => edit_failure(CMD, e),
     }
@@ -424,11 +421,8 @@ fn full_text_name(f: FullText) -> &'static str {
     }
 }
 
-fn list(config_path: &Path, json: bool) -> u8 {
-    let config = match load_config(config_path, None) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn list(config_path: &Path, json: bool) -> CliResult {
+    let config = load_config(config_path, None)?;
     let rows: Vec<Listed> = config
         .feeds
         .iter()
@@ -468,8 +462,8 @@ fn list(config_path: &Path, json: bool) -> u8 {
         write_table(&mut out, &rows)
     };
     match written.and_then(|()| out.flush()) {
-        Ok(()) => exit::OK,
-        Err(e) => fail("list", exit::FAILURE, format!("writing output: {e}")),
+        Ok(()) => Ok(()),
+        Err(e) => fail("list", Failure::Runtime, format!("writing output: {e}")),
     }
 }
 
@@ -533,14 +527,14 @@ fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
-fn import(config_path: &Path, opml_path: &Path) -> u8 {
+fn import(config_path: &Path, opml_path: &Path) -> CliResult {
     const CMD: &str = "import";
     let bytes = match read_capped(opml_path, MAX_OPML_BYTES) {
         Ok(Some(b)) => b,
         Ok(None) => {
             return fail(
                 CMD,
-                exit::USAGE,
+                Failure::Usage,
                 format!(
                     "{}: larger than {} MiB; that is no subscription list",
                     opml_path.display(),
@@ -548,11 +542,17 @@ fn import(config_path: &Path, opml_path: &Path) -> u8 {
                 ),
             );
         }
-        Err(e) => return fail(CMD, exit::USAGE, format!("{}: {e}", opml_path.display())),
+        Err(e) => return fail(CMD, Failure::Usage, format!("{}: {e}", opml_path.display())),
     };
     let doc = match opml::parse(&bytes) {
         Ok(d) => d,
-        Err(e) => return fail(CMD, exit::FAILURE, format!("{}: {e}", opml_path.display())),
+        Err(e) => {
+            return fail(
+                CMD,
+                Failure::Runtime,
+                format!("{}: {e}", opml_path.display()),
+            );
+        }
     };
     let mut file = match FeedsFile::open(config_path) {
         Ok(f) => f,
@@ -618,14 +618,11 @@ fn import(config_path: &Path, opml_path: &Path) -> u8 {
         present.len(),
         doc.skipped.len()
     );
-    exit::OK
+    Ok(())
 }
 
-fn export(config_path: &Path) -> u8 {
-    let config = match load_config(config_path, None) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn export(config_path: &Path) -> CliResult {
+    let config = load_config(config_path, None)?;
     let title = format!(
         "feedsift feeds ({})",
         config_path
@@ -639,7 +636,7 @@ fn export(config_path: &Path) -> u8 {
         out.flush()
     });
     match written {
-        Ok(()) => exit::OK,
-        Err(e) => fail("export", exit::FAILURE, format!("writing output: {e}")),
+        Ok(()) => Ok(()),
+        Err(e) => fail("export", Failure::Runtime, format!("writing output: {e}")),
     }
 }

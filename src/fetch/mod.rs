@@ -30,7 +30,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::{FeedConfig, Settings};
-use crate::store::writer::Validators;
+use crate::model::Validators;
 use address::{AddressPolicy, PublicOnlyResolver};
 pub use options::RequestOptions;
 use politeness::HostGates;

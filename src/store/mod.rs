@@ -5,6 +5,8 @@
 //! WAL mode lets readers (ours, and `sqlite3`/Datasette/pandas outside) run
 //! while the writer commits, and a reader only ever sees whole transactions.
 
+mod apply;
+mod articles;
 mod location;
 pub mod migrate;
 pub mod query;
@@ -18,7 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
+
+use crate::model::FeedStatus;
 
 /// How long a connection waits for a lock before giving up. Readers never
 /// wait in WAL mode; this covers checkpoints and a second feedsift process
@@ -51,7 +56,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database write failed: {0}")]
-    Write(String),
+    Write(#[from] writer::WriteError),
     #[error("the database writer has stopped")]
     WriterGone,
 }
@@ -152,6 +157,21 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// A feed's state as stored, through the model's one mapping.
+impl rusqlite::ToSql for FeedStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_sql()))
+    }
+}
+
+impl FromSql for FeedStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<FeedStatus> {
+        let text = value.as_str()?;
+        FeedStatus::from_sql(text)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown feed state {text:?}").into()))
+    }
 }
 
 #[cfg(test)]
