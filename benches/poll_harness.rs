@@ -452,7 +452,7 @@ struct Cycle {
 /// cycle leases the feeds no other node has taken yet.
 fn make_all_due() -> Result<(), String> {
     let url = database();
-    if !feedsift::store::location::is_postgres_url(&url) {
+    if !feedsift::store::backend::is_postgres_url(&url) {
         return Ok(());
     }
     let mut client = feedsift::store::postgres::connect(&url).map_err(|e| e.to_string())?;
@@ -544,7 +544,7 @@ fn run(feeds: usize, hosts: usize, cycles: usize) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             pipelines.push(pipeline);
         }
-        println!("nodes: {nodes} on {}", feedsift::store::location::redacted(&database()));
+        println!("nodes: {nodes} on {}", feedsift::store::backend::redacted(&database()));
         println!("start-up (database, feeds sync): {:.2} s", started.elapsed().as_secs_f64());
 
         let seed = cycle(&pipelines, &targets).await;

@@ -69,7 +69,7 @@ pub async fn run(
     let targets = pipeline.sync_feeds(&config).await?;
     let articles = pipeline.ctx.reader.article_count()?;
     METRICS.set_articles_at_start(articles);
-    tracing::info!(feeds = targets.len(), database = %store::location::redacted(&config.settings.database.to_string_lossy()), "feedsift running");
+    tracing::info!(feeds = targets.len(), database = %store::backend::redacted(&config.settings.database.to_string_lossy()), "feedsift running");
     let scheduler = scheduler::Scheduler::new(pipeline.ctx.clone(), targets);
     let retention_days = config.settings.retention_days;
     let reloader = reload::Reloader::new(config, fetch, db_override);

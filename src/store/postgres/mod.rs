@@ -27,7 +27,7 @@ use std::time::Duration;
 use postgres::{Client, Config, NoTls};
 
 use super::StoreError;
-use super::location::redacted;
+use super::backend::redacted;
 
 /// How long a node waits for the server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
