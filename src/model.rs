@@ -353,6 +353,17 @@ pub enum Lease {
     Held { retry_at: DateTime<Utc> },
 }
 
+/// Whether this node should fetch a page another node may be fetching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageClaim {
+    /// Nobody else is: fetch it.
+    Fetch,
+    /// Another node is: look again shortly.
+    Wait,
+    /// Another node stored it as this article: a sighting of it.
+    Stored(i64),
+}
+
 // ---- how a poll ended
 
 /// How a poll of one feed ended: what the scheduler, the metrics and the

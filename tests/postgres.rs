@@ -29,7 +29,8 @@ fn config(dir: &Path, database: &str, feeds: &[String]) -> PathBuf {
 }
 
 /// Two sites: the herald with an original story and another one; the wire
-/// with a syndicated copy of the original and a story of its own.
+/// with a syndicated copy of the original and a story of its own, which the
+/// herald's feed also lists with tracking parameters (one page, two feeds).
 struct Sites {
     herald: Server,
     wire: Server,
@@ -37,6 +38,8 @@ struct Sites {
     copy: String,
     pages: Vec<String>,
 }
+
+const TRACKING: &str = "?utm_source=rss&utm_medium=feed";
 
 fn sites() -> Sites {
     let herald = Server::start("127.0.0.1");
@@ -54,6 +57,7 @@ fn sites() -> Sites {
             site::rss(&[
                 ("h-1", &original, &STORIES[0]),
                 ("h-2", &seeds, &STORIES[1]),
+                ("h-3", &format!("{trains}{TRACKING}"), &STORIES[2]),
             ]),
         ),
     );
@@ -63,6 +67,10 @@ fn sites() -> Sites {
     );
     wire.route(
         "/2026/night-trains.html",
+        Reply::html(STORIES[2].page(&trains)),
+    );
+    wire.route(
+        &format!("/2026/night-trains.html{TRACKING}"),
         Reply::html(STORIES[2].page(&trains)),
     );
     wire.route(
@@ -86,7 +94,8 @@ impl Sites {
         vec![self.herald.url("/rss.xml"), self.wire.url("/atom.xml")]
     }
 
-    /// Requests each article page and feed received.
+    /// Requests each article page (under any of its addresses) and feed
+    /// received.
     fn hits(&self) -> Vec<(String, usize)> {
         let path = |u: &str| {
             u.split_once("//")
@@ -100,7 +109,11 @@ impl Sites {
             } else {
                 &self.wire
             };
-            hits.push((page.clone(), server.hits(&path(page))));
+            let tracked = format!("{}{TRACKING}", path(page));
+            hits.push((
+                page.clone(),
+                server.hits(&path(page)) + server.hits(&tracked),
+            ));
         }
         hits
     }
@@ -133,12 +146,23 @@ fn poll_all_on_postgres_keeps_the_contract_and_the_reading_commands_work() {
     let sites = sites();
     let config = config(&dir, &url, &sites.feeds());
 
-    let summary = ok(&feedsift(&config, &["poll", "--all"]));
+    let first = feedsift(&config, &["poll", "--all"]);
+    let summary = ok(&first);
+    let log = String::from_utf8_lossy(&first.stderr);
     assert!(summary.contains("4 new, 1 duplicates"), "{summary}");
     let mut db = server.client("contract");
     assert_eq!(one(&mut db, "SELECT count(*) FROM articles"), 4);
     assert_eq!(one(&mut db, "SELECT count(*) FROM stories"), 3);
-    assert_eq!(one(&mut db, "SELECT count(*) FROM article_sources"), 4);
+    let sightings: Vec<(i64, i64, String)> = db
+        .query(
+            "SELECT article_id, feed_id, entry_id FROM article_sources ORDER BY 1, 2",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(sightings.len(), 5, "{sightings:?}\n{summary}\n{log}");
     let root: i64 = db
         .query_one("SELECT id FROM articles WHERE url = $1", &[&sites.original])
         .unwrap()

@@ -101,7 +101,10 @@ fn data_rows(output: &str) -> Vec<&str> {
 }
 
 #[test]
-#[cfg_attr(not(has_sqlite3), ignore = "`sqlite3` is not installed (.ci/run installs it)")]
+#[cfg_attr(
+    not(has_sqlite3),
+    ignore = "`sqlite3` is not installed (.ci/run installs it)"
+)]
 fn readme_sqlite3_examples_run_as_written() {
     let all = examples();
     let names: Vec<&str> = all
@@ -155,7 +158,10 @@ fn readme_sqlite3_examples_run_as_written() {
 }
 
 #[test]
-#[cfg_attr(not(has_python3), ignore = "`python3` is not installed (.ci/run installs it)")]
+#[cfg_attr(
+    not(has_python3),
+    ignore = "`python3` is not installed (.ci/run installs it)"
+)]
 fn readme_python_example_runs_as_written() {
     let code = example("python", "incremental");
     let (room, _writer) = polled_database("readme-python");
@@ -195,7 +201,10 @@ fn readme_python_example_runs_as_written() {
 }
 
 #[test]
-#[cfg_attr(not(has_datasette), ignore = "`datasette` is not installed (.ci/run installs it)")]
+#[cfg_attr(
+    not(has_datasette),
+    ignore = "`datasette` is not installed (.ci/run installs it)"
+)]
 fn readme_datasette_example_serves_the_database() {
     let metadata = example("datasette-metadata", "metadata");
     let serve = example("datasette", "serve");

@@ -97,6 +97,19 @@ CREATE TABLE pending_entries (
     PRIMARY KEY (feed_id, entry_id)
 );
 
+-- PostgreSQL only: pages a node is fetching now. Another node that meets
+-- the same page in one of its feeds (tracking-parameter variants of one
+-- page in several feeds) waits for it to be stored instead of fetching it
+-- again. When the page is stored, its claims get the article's id (under
+-- the entry link's key and the page's canonical key), which the waiting
+-- node takes as a sighting. An unfinished claim runs out with its lease.
+CREATE TABLE page_claims (
+    url_key    text PRIMARY KEY,
+    owner      text NOT NULL,
+    until      timestamptz NOT NULL,
+    article_id bigint
+);
+
 CREATE TABLE robots_txt (
     origin        text PRIMARY KEY,
     status        bigint NOT NULL,

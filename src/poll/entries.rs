@@ -243,6 +243,15 @@ impl PageWork {
         &self.address.key
     }
 
+    /// Another poll (another node's) stored the page meanwhile, as
+    /// `article_id`: this entry is one more sighting of it.
+    pub fn stored_as(self, article_id: i64) -> Vec<EntryWrite> {
+        vec![EntryWrite::Sighting {
+            source: self.source,
+            article_id,
+        }]
+    }
+
     /// Attempts at this page once this one is counted.
     pub fn attempt(&self) -> u32 {
         self.attempts + 1

@@ -36,7 +36,7 @@ use crate::config::FeedConfig;
 use crate::feed::{self, ParsedFeed};
 use crate::fetch::{FetchError, FetchOutcome, Fetched};
 use crate::metrics::{ErrorKind, METRICS, Target};
-use crate::model::{Applied, EntryWrite, FeedPoll, Lease, PollResult};
+use crate::model::{Applied, EntryWrite, FeedPoll, Lease, PageClaim, PollResult};
 use crate::store::StoreError;
 use crate::store::postgres::lease;
 use entries::{Job, Next, PageWork, Work};
@@ -149,6 +149,36 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
     }
     done
 }
+
+impl Pages<'_> {
+    /// On a database shared by several nodes: when another node is
+    /// fetching this page now (the same page listed in feeds two nodes
+    /// poll), waits for it to be stored and returns its id, rather than
+    /// fetching it again; `None` when this node should fetch it (claimed,
+    /// or the other node's claim ran out, or shutdown).
+    async fn stored_by_another_node(&self, key: &str) -> Option<i64> {
+        let reader = &self.ctx.reader;
+        if !reader.shares_database() {
+            return None;
+        }
+        let mut shutdown = self.ctx.shutdown.clone();
+        loop {
+            match reader.claim_page(key) {
+                Ok(PageClaim::Fetch) | Err(_) => return None,
+                Ok(PageClaim::Stored(id)) => return Some(id),
+                Ok(PageClaim::Wait) => {}
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(CLAIM_RECHECK) => {}
+                _ = shutdown.wait_for(|stop| *stop) => return None,
+            }
+        }
+    }
+}
+
+/// How often a poll waiting for a page another node fetches looks whether
+/// it is stored: a page takes a fraction of a second to a few seconds.
+const CLAIM_RECHECK: Duration = Duration::from_millis(500);
 
 /// Keeps a running poll's lease alive on a shared database (see
 /// [`crate::store::postgres::lease`]); stops when dropped.
@@ -377,6 +407,9 @@ impl<'a> Pages<'a> {
     }
 
     async fn page(&self, work: PageWork) -> Vec<EntryWrite> {
+        if let Some(article_id) = self.stored_by_another_node(work.key()).await {
+            return work.stored_as(article_id);
+        }
         let fetch = pages::fetch_page(
             self.ctx.fetcher.clone(),
             work.url.clone(),

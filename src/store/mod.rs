@@ -73,6 +73,10 @@ pub enum StoreError {
         url: String,
         source: ::postgres::Error,
     },
+    #[error(
+        "{url}: this build connects to PostgreSQL without TLS; use sslmode=disable or prefer on a trusted network, or a tunnel"
+    )]
+    PostgresTls { url: String },
     #[error("cannot connect to {url}: {source}")]
     PostgresConnect {
         url: String,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::postgres::{lease, pool::PgPool, read as pg};
 use super::{ReadPool, StoreError, read};
-use crate::model::{DuePending, EntryStatus, FeedState, Lease, StoredRobots};
+use crate::model::{DuePending, EntryStatus, FeedState, Lease, PageClaim, StoredRobots};
 
 #[derive(Clone)]
 pub enum Reader {
@@ -126,6 +126,18 @@ impl Reader {
             Reader::Postgres { pool, node } => {
                 let node = node.clone();
                 pool.with(move |c| lease::renew(c, feed_id, &node))
+            }
+        }
+    }
+
+    /// May this node fetch the page stored under `url_key`? Always on
+    /// SQLite (one node; its own polls share pages through the memo).
+    pub fn claim_page(&self, url_key: &str) -> Result<PageClaim, StoreError> {
+        match self {
+            Reader::Sqlite(_) => Ok(PageClaim::Fetch),
+            Reader::Postgres { pool, node } => {
+                let (node, key) = (node.clone(), url_key.to_string());
+                pool.with(move |c| lease::claim_page(c, &key, &node))
             }
         }
     }

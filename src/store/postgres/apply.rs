@@ -163,6 +163,7 @@ fn store_article(
             if insert_source(db, id, feed_id, source)? {
                 applied.new_sources += 1;
             }
+            settle_claims(db, id, &article.url_key, article)?;
         }
         Decision::NewPage {
             canonical_url,
@@ -190,9 +191,21 @@ fn store_article(
             stories.remember(id, fp);
             applied.new_articles += 1;
             insert_source(db, id, feed_id, source)?;
+            settle_claims(db, id, url_key, article)?;
         }
     }
     clear_pending(db, feed_id, &source.entry_id)
+}
+
+/// The page is stored as `id`: nodes waiting for it (under the page's key
+/// or its own address's) take it as a sighting.
+fn settle_claims(db: &mut Db, id: i64, url_key: &str, article: &ArticleRecord) -> Result<()> {
+    let own_key = article.own_address.as_ref().map(|(_, key)| key.as_str());
+    db.execute(
+        "UPDATE page_claims SET article_id = $1 WHERE url_key = $2 OR url_key = $3",
+        &[&id, &url_key, &own_key],
+    )?;
+    Ok(())
 }
 
 /// [`crate::store::articles`]'s insert, in PostgreSQL placeholders: the

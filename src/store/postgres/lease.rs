@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::db::Conn;
-use crate::model::Lease;
+use crate::model::{Lease, PageClaim};
 use crate::store::{StoreError, parse_timestamp, timestamp};
 
 /// How long a lease holds without renewal: the longest a dead node's feeds
@@ -123,4 +123,30 @@ pub fn node_name() -> String {
         std::process::id(),
         rand::random::<u32>()
     )
+}
+
+/// Claims the page under `url_key` for `node` to fetch: [`PageClaim::Fetch`]
+/// when no other node is fetching it, [`PageClaim::Stored`] when another
+/// node's poll stored it meanwhile, else [`PageClaim::Wait`].
+pub fn claim_page(conn: &mut Conn, url_key: &str, node: &str) -> Result<PageClaim, StoreError> {
+    let lease_secs = LEASE.as_secs_f64();
+    let mine = conn.query(
+        "INSERT INTO page_claims(url_key, owner, until) VALUES ($1, $2, now() + make_interval(secs => $3))
+         ON CONFLICT (url_key) DO UPDATE SET owner = excluded.owner, until = excluded.until
+             WHERE page_claims.article_id IS NULL
+               AND (page_claims.until < now() OR page_claims.owner = excluded.owner)
+         RETURNING owner",
+        &[&url_key, &node, &lease_secs],
+    )?;
+    if !mine.is_empty() {
+        return Ok(PageClaim::Fetch);
+    }
+    let row = conn.query_opt(
+        "SELECT article_id FROM page_claims WHERE url_key = $1",
+        &[&url_key],
+    )?;
+    Ok(match row.and_then(|r| r.get::<_, Option<i64>>(0)) {
+        Some(id) => PageClaim::Stored(id),
+        None => PageClaim::Wait,
+    })
 }

@@ -24,6 +24,7 @@ pub mod writer;
 
 use std::time::Duration;
 
+use postgres::config::SslMode;
 use postgres::{Client, Config, NoTls};
 
 use super::StoreError;
@@ -40,6 +41,9 @@ pub fn connect(url: &str) -> Result<Client, StoreError> {
         url: redacted(url),
         source,
     })?;
+    if matches!(config.get_ssl_mode(), SslMode::Require) {
+        return Err(StoreError::PostgresTls { url: redacted(url) });
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -82,4 +86,31 @@ pub fn open_reader(url: &str, needs: i64) -> Result<Client, StoreError> {
 /// Integers as PostgreSQL's bigint, which every integer column is.
 pub fn big(n: impl TryInto<i64>) -> i64 {
     n.try_into().unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_that_requires_tls_is_refused_by_name_and_a_bad_url_names_itself() {
+        let e = connect("postgres://u:pw@127.0.0.1:1/db?sslmode=require")
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some(
+                "postgres://u:***@127.0.0.1:1/db?sslmode=require: this build connects to PostgreSQL \
+                 without TLS; use sslmode=disable or prefer on a trusted network, or a tunnel"
+            )
+        );
+        let e = connect("postgres://h/db?sslmode=sometimes")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("postgres://h/db?sslmode=sometimes: not a PostgreSQL URL"),
+            "{e}"
+        );
+    }
 }

@@ -175,6 +175,12 @@ fn retain(client: &mut postgres::Client, step: &Step) -> Result<Outcome, postgre
                     &(PURGE_BATCH as i64),
                 ],
             )?;
+            // Claims are only needed while nodes poll the same pages at
+            // about the same time; a day later they are history.
+            client.execute(
+                "DELETE FROM page_claims WHERE until < now() - interval '1 day'",
+                &[],
+            )?;
             Ok(Outcome::Purged(usize::try_from(n).unwrap_or(usize::MAX)))
         }
         Step::EnableIncrementalVacuum => Ok(Outcome::AlreadyIncremental),
