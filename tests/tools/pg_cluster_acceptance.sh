@@ -42,10 +42,15 @@ for i in $(seq "$NODES"); do
 done
 T0=$(date +%s.%N)
 sleep "$KILL_AFTER"
+# Kill node 1 while it fetches: the moment it holds a feed's lease.
 VICTIM=${pids[0]}
+for _ in $(seq 300); do
+    HELD=$(psql "SELECT string_agg(url, ' ') FROM feeds WHERE lease_owner LIKE '%:$VICTIM:%'" 2>/dev/null || true)
+    [ -n "$HELD" ] && break
+    sleep 0.1
+done
 kill -KILL "$VICTIM"
 TKILL=$(date +%s.%N)
-HELD=$(psql "SELECT string_agg(url, ' ') FROM feeds WHERE lease_owner LIKE '%:$VICTIM:%'")
 echo "started $NODES nodes at $T0; SIGKILLed node 1 (pid $VICTIM) at +$(echo "$TKILL - $T0" | bc) s holding: ${HELD:-nothing}"
 sleep "$RUN_S"
 for p in "${pids[@]:1}"; do kill -TERM "$p"; done
