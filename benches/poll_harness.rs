@@ -465,8 +465,11 @@ fn make_all_due() -> Result<(), String> {
 /// One cycle: every node polls every feed (as each node's scheduler would
 /// when all are due); on a shared database the leases split them.
 async fn cycle(pipelines: &[Pipeline], targets: &[FeedTarget]) -> Cycle {
-    if let Err(e) = make_all_due() {
-        eprintln!("  cannot make the feeds due: {e}");
+    // The sync client drives its own runtime: not on an async worker.
+    match tokio::task::spawn_blocking(make_all_due).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("  cannot make the feeds due: {e}"),
+        Err(e) => eprintln!("  cannot make the feeds due: {e}"),
     }
     reset_peak_rss();
     let started = Instant::now();
