@@ -13,7 +13,10 @@ use feedsift::commands::logging::LogFormat;
 #[command(
     name = "feedsift",
     version,
-    about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite"
+    about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite",
+    after_help = "Exit codes: 0 all fine; 1 feedsift itself failed (the database did not take \
+                  writes, another feedsift writes it, a runtime error); 2 usage or config error; \
+                  3 `poll --all` stored what it got but some feeds failed (see `feedsift status`)."
 )]
 struct Cli {
     /// The feeds.toml to use.
@@ -128,13 +131,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// The exit codes of the CLI contract (README: 0 success, 1 runtime failure,
-/// 2 usage or config error), decided here
+/// The exit codes of the CLI contract (README "Exit codes"), decided here
 /// and nowhere else. `clap` exits with 2 on a bad command line by itself.
 fn exit_code(failure: Failure) -> u8 {
     match failure {
         Failure::Runtime => 1,
         Failure::Usage => 2,
+        Failure::FeedsFailing => 3,
     }
 }
 

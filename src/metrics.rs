@@ -177,6 +177,14 @@ pub struct Metrics {
     feeds_failing: AtomicU64,
     polls_in_flight: AtomicU64,
     articles_at_start: AtomicU64,
+    store_error: std::sync::Mutex<Option<String>>,
+}
+
+/// A label value in the text format: backslash, quote and newline escaped.
+fn label_value(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -195,7 +203,15 @@ impl Metrics {
             feeds_failing: AtomicU64::new(0),
             polls_in_flight: AtomicU64::new(0),
             articles_at_start: AtomicU64::new(0),
+            store_error: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The store's failure while it lasts (`None` once a batch commits
+    /// again): shown as `feedsift_store_failing` with its cause.
+    pub fn set_store_error(&self, cause: Option<&str>) {
+        let mut slot = self.store_error.lock().unwrap_or_else(|p| p.into_inner());
+        *slot = cause.map(str::to_string);
     }
 
     /// Counts a finished poll: how it ended and what it stored.
@@ -327,6 +343,16 @@ impl Metrics {
                 &[(String::new(), value.load(Relaxed))],
             );
         }
+        let store = match &*self.store_error.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(cause) => (format!("{{cause=\"{}\"}}", label_value(cause)), 1),
+            None => (String::new(), 0),
+        };
+        family(
+            &mut out,
+            ("feedsift_store_failing", "gauge"),
+            "1 while the database does not take writes (its cause as a label), else 0.",
+            &[store],
+        );
         self.render_histograms(&mut out);
         out
     }

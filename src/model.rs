@@ -319,6 +319,15 @@ pub struct FeedPoll {
     pub entries: Vec<EntryWrite>,
 }
 
+/// A part of a long poll's entries, committed before the poll ends so a
+/// restart keeps it (the feed's state and validators wait for the poll).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryBatch {
+    pub feed_id: i64,
+    pub polled_at: DateTime<Utc>,
+    pub entries: Vec<EntryWrite>,
+}
+
 /// What applying a [`FeedPoll`] changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -329,6 +338,9 @@ pub struct Applied {
     pub new_sources: usize,
     pub updated: usize,
     pub pending: usize,
+    /// The feed's next poll as stored (see `store::apply`); `None` for a
+    /// part of a poll committed ahead of it.
+    pub next_poll_at: Option<DateTime<Utc>>,
 }
 
 impl std::ops::AddAssign for Applied {
@@ -338,6 +350,7 @@ impl std::ops::AddAssign for Applied {
         self.new_sources += o.new_sources;
         self.updated += o.updated;
         self.pending += o.pending;
+        self.next_poll_at = o.next_poll_at.or(self.next_poll_at);
     }
 }
 

@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use super::config_and_runtime;
-use super::error::{CliError, CliResult};
+use super::error::{CliError, CliResult, Failure};
 use super::progress::Progress;
 use crate::fetch::FetchSettings;
-use crate::poll::all;
+use crate::poll::all::{self, PollSummary};
 
 /// Polls every feed once and prints a one-line summary; a progress bar on
 /// a terminal.
@@ -23,5 +23,28 @@ pub fn poll_all(config_path: &Path, db: Option<&Path>) -> CliResult {
     drop(progress);
     let (summary, _) = polled.map_err(CliError::runtime)?;
     println!("{summary}");
+    outcome(&summary)
+}
+
+/// The exit status of a round: feedsift's own failure (a poll the
+/// database did not take) before the feeds' failures, so cron and
+/// systemd can tell "fix the box" from "a site is down".
+fn outcome(summary: &PollSummary) -> CliResult {
+    if summary.not_stored > 0 {
+        return Err(CliError::runtime(format!(
+            "{} poll(s) could not be stored; see the log for the database's error",
+            summary.not_stored
+        )));
+    }
+    if summary.feeds_failed > 0 {
+        return Err(CliError::new(
+            Failure::FeedsFailing,
+            format!(
+                "{} of {} feed(s) failed; `feedsift status` shows why",
+                summary.feeds_failed,
+                summary.feeds_failed + summary.feeds_ok
+            ),
+        ));
+    }
     Ok(())
 }

@@ -18,11 +18,42 @@ use crate::store::{self, migrate};
 
 /// `--db` when given (feeds.toml is then not read at all, so the database
 /// can be inspected anywhere), else `[settings].database` of feeds.toml.
-fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, CliError> {
-    match db {
-        Some(db) => Ok(db.to_path_buf()),
-        None => load_config(config_path, None).map(|c| c.settings.database),
+/// A feeds.toml with an error (a typo in a feed being edited) does not stop
+/// a command that only reads: its error is shown as a warning and the
+/// database it names (or the default) is read.
+pub fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, CliError> {
+    if let Some(db) = db {
+        return Ok(db.to_path_buf());
     }
+    match load_config(config_path, None) {
+        Ok(config) => Ok(config.settings.database),
+        Err(e) if config_path.is_file() => {
+            let path = named_database(config_path);
+            eprintln!(
+                "feedsift: warning: {}; reading {} anyway (fix the file before the daemon reloads it)",
+                e.line()
+                    .unwrap_or_default()
+                    .trim_start_matches("feedsift: "),
+                path.display()
+            );
+            Ok(path)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The database a feeds.toml names, read without validating the rest:
+/// `[settings].database` relative to the file, else the default.
+fn named_database(config_path: &Path) -> PathBuf {
+    let named = std::fs::read_to_string(config_path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|table| {
+            let settings = table.get("settings")?.as_table()?;
+            Some(PathBuf::from(settings.get("database")?.as_str()?))
+        })
+        .unwrap_or_else(|| PathBuf::from(crate::config::defaults::DATABASE));
+    config_path.parent().unwrap_or(Path::new("")).join(named)
 }
 
 /// The database of `--db` or feeds.toml, opened read-only for the reading

@@ -14,6 +14,7 @@ use super::error::{CliError, CliResult};
 use super::read_only;
 use crate::config::format_duration;
 use crate::model::FeedStatus;
+use crate::store::lock::{self, Holder};
 use crate::store::query::{self, FeedHealth, Totals};
 
 /// Widest the feed column gets; longer names and URLs are cut with "…".
@@ -23,7 +24,9 @@ const FEED_WIDTH: usize = 40;
 const NOTE_WIDTH: usize = 60;
 
 pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
-    let conn = read_only::open_for_reading(config_path, db)?;
+    let path = read_only::database_path(config_path, db)?;
+    let conn = read_only::open(&path, read_only::READ_SCHEMA)?;
+    let writer = lock::holder(&path);
     let read = query::feed_health(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
     let (feeds, totals) =
         read.map_err(|e| CliError::runtime(format!("cannot read feed status: {e}")))?;
@@ -34,19 +37,67 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
             generated_at: DateTime<Utc>,
             feeds: &'a [FeedHealth],
             totals: Totals,
+            writer: Option<Writer>,
         }
         let report = Report {
             generated_at: now,
             feeds: &feeds,
             totals,
+            writer: writer.map(Writer::from),
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => read_only::print(&(text + "\n")),
             Err(e) => Err(CliError::runtime(format!("cannot encode the status: {e}"))),
         }
     } else {
-        read_only::print(&table(&feeds, &totals, now))
+        let mut out = writer.map(|w| writer_lines(&w, now)).unwrap_or_default();
+        out.push_str(&table(&feeds, &totals, now));
+        read_only::print(&out)
     }
+}
+
+/// The process writing the database, in `status --json`.
+#[derive(Serialize)]
+struct Writer {
+    pid: u32,
+    command: String,
+    since: Option<DateTime<Utc>>,
+    store_error: Option<String>,
+    store_error_since: Option<DateTime<Utc>>,
+}
+
+impl From<Holder> for Writer {
+    fn from(h: Holder) -> Writer {
+        let (store_error_since, store_error) = match h.store_error {
+            Some((since, error)) => (since, Some(error)),
+            None => (None, None),
+        };
+        Writer {
+            pid: h.pid,
+            command: h.command,
+            since: h.since,
+            store_error,
+            store_error_since,
+        }
+    }
+}
+
+/// Who writes the database, and above all whether it can: the feeds'
+/// rows cannot say so while the disk is full, the writer's lock file can.
+fn writer_lines(w: &Holder, now: DateTime<Utc>) -> String {
+    let since = w
+        .since
+        .map_or_else(String::new, |t| format!(", since {}", relative(t, now)));
+    let mut out = format!("writer: pid {} `{}`{since}\n", w.pid, w.command);
+    if let Some((since, error)) = &w.store_error {
+        let since = since.map_or_else(String::new, |t| format!(" (since {})", relative(t, now)));
+        let _ = writeln!(
+            out,
+            "STORE FAILING{since}: {error}; polls are not stored and are redone once it takes writes"
+        );
+    }
+    out.push('\n');
+    out
 }
 
 /// The status table and its summary line.

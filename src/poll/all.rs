@@ -14,6 +14,8 @@ pub struct PollSummary {
     pub feeds_ok: usize,
     pub feeds_failed: usize,
     pub not_modified: usize,
+    /// Polls the database did not take: feedsift failed, not the feed.
+    pub not_stored: usize,
     pub applied: Applied,
 }
 
@@ -25,6 +27,7 @@ impl PollSummary {
             self.feeds_failed += 1;
         }
         self.not_modified += usize::from(report.result == PollResult::NotModified);
+        self.not_stored += usize::from(report.store_failed);
         self.applied += report.applied;
     }
 }
@@ -42,7 +45,15 @@ impl std::fmt::Display for PollSummary {
             self.applied.new_sources,
             self.applied.updated,
             self.applied.pending,
-        )
+        )?;
+        if self.not_stored > 0 {
+            write!(
+                f,
+                "; NOT STORED: {} poll(s), the database did not take them",
+                self.not_stored
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -22,6 +22,7 @@ pub mod entries;
 pub mod pages;
 pub mod pipeline;
 pub mod plan;
+pub mod resume;
 pub mod schedule;
 
 use std::collections::HashMap;
@@ -36,7 +37,7 @@ use crate::config::FeedConfig;
 use crate::feed::{self, ParsedFeed};
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Resource};
 use crate::metrics::{ErrorKind, METRICS, Target};
-use crate::model::{Applied, EntryWrite, FeedPoll, PollResult};
+use crate::model::{Applied, EntryBatch, EntryWrite, FeedPoll, PollResult};
 use crate::store::{StoreError, read};
 use entries::{Job, Next, PageWork, Work};
 use pipeline::PollContext;
@@ -67,6 +68,9 @@ pub struct PollReport {
     pub error: Option<String>,
     pub applied: Applied,
     pub next_poll_at: Option<DateTime<Utc>>,
+    /// The database did not take the poll (full disk, locked past the
+    /// busy timeout): feedsift's failure, not the feed's.
+    pub store_failed: bool,
 }
 
 impl PollReport {
@@ -91,6 +95,7 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
         error: error.map(str::to_string),
         applied: Applied::default(),
         next_poll_at: None,
+        store_failed: false,
     };
     let mut shutdown = ctx.shutdown.clone();
     let _slot = tokio::select! {
@@ -99,25 +104,37 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
             return report(PollResult::Failed, Some("not polled: shutting down"));
         }
     };
-    let poll = match build_poll(ctx, target).await {
-        Ok(Some(poll)) => poll,
+    let (poll, ahead) = match build_poll(ctx, target).await {
+        Ok(Some(built)) => built,
         Ok(None) => {
             tracing::info!(feed = %target.config.url, "poll abandoned at shutdown; redone next start");
             return report(PollResult::Abandoned, Some("abandoned at shutdown"));
         }
         Err(e) => {
             METRICS.error(Target::Feed, ErrorKind::Store);
-            tracing::error!(feed = %target.config.url, error = %e, "poll failed before it could be stored");
-            return report(PollResult::Failed, Some(&e.to_string()));
+            tracing::error!(feed = %target.config.url, error = %e, "poll failed: the database did not take it; redone soon");
+            let mut failed = report(PollResult::Failed, Some(&format!("not stored: {e}")));
+            failed.next_poll_at = Some(resume::after_store_failure(Utc::now()));
+            failed.store_failed = true;
+            return failed;
         }
     };
     let mut done = report(PollResult::of(&poll.outcome), poll.outcome.error());
+    done.applied = ahead;
     done.next_poll_at = Some(poll.next_poll_at);
     match ctx.writer.apply(poll).await {
-        Ok(applied) => done.applied = applied,
+        Ok(applied) => {
+            done.applied += applied;
+            done.next_poll_at = applied.next_poll_at.or(done.next_poll_at);
+        }
         Err(e) => {
+            METRICS.error(Target::Feed, ErrorKind::Store);
             done.result = done.result.unstored();
             done.error = Some(format!("not stored: {e}"));
+            // Not stored, so not planned: the feed's row still says when
+            // it was due; redo it soon rather than at its interval.
+            done.next_poll_at = Some(resume::after_store_failure(Utc::now()));
+            done.store_failed = true;
         }
     }
     match &done.error {
@@ -134,18 +151,23 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
     done
 }
 
-/// The poll to commit; `None` when shutdown came before the feed answered.
+/// The poll to commit, and what parts of it were committed already;
+/// `None` when shutdown came before the feed answered.
 async fn build_poll(
     ctx: &PollContext,
     target: &FeedTarget,
-) -> Result<Option<FeedPoll>, StoreError> {
+) -> Result<Option<(FeedPoll, Applied)>, StoreError> {
     let state = ctx.reader.with(|c| read::feed_state(c, target.id))?;
     let plan = FeedPlan::new(target, &state, Utc::now());
     let Some(outcome) = fetch_feed(ctx, target, &plan).await else {
         return Ok(None);
     };
     let poll = match outcome {
-        Err(e) => failed(&plan, FeedFailure::Fetch(e)),
+        Err(e) => (failed(&plan, FeedFailure::Fetch(e)), Applied::default()),
+        Ok(FetchOutcome::NotModified { .. }) if !plan.sent_validators() => {
+            let failure = FeedFailure::UnaskedNotModified;
+            (failed(&plan, failure), Applied::default())
+        }
         Ok(FetchOutcome::NotModified {
             moved_to,
             fresh_for,
@@ -154,9 +176,10 @@ async fn build_poll(
             let due = ctx
                 .reader
                 .with(|c| read::due_pending(c, target.id, plan.polled_at()))?;
-            let pages = Pages::new(ctx, target, remote_ip);
-            let (entries, _) = pages.run(entries::retries(due)).await?;
-            plan.not_modified(fresh_for, moved_to, entries)
+            let pages = Pages::new(ctx, target, &plan, remote_ip);
+            let ran = pages.run(entries::retries(due)).await?;
+            let poll = plan.not_modified(fresh_for, moved_to, ran.writes);
+            (poll, ran.applied)
         }
         Ok(FetchOutcome::Fetched(fetched)) => document(ctx, target, &plan, fetched).await?,
     };
@@ -195,6 +218,7 @@ fn failed(plan: &FeedPlan, failure: FeedFailure) -> FeedPoll {
     let kind = match &failure {
         FeedFailure::Fetch(e) => ErrorKind::of(e),
         FeedFailure::Parse(_) => ErrorKind::Parse,
+        FeedFailure::UnaskedNotModified => ErrorKind::HttpOther,
     };
     METRICS.error(Target::Feed, kind);
     // From now, not from the poll's start: `Retry-After` counts from the
@@ -208,7 +232,7 @@ async fn document(
     target: &FeedTarget,
     plan: &FeedPlan,
     fetched: Fetched,
-) -> Result<FeedPoll, StoreError> {
+) -> Result<(FeedPoll, Applied), StoreError> {
     let parsed = parse_off_thread(
         fetched.body.clone(),
         fetched.content_type.clone(),
@@ -218,7 +242,7 @@ async fn document(
         Ok(p) => p,
         // Validators of a response we could not parse are never kept: the
         // next poll must fetch the document whole.
-        Err(e) => return Ok(failed(plan, FeedFailure::Parse(e))),
+        Err(e) => return Ok((failed(plan, FeedFailure::Parse(e)), Applied::default())),
     };
     let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
     let (statuses, due) = ctx.reader.with(|c| {
@@ -227,17 +251,24 @@ async fn document(
     })?;
     let jobs = entries::to_work_on(&parsed.entries, &statuses);
     tracing::debug!(feed = %target.config.url, entries = parsed.entries.len(), new = jobs.len(), "entries diffed");
-    let pages = Pages::new(ctx, target, fetched.remote_ip);
-    let (mut writes, complete) = pages.run(jobs).await?;
+    let pages = Pages::new(ctx, target, plan, fetched.remote_ip);
+    let mut ran = pages.run(jobs).await?;
+    let complete = ran.complete();
     if complete {
-        writes.extend(pages.run(entries::retries(due)).await?.0);
+        ran.extend(pages.run(entries::retries(due)).await?);
     }
+    let Ran {
+        mut writes,
+        applied,
+        left,
+    } = ran;
+    writes.extend(resume::cut_short(left, Utc::now()));
     let response = Response {
         validators: fetched.validators,
         fresh_for: fetched.fresh_for,
         moved_to: fetched.moved_to,
     };
-    Ok(plan.fetched(response, &parsed, complete, writes))
+    Ok((plan.fetched(response, &parsed, complete, writes), applied))
 }
 
 /// Parsing is synchronous and linear in the document (a 10 MB feed takes
@@ -263,11 +294,37 @@ async fn parse_off_thread(
 struct Pages<'a> {
     ctx: &'a PollContext,
     target: &'a FeedTarget,
+    polled_at: DateTime<Utc>,
     allow_private: bool,
 }
 
+/// What [`Pages::run`] did: writes not yet committed, what the parts
+/// committed on the way changed, and the jobs shutdown left undone.
+struct Ran {
+    writes: Vec<EntryWrite>,
+    applied: Applied,
+    left: Vec<Job>,
+}
+
+impl Ran {
+    fn complete(&self) -> bool {
+        self.left.is_empty()
+    }
+
+    fn extend(&mut self, more: Ran) {
+        self.writes.extend(more.writes);
+        self.applied += more.applied;
+        self.left.extend(more.left);
+    }
+}
+
 impl<'a> Pages<'a> {
-    fn new(ctx: &'a PollContext, target: &'a FeedTarget, feed_ip: Option<IpAddr>) -> Pages<'a> {
+    fn new(
+        ctx: &'a PollContext,
+        target: &'a FeedTarget,
+        plan: &FeedPlan,
+        feed_ip: Option<IpAddr>,
+    ) -> Pages<'a> {
         // Pages may reach private addresses only if the feed itself is on
         // one (a feed on the LAN links to the LAN) or the user allows it.
         let feed_is_private =
@@ -275,33 +332,53 @@ impl<'a> Pages<'a> {
         Pages {
             ctx,
             target,
+            polled_at: plan.polled_at(),
             allow_private: ctx.allow_private_networks || feed_is_private,
         }
     }
 
-    /// Does the jobs' work, [`PAGES_IN_FLIGHT`] pages at a time, and returns
-    /// their writes in job order and whether every job was done (false when
-    /// shutdown interrupted the poll).
-    async fn run(&self, jobs: Vec<Job>) -> Result<(Vec<EntryWrite>, bool), StoreError> {
+    /// Does the jobs' work, [`PAGES_IN_FLIGHT`] pages at a time, in job
+    /// order, committing every [`resume::COMMIT_EVERY`] entries' writes so
+    /// a restart keeps them; stops fetching when shutdown comes and hands
+    /// back the jobs it did not finish.
+    async fn run(&self, jobs: Vec<Job>) -> Result<Ran, StoreError> {
         let config = &self.target.config;
+        // Kept to hand back what shutdown leaves undone: the work items
+        // themselves are consumed by the stream.
+        let mut left = jobs.clone();
         let mut work: Vec<Work> = jobs
             .into_iter()
             .map(|job| Work::plan(job, &config.url, config.full_text))
             .collect();
         self.find_stored_pages(&mut work)?;
-        let total = work.len();
         let mut shutdown = self.ctx.shutdown.clone();
         let stopped = async move {
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
-        let results: Vec<Vec<EntryWrite>> = futures_util::stream::iter(work)
+        let results = futures_util::stream::iter(work)
             .map(|w| self.work(w))
             .buffered(PAGES_IN_FLIGHT)
-            .take_until(stopped)
-            .collect()
-            .await;
-        let complete = results.len() == total;
-        Ok((results.into_iter().flatten().collect(), complete))
+            .take_until(stopped);
+        let mut results = std::pin::pin!(results);
+        let (mut writes, mut applied, mut done) = (Vec::new(), Applied::default(), 0);
+        while let Some(more) = results.next().await {
+            done += 1;
+            writes.extend(more);
+            if writes.len() >= resume::COMMIT_EVERY {
+                let batch = EntryBatch {
+                    feed_id: self.target.id,
+                    polled_at: self.polled_at,
+                    entries: std::mem::take(&mut writes),
+                };
+                applied += self.ctx.writer.apply_entries(batch).await?;
+            }
+        }
+        left.drain(..done);
+        Ok(Ran {
+            writes,
+            applied,
+            left,
+        })
     }
 
     /// One batched read: which of the linked pages are stored already.

@@ -14,7 +14,7 @@ use crate::fetch::robots::RobotsStore;
 use crate::fetch::{FetchError, FetchSettings, Fetcher};
 use crate::model::{FeedListing, StoredRobots};
 use crate::store::writer::{self, WriterHandle};
-use crate::store::{self, ReadPool, StoreError, stories};
+use crate::store::{self, ReadPool, StoreError, lock, stories};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -55,14 +55,17 @@ impl Pipeline {
     pub async fn start(config: &Config, fetch: FetchSettings) -> Result<Pipeline, PipelineError> {
         let db = config.settings.database.clone();
         let window_days = config.settings.dedup_window_days;
-        let (conn, stories) = tokio::task::spawn_blocking(move || {
+        let (lock, conn, stories) = tokio::task::spawn_blocking(move || {
+            // Before the database is touched: a second writer is refused
+            // before it migrates, syncs feeds or fetches anything.
+            let lock = lock::acquire(&db)?;
             let conn = store::open_writer(&db)?;
             let stories = stories::load(&conn, window_days)?;
-            Ok::<_, StoreError>((conn, stories))
+            Ok::<_, StoreError>((lock, conn, stories))
         })
         .await
         .map_err(|e| PipelineError::Task(e.to_string()))??;
-        let (writer, writer_thread) = writer::spawn(conn, stories);
+        let (writer, writer_thread) = writer::spawn_locked(conn, stories, lock);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let reader = ReadPool::new(&config.settings.database);
         let ctx = PollContext {

@@ -38,20 +38,24 @@ use crate::model::{EntryWrite, FeedPoll, FeedState, PollOutcome, Validators};
 pub enum FeedFailure {
     Fetch(FetchError),
     Parse(String),
+    /// 304 Not Modified to a request that carried no validators: there is
+    /// nothing it can be "not modified" from (a broken cache in front of
+    /// the site), so it is no answer, and never a success.
+    UnaskedNotModified,
 }
 
 impl FeedFailure {
     fn retry_after(&self) -> Option<Duration> {
         match self {
             FeedFailure::Fetch(e) => e.retry_after(),
-            FeedFailure::Parse(_) => None,
+            FeedFailure::Parse(_) | FeedFailure::UnaskedNotModified => None,
         }
     }
 
     fn status(&self) -> Option<u16> {
         match self {
             FeedFailure::Fetch(e) => e.status(),
-            FeedFailure::Parse(_) => None,
+            FeedFailure::Parse(_) | FeedFailure::UnaskedNotModified => None,
         }
     }
 }
@@ -61,6 +65,10 @@ impl std::fmt::Display for FeedFailure {
         match self {
             FeedFailure::Fetch(e) => e.fmt(f),
             FeedFailure::Parse(e) => write!(f, "cannot parse the feed: {e}"),
+            FeedFailure::UnaskedNotModified => f.write_str(
+                "HTTP 304 Not Modified to a request without validators (no ETag or date was sent): \
+                 the server or a cache before it is broken; nothing was stored",
+            ),
         }
     }
 }
@@ -118,6 +126,11 @@ impl FeedPlan {
 
     pub fn polled_at(&self) -> DateTime<Utc> {
         self.polled_at
+    }
+
+    /// A 304 answers this poll's request only if it sent validators.
+    pub fn sent_validators(&self) -> bool {
+        self.validators.is_some()
     }
 
     /// Where to fetch the feed, and the validators to send.
@@ -309,6 +322,27 @@ mod tests {
         let wait = secs(p.polled_at(), poll.next_poll_at);
         assert!((3 * 3600..=3 * 3600 * 11 / 10).contains(&wait), "{wait}");
         assert_eq!((poll.interval, poll.interval_adapted), (HOUR, false));
+    }
+
+    #[test]
+    fn a_304_to_a_request_without_validators_is_a_failure_not_ok() {
+        let fresh = plan(&FeedState::default());
+        assert!(!fresh.sent_validators());
+        let poll = fresh.failed(&FeedFailure::UnaskedNotModified, fresh.polled_at());
+        let PollOutcome::Failed { error } = &poll.outcome else {
+            panic!("{:?}", poll.outcome);
+        };
+        assert!(
+            error.contains("304") && error.contains("without validators"),
+            "{error}"
+        );
+        // Backs off like any failure: no sooner than the interval.
+        assert!(secs(poll.polled_at, poll.next_poll_at) >= 3600 * 9 / 10);
+        let asked = plan(&FeedState {
+            validators: etag("\"v1\""),
+            ..FeedState::default()
+        });
+        assert!(asked.sent_validators());
     }
 
     #[test]

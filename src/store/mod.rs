@@ -7,6 +7,7 @@
 
 mod apply;
 mod articles;
+pub mod lock;
 pub mod migrate;
 pub mod query;
 pub mod read;
@@ -56,6 +57,15 @@ pub enum StoreError {
     Write(#[from] writer::WriteError),
     #[error("the database writer has stopped")]
     WriterGone,
+    #[error(
+        "{} is being written by another feedsift ({}); one writer per database: stop it first, or leave the polling to it",
+        database.display(),
+        holder.as_deref().unwrap_or("its pid is unknown")
+    )]
+    InUse {
+        database: PathBuf,
+        holder: Option<String>,
+    },
 }
 
 /// Opens the writing connection: creates the file if needed, applies

@@ -19,9 +19,11 @@ use rusqlite::{Connection, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::StoreError;
-use super::apply::{apply_poll, save_robots, sync_feeds};
+use super::apply::{apply_entries, apply_poll, save_robots, sync_feeds};
+use super::lock::WriterLock;
 use crate::dedup::stories::Stories;
-use crate::model::{Applied, FeedListing, FeedPoll, StoredRobots};
+use crate::metrics::METRICS;
+use crate::model::{Applied, EntryBatch, FeedListing, FeedPoll, StoredRobots};
 
 /// Commands waiting for the writer; senders wait when it is full, which
 /// slows fetching down to what the disk can take.
@@ -47,8 +49,9 @@ pub enum WriteError {
     /// the rest of its batch was committed.
     #[error("{0}")]
     Rejected(Arc<rusqlite::Error>),
-    /// The batch's commit failed: nothing of it was stored.
-    #[error("commit failed: {0}")]
+    /// The batch's transaction failed (its commit, or a statement after
+    /// which SQLite rolled it back): nothing of it was stored.
+    #[error("{0}")]
     Commit(Arc<rusqlite::Error>),
 }
 
@@ -57,6 +60,8 @@ type Maintenance = Box<dyn FnOnce(&mut Connection) + Send>;
 
 enum Command {
     Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, WriteError>>),
+    /// A part of a long poll, committed ahead of it.
+    Entries(EntryBatch, oneshot::Sender<Result<Applied, WriteError>>),
     SaveRobots(String, StoredRobots),
     SyncFeeds(
         Vec<FeedListing>,
@@ -168,6 +173,17 @@ impl WriterHandle {
         Ok(answer.await.map_err(|_| StoreError::WriterGone)??)
     }
 
+    /// Commits a part of a poll's entries now, ahead of the poll (see
+    /// `poll::resume`); resolves once it is committed.
+    pub async fn apply_entries(&self, batch: EntryBatch) -> Result<Applied, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Entries(batch, reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(answer.await.map_err(|_| StoreError::WriterGone)??)
+    }
+
     /// Keeps a robots.txt answer. A cache write: when the queue is full it
     /// is dropped rather than waited for.
     pub fn save_robots(&self, origin: &str, robots: &StoredRobots) {
@@ -215,12 +231,33 @@ impl WriterHandle {
 /// index loaded from it. It stops when every [`WriterHandle`] is dropped,
 /// after committing what it was sent.
 pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()>) {
+    spawn_with(conn, stories, None)
+}
+
+/// [`spawn`] for the holder of the database's [`WriterLock`]: the writer
+/// keeps it, and records in it when the store fails and when it works
+/// again, for `status` to show.
+pub fn spawn_locked(
+    conn: Connection,
+    stories: Stories,
+    lock: WriterLock,
+) -> (WriterHandle, JoinHandle<()>) {
+    spawn_with(conn, stories, Some(lock))
+}
+
+fn spawn_with(
+    conn: Connection,
+    stories: Stories,
+    lock: Option<WriterLock>,
+) -> (WriterHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::new());
     let writer = Writer {
         conn,
         stories,
         health: health.clone(),
+        lock,
+        failing: false,
     };
     let thread = std::thread::Builder::new()
         .name("feedsift-writer".into())
@@ -242,6 +279,9 @@ struct Writer {
     conn: Connection,
     stories: Stories,
     health: Arc<WriterHealth>,
+    lock: Option<WriterLock>,
+    /// The last batch failed to commit (see [`Writer::record_health`]).
+    failing: bool,
 }
 
 impl Writer {
@@ -265,35 +305,62 @@ impl Writer {
     fn apply_batch(&mut self, batch: Vec<Command>) {
         let mut replies = Vec::with_capacity(batch.len());
         let mut maintenance = Vec::new();
-        let result = (|| -> Result<(), rusqlite::Error> {
+        let result = (|| -> Result<(), Arc<rusqlite::Error>> {
             let stories = &mut self.stories;
             let health = &self.health;
-            let mut tx = self.conn.transaction()?;
-            for cmd in batch {
+            let mut tx = self.conn.transaction().map_err(Arc::new)?;
+            let mut batch = batch.into_iter();
+            while let Some(cmd) = batch.next() {
                 health.progress();
-                match cmd {
+                let failed = match cmd {
                     Command::Poll(poll, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, stories, &poll));
-                        replies.push(Reply::Poll(reply, outcome));
+                        Reply::Poll(reply, outcome.map_err(Arc::new)).push(&mut replies)
+                    }
+                    Command::Entries(batch, reply) => {
+                        let outcome = in_savepoint(&mut tx, |sp| {
+                            apply_entries(
+                                sp,
+                                stories,
+                                batch.feed_id,
+                                batch.polled_at,
+                                &batch.entries,
+                            )
+                        });
+                        Reply::Poll(reply, outcome.map_err(Arc::new)).push(&mut replies)
                     }
                     Command::SaveRobots(origin, robots) => {
-                        if let Err(e) =
-                            in_savepoint(&mut tx, |sp| save_robots(sp, &origin, &robots))
-                        {
+                        let outcome = in_savepoint(&mut tx, |sp| save_robots(sp, &origin, &robots));
+                        outcome.err().map(|e| {
                             tracing::warn!(%origin, error = %e, "robots.txt not cached");
-                        }
+                            Arc::new(e)
+                        })
                     }
                     Command::SyncFeeds(feeds, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| sync_feeds(sp, &feeds));
-                        replies.push(Reply::Sync(reply, outcome));
+                        Reply::Sync(reply, outcome.map_err(Arc::new)).push(&mut replies)
                     }
-                    Command::Maintain(job) => maintenance.push(job),
+                    Command::Maintain(job) => {
+                        maintenance.push(job);
+                        None
+                    }
+                };
+                // Some errors (a full disk, I/O) make SQLite roll the whole
+                // transaction back itself: what the batch did so far is gone,
+                // and the cause is this error, not the "no transaction is
+                // active" a commit would now report.
+                if let Some(cause) = failed.filter(|_| tx.is_autocommit()) {
+                    for rest in batch.by_ref() {
+                        Reply::unanswered(rest, &cause, &mut replies, &mut maintenance);
+                    }
+                    return Err(cause);
                 }
             }
             health.progress();
-            tx.commit()
+            tx.commit().map_err(Arc::new)
         })();
-        let commit = result.map_err(|e| WriteError::Commit(Arc::new(e)));
+        let commit = result.map_err(WriteError::Commit);
+        self.record_health(commit.as_ref().err());
         for reply in replies {
             reply.send(&commit);
         }
@@ -304,27 +371,71 @@ impl Writer {
     }
 }
 
+type Own<T> = Result<T, Arc<rusqlite::Error>>;
+
+impl Writer {
+    /// Publishes the store's health when it changes: a batch that could
+    /// not commit (full disk, I/O error, a lock held past the busy
+    /// timeout) until one commits again.
+    fn record_health(&mut self, error: Option<&WriteError>) {
+        if self.failing == error.is_some() {
+            return;
+        }
+        self.failing = error.is_some();
+        let cause = error.map(WriteError::to_string);
+        match &cause {
+            Some(cause) => {
+                tracing::error!(error = %cause, "the database is not taking writes; polls are redone when it does")
+            }
+            None => tracing::info!("the database takes writes again"),
+        }
+        METRICS.set_store_error(cause.as_deref());
+        if let Some(lock) = &self.lock {
+            lock.store_health(cause.as_deref());
+        }
+    }
+}
+
 enum Reply {
-    Poll(
-        oneshot::Sender<Result<Applied, WriteError>>,
-        Result<Applied, rusqlite::Error>,
-    ),
-    Sync(
-        oneshot::Sender<Result<Vec<i64>, WriteError>>,
-        Result<Vec<i64>, rusqlite::Error>,
-    ),
+    Poll(oneshot::Sender<Result<Applied, WriteError>>, Own<Applied>),
+    Sync(oneshot::Sender<Result<Vec<i64>, WriteError>>, Own<Vec<i64>>),
 }
 
 impl Reply {
+    /// Queues the answer; returns the command's own error, if it failed.
+    fn push(self, replies: &mut Vec<Reply>) -> Option<Arc<rusqlite::Error>> {
+        let error = match &self {
+            Reply::Poll(_, Err(e)) | Reply::Sync(_, Err(e)) => Some(e.clone()),
+            _ => None,
+        };
+        replies.push(self);
+        error
+    }
+
+    /// A command of a batch that SQLite rolled back before reaching it:
+    /// it fails with the batch's cause.
+    fn unanswered(
+        cmd: Command,
+        cause: &Arc<rusqlite::Error>,
+        replies: &mut Vec<Reply>,
+        maintenance: &mut Vec<Maintenance>,
+    ) {
+        match cmd {
+            Command::Poll(_, reply) | Command::Entries(_, reply) => {
+                replies.push(Reply::Poll(reply, Err(cause.clone())))
+            }
+            Command::SyncFeeds(_, reply) => replies.push(Reply::Sync(reply, Err(cause.clone()))),
+            Command::SaveRobots(..) => {}
+            Command::Maintain(job) => maintenance.push(job),
+        }
+    }
+
     /// Answers the sender: its own outcome if the batch committed, else the
     /// commit error. A sender that stopped waiting is not an error.
     fn send(self, commit: &Result<(), WriteError>) {
-        fn answer<T>(
-            own: Result<T, rusqlite::Error>,
-            commit: &Result<(), WriteError>,
-        ) -> Result<T, WriteError> {
+        fn answer<T>(own: Own<T>, commit: &Result<(), WriteError>) -> Result<T, WriteError> {
             commit.clone()?;
-            own.map_err(|e| WriteError::Rejected(Arc::new(e)))
+            own.map_err(WriteError::Rejected)
         }
         match self {
             Reply::Poll(tx, own) => {
