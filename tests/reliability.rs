@@ -457,11 +457,7 @@ fn a_full_disk_is_reported_truly_and_recovered_from() {
         stdout(&out),
         stderr(&out)
     );
-    assert!(
-        stderr(&out).contains("disk is full"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("disk is full"), "{}", stderr(&out));
 
     std::fs::remove_file(&filler).unwrap();
     let out = feedsift(&config, &["poll", "--all"]);

@@ -86,6 +86,21 @@ pub fn to_work_on(entries: &[FeedEntry], statuses: &[EntryStatus]) -> Vec<Job> {
         .collect()
 }
 
+/// At most `cap` of the jobs, newest first (by published, else updated
+/// date; undated ones after dated ones, in document order), and how many
+/// were left for the next polls. Stored entries are never jobs, so the
+/// next poll of the same document takes the next `cap`.
+pub fn newest_first(mut jobs: Vec<Job>, cap: usize) -> (Vec<Job>, usize) {
+    if jobs.len() <= cap {
+        return (jobs, 0);
+    }
+    // Stable: equal dates keep document order.
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.entry.published.or(j.entry.updated)));
+    let left = jobs.len() - cap;
+    jobs.truncate(cap);
+    (jobs, left)
+}
+
 /// Pending entries whose retry is due; one whose kept JSON no longer reads
 /// is skipped.
 pub fn retries(due: Vec<DuePending>) -> Vec<Job> {
@@ -410,6 +425,36 @@ mod tests {
 
     fn job(entry: FeedEntry, attempts: u32) -> Job {
         Job { entry, attempts }
+    }
+
+    #[test]
+    fn a_capped_poll_takes_the_newest_entries_and_leaves_the_rest() {
+        let dated = |key: &str, day: Option<u32>| {
+            let mut e = entry(key, None, 10);
+            e.published = day.and_then(|d| {
+                chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+                    .and_then(|d| d.and_hms_opt(8, 0, 0))
+                    .map(|t| t.and_utc())
+            });
+            job(e, 0)
+        };
+        let jobs = vec![
+            dated("old", Some(1)),
+            dated("undated", None),
+            dated("newest", Some(20)),
+            dated("mid-a", Some(10)),
+            dated("mid-b", Some(10)),
+        ];
+        let (taken, left) = newest_first(jobs.clone(), 3);
+        let keys: Vec<&str> = taken.iter().map(|j| j.entry.key.as_str()).collect();
+        assert_eq!(keys, ["newest", "mid-a", "mid-b"]);
+        assert_eq!(left, 2);
+        let (all, none) = newest_first(jobs, 5);
+        assert_eq!((all.len(), none), (5, 0));
+        assert_eq!(
+            all[1].entry.key, "undated",
+            "under the cap, order is untouched"
+        );
     }
 
     fn page_work(attempts: u32, feed_words: usize) -> PageWork {

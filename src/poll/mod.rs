@@ -251,10 +251,16 @@ async fn document(
     })?;
     let jobs = entries::to_work_on(&parsed.entries, &statuses);
     tracing::debug!(feed = %target.config.url, entries = parsed.entries.len(), new = jobs.len(), "entries diffed");
+    let (jobs, deferred) = entries::newest_first(jobs, ctx.max_entries_per_poll);
+    if deferred > 0 {
+        tracing::info!(feed = %target.config.url, taken = jobs.len(), deferred, "more new entries than max_entries_per_poll: the newest now, the rest on the next polls");
+    }
     let pages = Pages::new(ctx, target, plan, fetched.remote_ip);
     let mut ran = pages.run(jobs).await?;
-    let complete = ran.complete();
-    if complete {
+    // Validators cover the document only when all of its new entries
+    // were taken and done.
+    let complete = ran.complete() && deferred == 0;
+    if ran.complete() {
         ran.extend(pages.run(entries::retries(due)).await?);
     }
     let Ran {
@@ -268,7 +274,12 @@ async fn document(
         fresh_for: fetched.fresh_for,
         moved_to: fetched.moved_to,
     };
-    Ok((plan.fetched(response, &parsed, complete, writes), applied))
+    let mut poll = plan.fetched(response, &parsed, complete, writes);
+    if deferred > 0 {
+        let soon = plan.polled_at() + schedule::to_chrono(resume::DEFERRED_REPOLL);
+        poll.next_poll_at = poll.next_poll_at.min(soon);
+    }
+    Ok((poll, applied))
 }
 
 /// Parsing is synchronous and linear in the document (a 10 MB feed takes

@@ -33,6 +33,8 @@ pub struct PollContext {
     pub reader: ReadPool,
     pub writer: WriterHandle,
     pub allow_private_networks: bool,
+    /// `[settings].max_entries_per_poll`.
+    pub max_entries_per_poll: usize,
     /// Pages fetched lately, so one page listed by several feeds at once is
     /// fetched once.
     pub pages: Arc<PageMemo>,
@@ -73,6 +75,7 @@ impl Pipeline {
             reader,
             writer,
             allow_private_networks: config.settings.allow_private_networks,
+            max_entries_per_poll: config.settings.max_entries_per_poll,
             pages: Arc::new(PageMemo::new()),
             shutdown: shutdown_rx,
         };

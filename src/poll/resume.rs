@@ -29,6 +29,10 @@ pub const COMMIT_EVERY: usize = 50;
 /// cause may be gone in a minute.
 pub const STORE_RETRY: Duration = Duration::from_secs(60);
 
+/// A feed with more new entries than `max_entries_per_poll` is polled
+/// again this soon for the next ones, rather than at its interval.
+pub const DEFERRED_REPOLL: Duration = Duration::from_secs(5 * 60);
+
 /// Why an entry cut short waits in `pending_entries`.
 pub const CUT_SHORT: &str = "poll cut short (shutdown); resumed at the next start";
 
