@@ -102,6 +102,8 @@ fn one_line(text: &str) -> String {
 
 /// Takes the database's writer lock for this process, or says who has it.
 pub fn acquire(database: &Path) -> Result<WriterLock, StoreError> {
+    // A path in a missing directory is a typo to name, not a lock to fail.
+    super::location::check(database)?;
     let path = path_of(database);
     let io = |source| StoreError::Io {
         path: path.clone(),
