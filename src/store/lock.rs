@@ -16,7 +16,8 @@
 //! written in place over the file's first block, which was allocated when
 //! the lock was taken, so it needs no free space.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsRawFd;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -116,9 +117,9 @@ pub fn acquire(database: &Path) -> Result<WriterLock, StoreError> {
         .truncate(false)
         .open(&path)
         .map_err(io)?;
-    match file.try_lock() {
+    match try_lock(&file) {
         Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
             let holder = std::fs::read_to_string(&path)
                 .ok()
                 .and_then(|t| Holder::parse(&t));
@@ -127,7 +128,7 @@ pub fn acquire(database: &Path) -> Result<WriterLock, StoreError> {
                 holder: holder.map(|h| format!("pid {}, `{}`", h.pid, h.command)),
             });
         }
-        Err(TryLockError::Error(e)) => return Err(io(e)),
+        Err(e) => return Err(io(e)),
     }
     let holder = Holder {
         pid: std::process::id(),
@@ -142,6 +143,19 @@ pub fn acquire(database: &Path) -> Result<WriterLock, StoreError> {
     };
     lock.write(&lock.holder).map_err(io)?;
     Ok(lock)
+}
+
+/// An exclusive `flock` without waiting (`File::try_lock` needs Rust 1.89;
+/// this crate builds with 1.85).
+fn try_lock(file: &File) -> std::io::Result<()> {
+    // SAFETY: flock on a descriptor this `File` owns and keeps open; it
+    // touches no memory.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 impl WriterLock {
