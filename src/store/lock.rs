@@ -17,8 +17,8 @@
 //! the lock was taken, so it needs no free space.
 
 use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
