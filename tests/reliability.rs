@@ -472,3 +472,81 @@ fn a_full_disk_is_reported_truly_and_recovered_from() {
         .unwrap();
     assert_eq!(ok, "ok");
 }
+
+// ---- bounded work per poll
+
+/// An RSS document of `n` items, item `i` published `i` hours after the
+/// first, each padded to about `pad` bytes; listed oldest first so that
+/// "newest first" is not document order.
+fn dated_feed(n: usize, pad: usize) -> String {
+    let filler = "x".repeat(pad);
+    let mut doc = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Archive</title>\
+         <link>http://archive.test/</link>",
+    );
+    for i in 0..n {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000 + i as i64 * 3600, 0)
+            .expect("a time")
+            .to_rfc2822();
+        doc.push_str(&format!(
+            "<item><title>Entry {i}</title><guid>e{i}</guid><pubDate>{at}</pubDate>\
+             <description>Entry {i} says {filler}</description></item>\n"
+        ));
+    }
+    doc + "</channel></rss>\n"
+}
+
+/// Polls `feed` with `max_entries_per_poll = cap` (pages never fetched) and
+/// returns the entry numbers stored so far.
+fn stored_after_polls(name: &str, doc: String, cap: usize, polls: usize) -> Vec<Vec<i64>> {
+    let dir = scratch(name);
+    let server = Server::start("127.0.0.1");
+    server.route("/archive.xml", Reply::ok("application/rss+xml", doc));
+    let toml = format!(
+        "[settings]\ndatabase = \"feedsift.db\"\nper_host_delay = \"0s\"\nrespect_robots = false\n\
+         max_entries_per_poll = {cap}\n\n[[feed]]\nurl = \"{}\"\nfull_text = \"never\"\n",
+        server.url("/archive.xml")
+    );
+    let config = dir.join("feeds.toml");
+    std::fs::write(&config, toml).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..polls {
+        let out = feedsift(&config, &["poll", "--all"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let conn = db(&dir);
+        let mut stmt = conn
+            .prepare("SELECT substr(entry_id, 2) + 0 FROM article_sources ORDER BY 1")
+            .unwrap();
+        let ids: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        seen.push(ids);
+    }
+    seen
+}
+
+#[test]
+fn a_poll_takes_the_newest_entries_up_to_the_cap_and_the_rest_next_time() {
+    let rounds = stored_after_polls("cap-small", dated_feed(25, 10), 10, 3);
+    assert_eq!(
+        rounds[0],
+        (15..25).collect::<Vec<i64>>(),
+        "the 10 newest first"
+    );
+    assert_eq!(rounds[1], (5..25).collect::<Vec<i64>>());
+    assert_eq!(rounds[2], (0..25).collect::<Vec<i64>>());
+}
+
+#[test]
+fn a_large_document_is_read_in_batches_with_the_same_rule() {
+    // 3,000 items of ~500 bytes: past the 1 MiB at which documents are
+    // read item by item.
+    let doc = dated_feed(3000, 400);
+    assert!(doc.len() > 1024 * 1024);
+    let rounds = stored_after_polls("cap-large", doc, 1200, 3);
+    assert_eq!(rounds[0], (1800..3000).collect::<Vec<i64>>());
+    assert_eq!(rounds[1], (600..3000).collect::<Vec<i64>>());
+    assert_eq!(rounds[2], (0..3000).collect::<Vec<i64>>());
+}

@@ -19,6 +19,7 @@
 mod address;
 pub mod all;
 pub mod entries;
+pub mod large;
 pub mod pages;
 pub mod pipeline;
 pub mod plan;
@@ -233,28 +234,18 @@ async fn document(
     plan: &FeedPlan,
     fetched: Fetched,
 ) -> Result<(FeedPoll, Applied), StoreError> {
-    let parsed = parse_off_thread(
-        fetched.body.clone(),
-        fetched.content_type.clone(),
-        fetched.final_url.clone(),
-    );
-    let parsed = match parsed.await {
-        Ok(p) => p,
+    let (parsed, jobs, deferred) = match diffed(ctx, target, &fetched).await? {
+        Ok(diffed) => diffed,
         // Validators of a response we could not parse are never kept: the
         // next poll must fetch the document whole.
         Err(e) => return Ok((failed(plan, FeedFailure::Parse(e)), Applied::default())),
     };
-    let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
-    let (statuses, due) = ctx.reader.with(|c| {
-        let statuses = read::entry_statuses(c, target.id, &keys)?;
-        Ok((statuses, read::due_pending(c, target.id, plan.polled_at())?))
-    })?;
-    let jobs = entries::to_work_on(&parsed.entries, &statuses);
-    tracing::debug!(feed = %target.config.url, entries = parsed.entries.len(), new = jobs.len(), "entries diffed");
-    let (jobs, deferred) = entries::newest_first(jobs, ctx.max_entries_per_poll);
     if deferred > 0 {
         tracing::info!(feed = %target.config.url, taken = jobs.len(), deferred, "more new entries than max_entries_per_poll: the newest now, the rest on the next polls");
     }
+    let due = ctx
+        .reader
+        .with(|c| read::due_pending(c, target.id, plan.polled_at()))?;
     let pages = Pages::new(ctx, target, plan, fetched.remote_ip);
     let mut ran = pages.run(jobs).await?;
     // Validators cover the document only when all of its new entries
@@ -280,6 +271,41 @@ async fn document(
         poll.next_poll_at = poll.next_poll_at.min(soon);
     }
     Ok((poll, applied))
+}
+
+/// The document parsed, and the newest of its entries that need work
+/// (at most `max_entries_per_poll`) with how many more were left for the
+/// next polls. A large document is parsed and diffed in batches
+/// ([`large`]); the outer error is the database's, the inner the
+/// document's.
+async fn diffed(
+    ctx: &PollContext,
+    target: &FeedTarget,
+    fetched: &Fetched,
+) -> Result<Result<(ParsedFeed, Vec<Job>, usize), String>, StoreError> {
+    let cap = ctx.max_entries_per_poll;
+    let (body, content_type, base) = (
+        fetched.body.clone(),
+        fetched.content_type.clone(),
+        fetched.final_url.clone(),
+    );
+    if body.len() > large::LARGE_FEED_BYTES {
+        let reader = ctx.reader.clone();
+        let taken = large::parse_and_diff(body, content_type, base, reader, target.id, cap).await?;
+        return Ok(taken.map(|t| (t.parsed, t.jobs, t.deferred)));
+    }
+    let parsed = match parse_off_thread(body, content_type, base).await {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(Err(e)),
+    };
+    let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
+    let statuses = ctx
+        .reader
+        .with(|c| read::entry_statuses(c, target.id, &keys))?;
+    let jobs = entries::to_work_on(&parsed.entries, &statuses);
+    tracing::debug!(feed = %target.config.url, entries = parsed.entries.len(), new = jobs.len(), "entries diffed");
+    let (jobs, deferred) = entries::newest_first(jobs, cap);
+    Ok(Ok((parsed, jobs, deferred)))
 }
 
 /// Parsing is synchronous and linear in the document (a 10 MB feed takes
