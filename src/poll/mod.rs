@@ -178,6 +178,7 @@ async fn build_poll(
                 .reader
                 .with(|c| read::due_pending(c, target.id, plan.polled_at()))?;
             let pages = Pages::new(ctx, target, &plan, remote_ip);
+            // Retries shutdown cuts short stay pending, and due.
             let ran = pages.run(entries::retries(due)).await?;
             let poll = plan.not_modified(fresh_for, moved_to, ran.writes);
             (poll, ran.applied)
