@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::Utc;
 use clap::Subcommand;
@@ -404,8 +405,11 @@ struct Listed<'a> {
     min_interval_secs: Option<u64>,
     /// The longest wait between polls.
     max_interval_secs: u64,
-    /// The schedule as the table shows it.
-    #[serde(skip)]
+    /// The interval in force: what the last polls adapted (from the
+    /// database, when there is one), else where the feed starts.
+    current_interval_secs: u64,
+    /// `pinned 2m` or `adaptive, now 5h38m, bounds 2m–6h`, as `status`
+    /// shows it.
     shown: String,
     tags: &'a [String],
     full_text: &'static str,
@@ -421,14 +425,35 @@ fn full_text_name(f: FullText) -> &'static str {
     }
 }
 
+/// The interval each feed's last poll left, by URL; empty when nothing
+/// was polled yet (listing never creates the database).
+fn stored_intervals(db: &Path) -> HashMap<String, Duration> {
+    if !db.exists() {
+        return HashMap::new();
+    }
+    let Ok(conn) = super::read_only::open(db, super::read_only::READ_SCHEMA) else {
+        return HashMap::new();
+    };
+    crate::store::query::feed_health(&conn)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| {
+            let secs = u64::try_from(f.interval_secs?).ok()?;
+            Some((f.url, Duration::from_secs(secs)))
+        })
+        .collect()
+}
+
 fn list(config_path: &Path, json: bool) -> CliResult {
     let config = load_config(config_path, None)?;
+    let stored = stored_intervals(&config.settings.database);
     let rows: Vec<Listed> = config
         .feeds
         .iter()
         .map(|f| {
-            let interval = config.interval_of(f);
             let schedule = config.schedule_of(f);
+            let interval = schedule.initial();
+            let current = schedule.current(stored.get(f.url.as_str()).copied());
             Listed {
                 url: f.url.as_str(),
                 name: f.name.as_deref(),
@@ -445,7 +470,8 @@ fn list(config_path: &Path, json: bool) -> CliResult {
                     Schedule::Pinned { .. } => None,
                 },
                 max_interval_secs: schedule.max().as_secs(),
-                shown: schedule.to_string(),
+                current_interval_secs: current.as_secs(),
+                shown: schedule.describe(Some(current)),
                 tags: &f.tags,
                 full_text: full_text_name(f.full_text),
                 line: f.line,

@@ -26,13 +26,13 @@ pub mod schedule;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use url::Url;
 
-use crate::config::FeedConfig;
+use crate::config::{FeedConfig, Schedule};
 use crate::feed::{self, ParsedFeed};
 use crate::fetch::{FetchError, FetchOutcome, Fetched};
 use crate::metrics::{ErrorKind, METRICS, Target};
@@ -51,11 +51,8 @@ const PAGES_IN_FLIGHT: usize = 8;
 pub struct FeedTarget {
     pub id: i64,
     pub config: FeedConfig,
-    /// The feed's own `interval`, else `[settings].poll_interval`.
-    pub interval: Duration,
-    /// The feed has its own `interval`: it is used as is. Otherwise the
-    /// interval adapts to how often the feed publishes.
-    pub fixed_interval: bool,
+    /// Pinned or adaptive, and its bounds ([`crate::config::Config::schedule_of`]).
+    pub schedule: Schedule,
 }
 
 /// How a poll went, for logs, metrics, summaries and the scheduler.
