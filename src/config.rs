@@ -664,8 +664,8 @@ include = [{ tag = "(?i)^politics$" }]
             ),
             [
                 "4:22: invalid regular expression \"(unclosed\" for title: unclosed group",
-                "4:37: a filter rule needs at least one of title, url, author, tag or text",
-                "5:12: a filter rule needs at least one of title, url, author, tag or text",
+                "4:37: a filter rule needs at least one of title, url, author, tag, summary or text",
+                "5:12: a filter rule needs at least one of title, url, author, tag, summary or text",
                 "5:14: unknown key `titel` in a filter rule (did you mean `title`?)",
             ]
         );

@@ -81,7 +81,7 @@ const HTTP_KEYS: &[&str] = &[
     "proxy_env",
 ];
 const FILTER_KEYS: &[&str] = &["exclude", "include"];
-const RULE_KEYS: &[&str] = &["title", "url", "author", "tag", "text"];
+const RULE_KEYS: &[&str] = &["title", "url", "author", "tag", "summary", "text"];
 
 pub(super) fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let mut problems = Problems::new(source);

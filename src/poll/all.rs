@@ -42,7 +42,11 @@ impl std::fmt::Display for PollSummary {
             self.applied.new_sources,
             self.applied.updated,
             self.applied.pending,
-        )
+        )?;
+        if self.applied.filtered > 0 {
+            write!(f, "; entries filtered: {}", self.applied.filtered)?;
+        }
+        Ok(())
     }
 }
 

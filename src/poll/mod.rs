@@ -23,6 +23,7 @@ pub mod pages;
 pub mod pipeline;
 pub mod plan;
 pub mod schedule;
+pub mod screen;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -124,6 +125,7 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
             new = done.applied.new_articles,
             duplicates = done.applied.duplicates,
             sightings = done.applied.new_sources,
+            filtered = done.applied.filtered,
             not_modified = done.result == PollResult::NotModified,
             "feed polled"
         ),
@@ -283,7 +285,7 @@ impl<'a> Pages<'a> {
         let config = &self.target.config;
         let mut work: Vec<Work> = jobs
             .into_iter()
-            .map(|job| Work::plan(job, &config.url, config.full_text))
+            .map(|job| Work::plan(job, &config.url, config.full_text).screened(&config.filter))
             .collect();
         self.find_stored_pages(&mut work)?;
         let total = work.len();

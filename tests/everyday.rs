@@ -1,0 +1,119 @@
+//! Everyday use (issue 14 part 2) end to end on loopback, with the real
+//! binary and a real SQLite file: per-feed filters, the schedule as
+//! `status` and `feeds list` show it, `poll --feed`, `extract URL`, and
+//! per-feed request options on article pages.
+
+mod common;
+
+use common::site::{self, STORIES, Story};
+use common::{Reply, Server, count, db, feedsift, scratch};
+
+fn serve_story(server: &Server, path: &str, story: &Story) -> String {
+    server.route(path, Reply::html(story.page(&server.url(path))));
+    server.url(path)
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// feeds.toml with fast test settings; `feeds` is the `[[feed]]` tables.
+fn config(dir: &std::path::Path, feeds: &str) -> std::path::PathBuf {
+    let toml = format!(
+        "[settings]\ndatabase = \"feedsift.db\"\nper_host_delay = \"0s\"\nrespect_robots = false\n\n{feeds}"
+    );
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, toml).expect("write feeds.toml");
+    path
+}
+
+#[test]
+fn filters_drop_entries_before_their_page_or_on_its_text_and_record_them_once() {
+    let dir = scratch("everyday-filter");
+    let server = Server::start("127.0.0.1");
+    let links: Vec<String> = STORIES
+        .iter()
+        .map(|s| serve_story(&server, &format!("/news/{}.html", s.slug), s))
+        .collect();
+    let items: Vec<(String, &str, &Story)> = STORIES
+        .iter()
+        .zip(&links)
+        .map(|(s, l)| (format!("urn:{}", s.slug), l.as_str(), s))
+        .collect();
+    let refs: Vec<(&str, &str, &Story)> =
+        items.iter().map(|(g, l, s)| (g.as_str(), *l, *s)).collect();
+    // The library story is tagged Gardening.
+    let rss = site::rss(&refs).replacen(
+        "<item><title>Village library",
+        "<item><category>Gardening</category><title>Village library",
+        1,
+    );
+    server.route("/feed.xml", Reply::ok("application/rss+xml", rss));
+    let config = config(
+        &dir,
+        &format!(
+            "[[feed]]\nurl = \"{}\"\n[feed.filter]\nexclude = [\n  {{ title = '(?i)\\bcranes\\b' }},\n  {{ tag = '^Gardening$' }},\n  {{ text = '(?i)sleeping cars' }},\n]\n",
+            server.url("/feed.xml")
+        ),
+    );
+
+    let out = feedsift(&config, &["poll", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 new") && stdout(&out).contains("entries filtered: 3"),
+        "{}",
+        stdout(&out)
+    );
+    let conn = db(&dir);
+    // Only the river story is an article.
+    let titles: Vec<String> = conn
+        .prepare("SELECT title FROM articles")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(titles, [STORIES[3].title]);
+    assert_eq!(count(&conn, "SELECT count(*) FROM stories"), 1);
+    let reasons: Vec<(String, String)> = conn
+        .prepare("SELECT entry_id, reason FROM filtered_entries ORDER BY entry_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons[0].0.contains("harbour")
+            && reasons[0].1.contains("title ~")
+            && reasons[0].1.contains("(line 10)"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].0.contains("library") && reasons[1].1.contains("tag ~"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].0.contains("night-train") && reasons[2].1.contains("text ~"),
+        "{reasons:?}"
+    );
+    // What the title and tag rules dropped was never requested; the text
+    // rule needed the page.
+    let path = |i: usize| format!("/news/{}.html", STORIES[i].slug);
+    assert_eq!(server.hits(&path(0)), 0);
+    assert_eq!(server.hits(&path(1)), 0);
+    assert_eq!(server.hits(&path(2)), 1);
+    assert_eq!(server.hits(&path(3)), 1);
+
+    // The next poll decides nothing again and fetches no page.
+    let out = feedsift(&config, &["poll", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("filtered"), "{}", stdout(&out));
+    assert_eq!(server.hits(&path(2)), 1);
+    assert_eq!(count(&conn, "SELECT count(*) FROM filtered_entries"), 3);
+    assert_eq!(count(&conn, "SELECT count(*) FROM articles"), 1);
+}
