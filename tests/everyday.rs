@@ -117,3 +117,69 @@ fn filters_drop_entries_before_their_page_or_on_its_text_and_record_them_once() 
     assert_eq!(count(&conn, "SELECT count(*) FROM filtered_entries"), 3);
     assert_eq!(count(&conn, "SELECT count(*) FROM articles"), 1);
 }
+
+#[test]
+fn a_feeds_request_options_reach_its_article_pages_on_its_origin_only() {
+    let dir = scratch("everyday-page-options");
+    let home = Server::start("127.0.0.1");
+    let elsewhere = Server::start("127.0.0.2");
+    let own = serve_story(&home, "/members/cranes.html", &STORIES[0]);
+    let other = serve_story(&elsewhere, "/library.html", &STORIES[1]);
+    let rss = site::rss(&[
+        ("urn:a", own.as_str(), &STORIES[0]),
+        ("urn:b", other.as_str(), &STORIES[1]),
+    ]);
+    home.route("/feed.xml", Reply::ok("application/rss+xml", rss));
+    std::fs::write(dir.join("member.pw"), "s3cret\n").expect("password file");
+    let config = config(
+        &dir,
+        &format!(
+            "[[feed]]\nurl = \"{}\"\nfull_text = \"always\"\n[feed.http]\nheaders = {{ \"X-Member\" = \"42\" }}\nusername = \"alice\"\npassword_file = \"member.pw\"\nuser_agent = \"members-reader/1\"\n",
+            home.url("/feed.xml")
+        ),
+    );
+    let out = feedsift(&config, &["poll", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2 new"), "{}", stdout(&out));
+    // alice:s3cret
+    let basic = "Basic YWxpY2U6czNjcmV0";
+    let page = home
+        .seen()
+        .into_iter()
+        .find(|s| s.path == "/members/cranes.html")
+        .expect("the page on the feed's origin was fetched");
+    assert_eq!(
+        page.headers.get("authorization").map(String::as_str),
+        Some(basic)
+    );
+    assert_eq!(page.headers.get("x-member").map(String::as_str), Some("42"));
+    assert_eq!(
+        page.headers.get("user-agent").map(String::as_str),
+        Some("members-reader/1")
+    );
+    let away = elsewhere
+        .seen()
+        .into_iter()
+        .find(|s| s.path == "/library.html")
+        .expect("the page on another host was fetched");
+    assert!(
+        !away.headers.contains_key("authorization"),
+        "{:?}",
+        away.headers
+    );
+    assert!(!away.headers.contains_key("x-member"), "{:?}", away.headers);
+    assert_eq!(
+        away.headers.get("user-agent").map(String::as_str),
+        Some("members-reader/1")
+    );
+    // Nothing of the secret in the database.
+    let conn = db(&dir);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM articles WHERE text LIKE '%s3cret%' OR url LIKE '%s3cret%'"
+        ),
+        0
+    );
+    assert_eq!(count(&conn, "SELECT count(*) FROM articles"), 2);
+}

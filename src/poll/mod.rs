@@ -35,7 +35,7 @@ use url::Url;
 
 use crate::config::{FeedConfig, Schedule};
 use crate::feed::{self, ParsedFeed};
-use crate::fetch::{FetchError, FetchOutcome, Fetched};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, RequestOptions};
 use crate::metrics::{ErrorKind, METRICS, Target};
 use crate::model::{Applied, EntryWrite, FeedPoll, PollResult};
 use crate::store::{StoreError, read};
@@ -263,6 +263,10 @@ struct Pages<'a> {
     ctx: &'a PollContext,
     target: &'a FeedTarget,
     allow_private: bool,
+    /// The feed's `[feed.http]`, read when the poll starts; `None` when it
+    /// has none. An error (a secret gone since the feed was fetched) fails
+    /// each page rather than sending it without the credentials.
+    options: Result<Option<RequestOptions>, String>,
 }
 
 impl<'a> Pages<'a> {
@@ -271,10 +275,14 @@ impl<'a> Pages<'a> {
         // one (a feed on the LAN links to the LAN) or the user allows it.
         let feed_is_private =
             feed_ip.is_some_and(|ip| !ctx.fetcher.settings().policy.is_public(ip));
+        let http = &target.config.http;
         Pages {
             ctx,
             target,
             allow_private: ctx.allow_private_networks || feed_is_private,
+            options: (!http.is_empty())
+                .then(|| RequestOptions::for_feed(&target.config))
+                .transpose(),
         }
     }
 
@@ -327,13 +335,22 @@ impl<'a> Pages<'a> {
     }
 
     async fn page(&self, work: PageWork) -> Vec<EntryWrite> {
+        let options = match &self.options {
+            Ok(options) => options.clone(),
+            Err(e) => {
+                let error = FetchError::Options(e.clone());
+                return work.writes(Err(pages::PageError::Fetch(error)), Utc::now());
+            }
+        };
+        let key = pages::memo_key(work.key(), self.target.id, options.as_ref());
         let fetch = pages::fetch_page(
             self.ctx.fetcher.clone(),
             work.url.clone(),
             self.allow_private,
             self.target.config.extract.clone(),
+            options,
         );
-        let page = self.ctx.pages.get_or_fetch(work.key(), fetch).await;
+        let page = self.ctx.pages.get_or_fetch(&key, fetch).await;
         match &page {
             Err(pages::PageError::Fetch(error)) => {
                 METRICS.error(Target::Page, ErrorKind::of(error));
