@@ -183,3 +183,150 @@ fn a_feeds_request_options_reach_its_article_pages_on_its_origin_only() {
     );
     assert_eq!(count(&conn, "SELECT count(*) FROM articles"), 2);
 }
+
+#[test]
+fn poll_feed_polls_that_feed_only_and_fails_when_it_fails() {
+    let dir = scratch("everyday-poll-feed");
+    let server = Server::start("127.0.0.1");
+    let one = serve_story(&server, "/one.html", &STORIES[0]);
+    let two = serve_story(&server, "/two.html", &STORIES[1]);
+    server.route(
+        "/a.xml",
+        Reply::ok(
+            "application/rss+xml",
+            site::rss(&[("urn:one", one.as_str(), &STORIES[0])]),
+        ),
+    );
+    server.route(
+        "/b.xml",
+        Reply::ok(
+            "application/rss+xml",
+            site::rss(&[("urn:two", two.as_str(), &STORIES[1])]),
+        ),
+    );
+    server.route("/broken.xml", Reply::status(500));
+    let config = config(
+        &dir,
+        &format!(
+            "[[feed]]\nurl = \"{}\"\n\n[[feed]]\nurl = \"{}\"\n\n[[feed]]\nurl = \"{}\"\n",
+            server.url("/a.xml"),
+            server.url("/b.xml"),
+            server.url("/broken.xml")
+        ),
+    );
+    // Another spelling of the second feed's URL (a trailing fragment).
+    let spelled = format!("{}#latest", server.url("/b.xml"));
+    let out = feedsift(&config, &["poll", "--feed", &spelled]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 ok") && stdout(&out).contains("1 new"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(server.hits("/a.xml"), 0);
+    assert_eq!(server.hits("/b.xml"), 1);
+    let conn = db(&dir);
+    let titles: Vec<String> = conn
+        .prepare("SELECT title FROM articles")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(titles, [STORIES[1].title]);
+    // Every feed is mirrored, only one was polled.
+    assert_eq!(count(&conn, "SELECT count(*) FROM feeds"), 3);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM feeds WHERE last_polled_at IS NOT NULL"
+        ),
+        1
+    );
+
+    // Not a configured feed: a usage error that says how to add it.
+    let out = feedsift(&config, &["poll", "--feed", &server.url("/c.xml")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a feed of") && stderr(&out).contains("feeds add"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A failing feed: the summary, then the error and exit 1.
+    let out = feedsift(&config, &["poll", "--feed", &server.url("/broken.xml")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 failed"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("HTTP 500"), "{}", stderr(&out));
+
+    // --all and --feed are one or the other.
+    let out = feedsift(&config, &["poll", "--all", "--feed", &spelled]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = feedsift(&config, &["poll"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn extract_url_fetches_like_the_daemon_with_robots_rules_and_origin_options() {
+    let dir = scratch("everyday-extract-url");
+    let server = Server::start("127.0.0.1");
+    let page = serve_story(&server, "/news/cranes.html", &STORIES[0]);
+    serve_story(&server, "/private/library.html", &STORIES[1]);
+    server.route(
+        "/robots.txt",
+        Reply::ok("text/plain", "User-agent: *\nDisallow: /private/\n"),
+    );
+    // No feeds.toml: the defaults, robots.txt respected.
+    let missing = dir.join("none.toml");
+    let out = feedsift(&missing, &["extract", &page]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), STORIES[0].text());
+    for junk in site::BOILERPLATE {
+        assert!(!stdout(&out).contains(junk), "boilerplate {junk:?}");
+    }
+    let out = feedsift(&missing, &["extract", "--json", &page]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(json["title"], STORIES[0].title);
+    assert_eq!(json["canonical_url"], page);
+    assert_eq!(json["extract_status"], "ok");
+    assert_eq!(json["text"], STORIES[0].text());
+    assert!(
+        json["word_count"].as_u64().is_some_and(|n| n > 50),
+        "{json}"
+    );
+    let blocked = server.url("/private/library.html");
+    let out = feedsift(&missing, &["extract", &blocked]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("robots.txt"), "{}", stderr(&out));
+    assert_eq!(server.hits("/private/library.html"), 0);
+
+    // A feed on the page's origin lends its request options and its
+    // extraction rules.
+    std::fs::write(dir.join("token"), "t0ken\n").expect("token file");
+    let config = config(
+        &dir,
+        &format!(
+            "[[feed]]\nurl = \"{}\"\n[feed.http]\ntoken_file = \"token\"\n[feed.extract]\nremove = [\".story-body p:first-child\"]\n",
+            server.url("/feed.xml")
+        ),
+    );
+    server.clear_seen();
+    let out = feedsift(&config, &["extract", "--json", &page]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = server
+        .seen()
+        .into_iter()
+        .find(|s| s.path == "/news/cranes.html")
+        .expect("fetched");
+    assert_eq!(
+        seen.headers.get("authorization").map(String::as_str),
+        Some("Bearer t0ken")
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let text = json["text"].as_str().unwrap_or_default();
+    assert!(!text.contains(STORIES[0].paragraphs[0]), "{text}");
+    assert!(text.contains(STORIES[0].paragraphs[1]), "{text}");
+    // Nothing was written: extract keeps no database.
+    assert!(!dir.join("feedsift.db").exists());
+}

@@ -1,5 +1,6 @@
 //! One round over every configured feed, now: what `feedsift poll --all`
-//! runs, without the daemon's scheduler around it.
+//! runs, without the daemon's scheduler around it; and the poll of one of
+//! them, `poll --feed`.
 
 use super::pipeline::{Pipeline, PipelineError};
 use super::{PollReport, poll_feed};
@@ -48,6 +49,29 @@ impl std::fmt::Display for PollSummary {
         }
         Ok(())
     }
+}
+
+/// Polls `config.feeds[index]` once, now (muted or not), and returns
+/// how it went. Every feed of feeds.toml is still mirrored into the
+/// database, as for any poll.
+pub async fn poll_one(
+    config: &Config,
+    fetch: FetchSettings,
+    index: usize,
+) -> Result<(PollSummary, PollReport), PipelineError> {
+    let pipeline = Pipeline::start(config, fetch).await?;
+    let targets = pipeline.sync_feeds(config).await?;
+    let report = match targets.into_iter().nth(index) {
+        Some(target) => poll_feed(&pipeline.ctx, &target).await,
+        None => {
+            pipeline.finish().await;
+            return Err(PipelineError::Task(format!("no feed number {index}")));
+        }
+    };
+    pipeline.finish().await;
+    let mut summary = PollSummary::default();
+    summary.add(&report);
+    Ok((summary, report))
 }
 
 /// Polls every configured feed once, now, and waits for all of them.
