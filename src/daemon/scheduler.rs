@@ -15,6 +15,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 
+use super::cycle::{Alarm, CycleLog};
 use crate::config::Schedule;
 use crate::metrics::METRICS;
 use crate::model::{FeedStatus, PollResult};
@@ -98,6 +99,7 @@ pub struct Scheduler {
     running: HashMap<Id, Running>,
     tasks: JoinSet<PollReport>,
     failing: HashSet<i64>,
+    cycle: CycleLog,
 }
 
 impl Scheduler {
@@ -112,6 +114,7 @@ impl Scheduler {
             running: HashMap::new(),
             tasks: JoinSet::new(),
             failing: HashSet::new(),
+            cycle: CycleLog::new(std::time::Instant::now()),
         };
         let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
         s.targets = targets.into_iter().map(|t| (t.id, t)).collect();
@@ -217,6 +220,7 @@ impl Scheduler {
             _ => self.failing.insert(id),
         };
         self.publish();
+        self.log_cycle(report.as_ref());
         // Removed by a reload while it ran: not polled again.
         let Some(target) = self.targets.get(&id) else {
             return;
@@ -349,6 +353,39 @@ impl Scheduler {
             }
             Schedule::Adaptive { .. } => planned?.min(polled + schedule::to_chrono(max)),
         })
+    }
+
+    /// The per-cycle summary and the every-feed-failing alarm ([`cycle`]).
+    fn log_cycle(&mut self, report: Option<&PollReport>) {
+        let ok = report.is_some_and(PollReport::ok);
+        let applied = report.map(|r| r.applied).unwrap_or_default();
+        match self.cycle.failing(self.failing.len(), self.targets.len()) {
+            Some(Alarm::Raised { feeds }) => tracing::error!(
+                feeds,
+                "every feed failed its last poll: is the network, DNS or the proxy down? \
+                 (`feedsift status` shows each feed's error)"
+            ),
+            Some(Alarm::Cleared) => {
+                tracing::info!("a feed answered again after every feed had failed")
+            }
+            None => {}
+        }
+        if let Some(s) = self.cycle.record(ok, &applied, std::time::Instant::now()) {
+            tracing::info!(
+                minutes = s.minutes,
+                polls = s.polls,
+                failed = s.failed,
+                new = s.applied.new_articles,
+                duplicates = s.applied.duplicates,
+                filtered = s.applied.filtered,
+                feeds = self.targets.len(),
+                failing = self.failing.len(),
+                "cycle summary"
+            );
+            if self.cycle.alarmed() {
+                tracing::error!(feeds = self.targets.len(), "every feed is still failing");
+            }
+        }
     }
 
     fn publish(&self) {

@@ -82,12 +82,26 @@ pub async fn poll_all(
     poll_all_observed(config, fetch, |_| {}).await
 }
 
-/// [`poll_all`], calling `observe` as each feed's poll finishes (a
-/// progress bar, for one).
+/// How often [`poll_all_observed`] reports the pages' progress while
+/// feeds are still running: a terminal redraw rate, not a measurement.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// What [`poll_all_observed`] tells its observer.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A feed's poll finished.
+    Feed(&'a PollReport),
+    /// Article pages done and planned so far, over every feed.
+    Pages { done: usize, planned: usize },
+}
+
+/// [`poll_all`], telling `observe` as each feed's poll finishes and,
+/// every [`PROGRESS_EVERY`], how far the pages are (a progress bar, for
+/// one).
 pub async fn poll_all_observed(
     config: &Config,
     fetch: FetchSettings,
-    mut observe: impl FnMut(&PollReport),
+    mut observe: impl FnMut(Progress),
 ) -> Result<(PollSummary, Vec<PollReport>), PipelineError> {
     let pipeline = Pipeline::start(config, fetch).await?;
     let targets = pipeline.sync_feeds(config).await?;
@@ -97,13 +111,23 @@ pub async fn poll_all_observed(
         tasks.spawn(async move { poll_feed(&ctx, &target).await });
     }
     let mut reports = Vec::new();
-    while let Some(done) = tasks.join_next().await {
+    let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    loop {
+        let done = tokio::select! {
+            done = tasks.join_next() => done,
+            _ = tick.tick() => {
+                let (done, planned) = pipeline.ctx.pages.progress();
+                observe(Progress::Pages { done, planned });
+                continue;
+            }
+        };
         match done {
-            Ok(report) => {
-                observe(&report);
+            None => break,
+            Some(Ok(report)) => {
+                observe(Progress::Feed(&report));
                 reports.push(report);
             }
-            Err(e) => tracing::error!(error = %e, "a poll task failed"),
+            Some(Err(e)) => tracing::error!(error = %e, "a poll task failed"),
         }
     }
     // Retention (store::retention): one pass after the polls, so that

@@ -211,6 +211,11 @@ impl Work {
             .then_some(self.address.key.as_str())
     }
 
+    /// Whether the entry's page is to be fetched (as planned so far).
+    pub fn fetches_page(&self) -> bool {
+        matches!(self.action, Action::FetchPage(_))
+    }
+
     /// The page is stored as `article_id` already: a sighting of it.
     pub fn page_is_stored(&mut self, article_id: i64) {
         self.action = Action::Sighting(article_id);

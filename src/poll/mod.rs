@@ -296,6 +296,9 @@ impl<'a> Pages<'a> {
             .map(|job| Work::plan(job, &config.url, config.full_text).screened(&config.filter))
             .collect();
         self.find_stored_pages(&mut work)?;
+        self.ctx
+            .pages
+            .planned(work.iter().filter(|w| w.fetches_page()).count());
         let total = work.len();
         let mut shutdown = self.ctx.shutdown.clone();
         let stopped = async move {
@@ -330,7 +333,11 @@ impl<'a> Pages<'a> {
     async fn work(&self, work: Work) -> Vec<EntryWrite> {
         match work.next() {
             Next::Write(writes) => writes,
-            Next::FetchPage(page) => self.page(page).await,
+            Next::FetchPage(page) => {
+                let writes = self.page(page).await;
+                self.ctx.pages.done();
+                writes
+            }
         }
     }
 

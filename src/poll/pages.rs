@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,11 +60,30 @@ type Slot = Arc<OnceCell<PageResult>>;
 #[derive(Default)]
 pub struct PageMemo {
     pages: Mutex<HashMap<String, (Instant, Slot)>>,
+    /// Pages polls decided to fetch, and of those, pages done (fetched,
+    /// shared or failed): `poll --all`'s progress.
+    planned: AtomicUsize,
+    done: AtomicUsize,
 }
 
 impl PageMemo {
     pub fn new() -> PageMemo {
         PageMemo::default()
+    }
+
+    /// A poll is about to work on `n` pages.
+    pub fn planned(&self, n: usize) {
+        self.planned.fetch_add(n, Relaxed);
+    }
+
+    /// One of the planned pages is done.
+    pub fn done(&self) {
+        self.done.fetch_add(1, Relaxed);
+    }
+
+    /// Pages done and planned so far.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done.load(Relaxed), self.planned.load(Relaxed))
     }
 
     /// The page under `key` (its canonical URL): fetched by `fetch` unless
