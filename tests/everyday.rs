@@ -330,3 +330,96 @@ fn extract_url_fetches_like_the_daemon_with_robots_rules_and_origin_options() {
     // Nothing was written: extract keeps no database.
     assert!(!dir.join("feedsift.db").exists());
 }
+
+/// An RSS feed with `n` items published a day apart.
+fn daily_feed(n: usize) -> String {
+    let items: String = (0..n)
+        .map(|i| {
+            let day = chrono::Utc::now() - chrono::Duration::days(i as i64);
+            format!(
+                "<item><title>Day {i}</title><guid>d{i}</guid><description>{}</description><pubDate>{}</pubDate></item>",
+                "Word ".repeat(200),
+                day.to_rfc2822()
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Daily</title>{items}</channel></rss>"
+    )
+}
+
+#[test]
+fn status_and_feeds_list_show_the_schedule_alike_with_the_adapted_interval() {
+    let dir = scratch("everyday-schedule");
+    let server = Server::start("127.0.0.1");
+    server.route(
+        "/daily.xml",
+        Reply::ok("application/rss+xml", daily_feed(6)),
+    );
+    server.route(
+        "/pinned.xml",
+        Reply::ok("application/rss+xml", daily_feed(6)),
+    );
+    let config = config(
+        &dir,
+        &format!(
+            "[[feed]]\nurl = \"{}\"\nname = \"Daily\"\nmax_interval = \"3h\"\n\n[[feed]]\nurl = \"{}\"\nname = \"Pinned\"\ninterval = \"30m\"\n",
+            server.url("/daily.xml"),
+            server.url("/pinned.xml")
+        ),
+    );
+    // Before any poll: where the feeds start.
+    let out = feedsift(&config, &["feeds", "list"]);
+    assert!(
+        stdout(&out).contains("adaptive, now 15m, bounds 5m\u{2013}3h"),
+        "{}",
+        stdout(&out)
+    );
+    let out = feedsift(&config, &["poll", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // One item a day adapts to 12 h, held at the feed's 3 h cap.
+    let adapted = "adaptive, now 3h, bounds 5m\u{2013}3h";
+    let out = feedsift(&config, &["status"]);
+    let table = stdout(&out);
+    let row = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        table.lines().next().is_some_and(|h| h.contains("SCHEDULE")),
+        "{table}"
+    );
+    assert!(row("Daily").contains(adapted), "{table}");
+    assert!(row("Pinned").contains("pinned 30m"), "{table}");
+    let out = feedsift(&config, &["feeds", "list"]);
+    let list = stdout(&out);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("Daily") && l.contains(adapted)),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("Pinned") && l.contains("pinned 30m")),
+        "{list}"
+    );
+    let out = feedsift(&config, &["feeds", "list", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json[0]["current_interval_secs"], 3 * 3600);
+    let out = feedsift(&config, &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["feeds"][0]["schedule"], adapted);
+    assert_eq!(json["feeds"][0]["interval_secs"], 3 * 3600);
+    // The next poll is within the cap, not the 12 h the rate suggests.
+    let next = json["feeds"][0]["next_poll_at"]
+        .as_str()
+        .expect("next poll");
+    let next = chrono::DateTime::parse_from_rfc3339(next).expect("RFC 3339");
+    let wait = next.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(wait <= chrono::Duration::hours(3), "{wait}");
+    assert!(wait >= chrono::Duration::minutes(160), "{wait}");
+}
