@@ -220,15 +220,15 @@ impl Schedule {
     }
 
     /// The interval in force given what the last polls adapted
-    /// (`adapted`, from the database): a pinned feed's own, an adaptive
-    /// feed's adapted one within its bounds (which a reload may have
-    /// moved), else where it starts.
+    /// (`adapted`, from the database): a pinned feed's own; for an
+    /// adaptive feed the adapted one, else where it starts, always within
+    /// its bounds (which a reload may have moved).
     pub fn current(&self, adapted: Option<Duration>) -> Duration {
         match self {
             Schedule::Pinned { interval, .. } => *interval,
-            Schedule::Adaptive { initial, bounds } => adapted.map_or(*initial, |a| {
-                a.clamp(bounds.min, bounds.max.max(bounds.min))
-            }),
+            Schedule::Adaptive { initial, bounds } => adapted
+                .unwrap_or(*initial)
+                .clamp(bounds.min, bounds.max.max(bounds.min)),
         }
     }
 
@@ -593,6 +593,18 @@ min_interval = "10m"
         assert_eq!(
             d.schedule_of(&d.feeds[0]).to_string(),
             "adaptive, now 15m, bounds 5m\u{2013}1d"
+        );
+        // An adaptive feed starts within its bounds, whatever poll_interval says.
+        let low =
+            parse("[settings]\npoll_interval = \"2m\"\n[[feed]]\nurl = \"https://a.example/\"\n")
+                .unwrap();
+        assert_eq!(
+            low.schedule_of(&low.feeds[0]).current(None),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            low.schedule_of(&low.feeds[0]).to_string(),
+            "adaptive, now 5m, bounds 5m\u{2013}1d"
         );
         let pinned = parse("[settings]\nadaptive = false\npoll_interval = \"2m\"\n[[feed]]\nurl = \"https://a.example/\"\n").unwrap();
         assert_eq!(

@@ -453,7 +453,8 @@ fn list(config_path: &Path, json: bool) -> CliResult {
         .map(|f| {
             let schedule = config.schedule_of(f);
             let interval = schedule.initial();
-            let current = schedule.current(stored.get(f.url.as_str()).copied());
+            let adapted = stored.get(f.url.as_str()).copied();
+            let current = schedule.current(adapted);
             Listed {
                 url: f.url.as_str(),
                 name: f.name.as_deref(),
@@ -471,7 +472,7 @@ fn list(config_path: &Path, json: bool) -> CliResult {
                 },
                 max_interval_secs: schedule.max().as_secs(),
                 current_interval_secs: current.as_secs(),
-                shown: schedule.describe(Some(current)),
+                shown: schedule.describe(adapted),
                 tags: &f.tags,
                 full_text: full_text_name(f.full_text),
                 line: f.line,

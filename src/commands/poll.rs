@@ -82,29 +82,20 @@ impl Round {
                 std::cmp::Ordering::Greater => ' ',
             })
             .collect();
-        let full = format!(
-            "polling [{bar}] feeds {}/{}  pages {}/{}  new {}  failed {}  {}",
+        let [fd, ft, pd, pp] = [
             self.feeds_done,
             self.feeds_total,
             self.pages_done,
             self.pages_planned,
-            self.new,
-            self.failed,
-            clock(elapsed)
+        ];
+        let (new, failed, clock) = (self.new, self.failed, clock(elapsed));
+        let full = format!(
+            "polling [{bar}] feeds {fd}/{ft}  pages {pd}/{pp}  new {new}  failed {failed}  {clock}"
         );
         if full.chars().count() <= LINE_WIDTH {
             return full;
         }
-        let short = format!(
-            "[{bar}] f {}/{} p {}/{} +{} !{} {}",
-            self.feeds_done,
-            self.feeds_total,
-            self.pages_done,
-            self.pages_planned,
-            self.new,
-            self.failed,
-            clock(elapsed)
-        );
+        let short = format!("[{bar}] f {fd}/{ft} p {pd}/{pp} +{new} !{failed} {clock}");
         short.chars().take(LINE_WIDTH).collect()
     }
 }

@@ -7,9 +7,10 @@
 //! ```
 //!
 //! The decisions are pure and live in [`plan`] (the feed: validators, 304,
-//! 410, failures, when to come back) and [`entries`] (which entries need
-//! work, what each needs, page failures and their retries); this module is
-//! the I/O between them. Nothing here writes to the database directly, and
+//! 410, failures, when to come back), [`entries`] (which entries need
+//! work, what each needs, page failures and their retries) and [`screen`]
+//! (what the feed's filter drops, before the page or on its text); this
+//! module is the I/O between them. Nothing here writes to the database directly, and
 //! nothing is committed before the whole poll is known: the feed's
 //! validators travel in the same [`FeedPoll`] as the articles they cover.
 //!
