@@ -294,7 +294,7 @@ fn run(cli: Cli) -> CliResult {
             commands::extract::run(&cli.config, &files, url.as_deref(), json)
         }
         Command::Check => commands::check::run(&cli.config),
-        Command::Feeds { action } => commands::feeds::run(&cli.config, action),
+        Command::Feeds { action } => commands::feeds::run(&cli.config, db, action),
         Command::Inspect {
             target,
             json,

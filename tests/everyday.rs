@@ -410,6 +410,15 @@ fn status_and_feeds_list_show_the_schedule_alike_with_the_adapted_interval() {
     let out = feedsift(&config, &["feeds", "list", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json[0]["current_interval_secs"], 3 * 3600);
+    // --db (and so --system) names the database feeds list reads too.
+    let moved = dir.join("moved.db");
+    std::fs::rename(dir.join("feedsift.db"), &moved).expect("move the database");
+    let out = feedsift(&config, &["feeds", "list"]);
+    assert!(!stdout(&out).contains(adapted), "{}", stdout(&out));
+    let db_arg = moved.to_string_lossy().into_owned();
+    let out = feedsift(&config, &["--db", &db_arg, "feeds", "list"]);
+    assert!(stdout(&out).contains(adapted), "{}", stdout(&out));
+    std::fs::rename(&moved, dir.join("feedsift.db")).expect("move it back");
     let out = feedsift(&config, &["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["feeds"][0]["schedule"], adapted);

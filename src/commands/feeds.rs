@@ -88,7 +88,9 @@ Examples:
 }
 
 /// Runs one `feeds` subcommand.
-pub fn run(config_path: &Path, command: FeedsCommand) -> CliResult {
+/// `db` (`--db`, `--system`) is only read by `list`, for the intervals
+/// the last polls left; the other commands touch feeds.toml alone.
+pub fn run(config_path: &Path, db: Option<&Path>, command: FeedsCommand) -> CliResult {
     match command {
         FeedsCommand::Add {
             url,
@@ -97,7 +99,7 @@ pub fn run(config_path: &Path, command: FeedsCommand) -> CliResult {
             tags,
         } => add(config_path, &url, name, interval, tags),
         FeedsCommand::Remove { url } => remove(config_path, &url),
-        FeedsCommand::List { json } => list(config_path, json),
+        FeedsCommand::List { json } => list(config_path, db, json),
         FeedsCommand::Import { file } => import(config_path, Path::new(&file)),
         FeedsCommand::Export => export(config_path),
     }
@@ -444,8 +446,8 @@ fn stored_intervals(db: &Path) -> HashMap<String, Duration> {
         .collect()
 }
 
-fn list(config_path: &Path, json: bool) -> CliResult {
-    let config = load_config(config_path, None)?;
+fn list(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
+    let config = load_config(config_path, db)?;
     let stored = stored_intervals(&config.settings.database);
     let rows: Vec<Listed> = config
         .feeds
