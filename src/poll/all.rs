@@ -112,18 +112,23 @@ pub async fn poll_all_observed(
     }
     let mut reports = Vec::new();
     let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    let pages = |observe: &mut dyn FnMut(Progress)| {
+        let (done, planned) = pipeline.ctx.pages.progress();
+        observe(Progress::Pages { done, planned });
+    };
     loop {
         let done = tokio::select! {
             done = tasks.join_next() => done,
             _ = tick.tick() => {
-                let (done, planned) = pipeline.ctx.pages.progress();
-                observe(Progress::Pages { done, planned });
+                pages(&mut observe);
                 continue;
             }
         };
         match done {
             None => break,
             Some(Ok(report)) => {
+                // A finished feed's pages are all done: count them now.
+                pages(&mut observe);
                 observe(Progress::Feed(&report));
                 reports.push(report);
             }
