@@ -118,6 +118,8 @@ pub enum EntryStatus {
     },
     /// Its page failed and waits for another attempt.
     Pending,
+    /// The feed's filter dropped it: decided once, never worked on again.
+    Filtered,
 }
 
 /// A pending entry whose retry is due.
@@ -265,6 +267,14 @@ pub enum EntryWrite {
         next_attempt_at: Option<DateTime<Utc>>,
         error: String,
     },
+    /// The feed's filter dropped the entry: recorded, not stored as an
+    /// article.
+    Filtered {
+        source: EntrySource,
+        title: Option<String>,
+        /// Which rule, or that no include rule matched.
+        reason: String,
+    },
 }
 
 /// How the feed request itself went.
@@ -341,6 +351,8 @@ pub struct Applied {
     /// The feed's next poll as stored (see `store::apply`); `None` for a
     /// part of a poll committed ahead of it.
     pub next_poll_at: Option<DateTime<Utc>>,
+    /// Entries the feed's filter dropped.
+    pub filtered: usize,
 }
 
 impl std::ops::AddAssign for Applied {
@@ -351,6 +363,7 @@ impl std::ops::AddAssign for Applied {
         self.updated += o.updated;
         self.pending += o.pending;
         self.next_poll_at = o.next_poll_at.or(self.next_poll_at);
+        self.filtered += o.filtered;
     }
 }
 

@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_interval_adapted",
         include_str!("../../migrations/0008_interval_adapted.sql"),
     ),
+    (
+        "0011_filtered_entries",
+        include_str!("../../migrations/0011_filtered_entries.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
