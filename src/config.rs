@@ -39,6 +39,9 @@ pub mod defaults {
     pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
     pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
     pub const DEDUP_WINDOW_DAYS: u32 = 30;
+    /// Off: the Markdown column stores the article a second time (MEASURE),
+    /// which only pipelines that want structure should pay for.
+    pub const MARKDOWN: bool = false;
 }
 
 /// The shortest interval a feed may be polled at: anything faster is
@@ -74,6 +77,8 @@ pub struct Settings {
     pub retention_days: u32,
     pub dedup_window_days: u32,
     pub metrics_listen: Option<SocketAddr>,
+    /// Store each article as Markdown too (`articles.markdown`).
+    pub markdown: bool,
 }
 
 /// How much of an entry to fetch.
@@ -288,6 +293,7 @@ struct RawSettings {
     retention_days: Option<Spanned<i64>>,
     dedup_window_days: Option<Spanned<i64>>,
     metrics_listen: Option<Spanned<String>>,
+    markdown: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -464,6 +470,7 @@ impl RawSettings {
                 locate,
             )? as u32,
             metrics_listen,
+            markdown: self.markdown.unwrap_or(defaults::MARKDOWN),
         })
     }
 }

@@ -55,6 +55,9 @@ enum Command {
         /// One JSON object per line (implied by several files).
         #[arg(long)]
         json: bool,
+        /// Print the article as Markdown (with --json: a `markdown` field too).
+        #[arg(long)]
+        markdown: bool,
         #[arg(required = true)]
         files: Vec<String>,
     },
@@ -143,9 +146,12 @@ fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Run => commands::run::run(&cli.config, db),
         Command::Poll { all: _ } => commands::poll::poll_all(&cli.config, db),
-        Command::Extract { url, json, files } => {
-            commands::extract::run(&files, url.as_deref(), json)
-        }
+        Command::Extract {
+            url,
+            json,
+            markdown,
+            files,
+        } => commands::extract::run(&files, url.as_deref(), json, markdown),
         Command::Check => commands::check::run(&cli.config),
         Command::Feeds { action } => commands::feeds::run(&cli.config, action),
         Command::Inspect {

@@ -1,4 +1,4 @@
-//! `feedsift extract [--url URL] [--json] FILE...`: one page (or many) to
+//! `feedsift extract [--url URL] [--json] [--markdown] FILE...`: one page (or many) to
 //! clean text, without touching the network or the database.
 
 use std::io::{Read, Write};
@@ -20,13 +20,15 @@ struct JsonLine<'a> {
     published: Option<String>,
     lang: Option<&'a str>,
     text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<&'a str>,
     status: &'a str,
 }
 
 /// Runs the command; `files` may contain `-` for stdin.
 /// Files that cannot be read are reported as they come; the others are
 /// still extracted, and the command fails at the end.
-pub fn run(files: &[String], url: Option<&str>, json: bool) -> CliResult {
+pub fn run(files: &[String], url: Option<&str>, json: bool, markdown: bool) -> CliResult {
     let url = url
         .map(Url::parse)
         .transpose()
@@ -48,6 +50,7 @@ pub fn run(files: &[String], url: Option<&str>, json: bool) -> CliResult {
         let ctx = PageContext {
             url: url.as_ref(),
             rules: None,
+            markdown,
         };
         let article = extract::extract(&decoded.text, &ctx);
         let written = if json {
@@ -61,13 +64,18 @@ pub fn run(files: &[String], url: Option<&str>, json: bool) -> CliResult {
                     .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                 lang: article.lang.as_deref(),
                 text: &article.text,
+                markdown: article.markdown.as_deref(),
                 status: article.status.as_str(),
             };
             serde_json::to_writer(&mut out, &line)
                 .map_err(std::io::Error::from)
                 .and_then(|()| out.write_all(b"\n"))
         } else {
-            writeln!(out, "{}", article.text)
+            let shown = match &article.markdown {
+                Some(md) => md,
+                None => &article.text,
+            };
+            writeln!(out, "{shown}")
         };
         if let Err(e) = written {
             // A closed pipe (e.g. `| head`) is not worth a message.

@@ -180,6 +180,7 @@ impl Reloader {
             Some(PollContext {
                 fetcher: pipeline.fetcher(fetch).map_err(|e| e.to_string())?,
                 allow_private_networks: new.settings.allow_private_networks,
+                markdown: new.settings.markdown,
                 ..pipeline.ctx.clone()
             })
         };

@@ -286,7 +286,7 @@ impl<'a> Pages<'a> {
         let config = &self.target.config;
         let mut work: Vec<Work> = jobs
             .into_iter()
-            .map(|job| Work::plan(job, &config.url, config.full_text))
+            .map(|job| Work::plan(job, &config.url, config.full_text).with_markdown(self.ctx.markdown))
             .collect();
         self.find_stored_pages(&mut work)?;
         let total = work.len();
@@ -333,6 +333,7 @@ impl<'a> Pages<'a> {
             work.url.clone(),
             self.allow_private,
             self.target.config.extract.clone(),
+            self.ctx.markdown,
         );
         let page = self.ctx.pages.get_or_fetch(work.key(), fetch).await;
         match &page {

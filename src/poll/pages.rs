@@ -91,6 +91,7 @@ pub async fn fetch_page(
     link: Url,
     allow_private: bool,
     rules: Option<SiteRules>,
+    markdown: bool,
 ) -> PageResult {
     let started = std::time::Instant::now();
     let fetched = fetcher
@@ -122,6 +123,7 @@ pub async fn fetch_page(
             &PageContext {
                 url: Some(&fetched.final_url),
                 rules: rules.as_ref(),
+                markdown,
             },
         );
         METRICS.extracted(started.elapsed());

@@ -33,6 +33,8 @@ pub struct PollContext {
     pub reader: ReadPool,
     pub writer: WriterHandle,
     pub allow_private_networks: bool,
+    /// Store articles as Markdown too (`[settings] markdown`).
+    pub markdown: bool,
     /// Pages fetched lately, so one page listed by several feeds at once is
     /// fetched once.
     pub pages: Arc<PageMemo>,
@@ -70,6 +72,7 @@ impl Pipeline {
             reader,
             writer,
             allow_private_networks: config.settings.allow_private_networks,
+            markdown: config.settings.markdown,
             pages: Arc::new(PageMemo::new()),
             shutdown: shutdown_rx,
         };

@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_interval_adapted",
         include_str!("../../migrations/0008_interval_adapted.sql"),
     ),
+    (
+        "0009_entry_details_markdown",
+        include_str!("../../migrations/0009_entry_details_markdown.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{StoreError, parse_timestamp, timestamp};
-use crate::model::FeedStatus;
+use crate::model::{Enclosure, FeedStatus, Person};
 
 // ---- status
 
@@ -282,11 +282,22 @@ pub struct ExportedStory {
     pub site_name: Option<String>,
     pub description: Option<String>,
     pub image_url: Option<String>,
+    /// What the feed's entry says (README, "Schema"); lists are empty and
+    /// the others null when it says nothing.
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub enclosures: Vec<Enclosure>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    pub comments_url: Option<String>,
+    pub feed_lang: Option<String>,
     pub word_count: Option<i64>,
     pub extract_status: Option<String>,
     /// When retention removed the text (`text` is then null).
     pub purged_at: Option<String>,
     pub text: Option<String>,
+    /// The text as Markdown, when `[settings] markdown` was on.
+    pub markdown: Option<String>,
     /// Ids of the articles folded into this story as copies. A reader that
     /// stored one of them as a story earlier should fold it in too: it was
     /// found to copy this one.
@@ -330,7 +341,8 @@ pub fn export_stories(
         .prepare(
             "SELECT change_seq, id, url, canonical_url, title, byline, published_at, modified_at, created_at,
                     fetched_at, lang, site_name, description, image_url, word_count, extract_status,
-                    purged_at, text
+                    purged_at, text, summary, tags, enclosures, authors, contributors, comments_url,
+                    feed_lang, markdown
              FROM articles
              WHERE duplicate_of IS NULL AND change_seq > ?1
                AND (?2 IS NULL OR coalesce(published_at, created_at) >= ?2)
@@ -376,6 +388,14 @@ pub fn export_stories(
                 extract_status: r.get(15)?,
                 purged_at: r.get(16)?,
                 text: r.get(17)?,
+                summary: r.get(18)?,
+                tags: json_list(r.get(19)?),
+                enclosures: json_list(r.get(20)?),
+                authors: json_list(r.get(21)?),
+                contributors: json_list(r.get(22)?),
+                comments_url: r.get(23)?,
+                feed_lang: r.get(24)?,
+                markdown: r.get(25)?,
                 copies: copies
                     .query_map([id], |c| c.get(0))?
                     .collect::<Result<_, _>>()?,
@@ -400,6 +420,19 @@ pub fn export_stories(
         sent += 1;
     }
     Ok(sent)
+}
+
+/// A JSON array column as its items; NULL is none. A value this build did
+/// not write (edited by hand) is reported and read as none rather than
+/// stopping the export.
+fn json_list<T: serde::de::DeserializeOwned>(column: Option<String>) -> Vec<T> {
+    let Some(text) = column else {
+        return Vec::new();
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, value = %text, "unreadable JSON list in articles; exported as []");
+        Vec::new()
+    })
 }
 
 /// Database-wide figures for the foot of `feedsift status`.
