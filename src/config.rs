@@ -18,6 +18,9 @@ use crate::extract::SiteRules;
 
 pub mod edit;
 pub mod opml;
+pub mod webhook;
+
+pub use webhook::WebhookConfig;
 
 /// Defaults for `[settings]`, chosen for a small box polling tens to
 /// thousands of feeds without upsetting anyone.
@@ -55,6 +58,8 @@ pub struct Config {
     pub path: PathBuf,
     pub settings: Settings,
     pub feeds: Vec<FeedConfig>,
+    /// `[webhook]`: announces new stories of feeds without their own.
+    pub webhook: Option<WebhookConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +106,9 @@ pub struct FeedConfig {
     pub full_text: FullText,
     pub tags: Vec<String>,
     pub extract: Option<SiteRules>,
+    /// `[feed.webhook]`: announces this feed's new stories instead of
+    /// `[webhook]`.
+    pub webhook: Option<WebhookConfig>,
     /// 1-based line of the `[[feed]]` entry, for messages about it.
     pub line: usize,
 }
@@ -130,9 +138,10 @@ impl Config {
         let mut feeds: Vec<FeedConfig> = Vec::with_capacity(raw.feed.len());
         for spanned in raw.feed {
             let span = spanned.span();
-            let feed = spanned
-                .into_inner()
-                .validate(span.clone(), source, &located)?;
+            let mut raw_feed = spanned.into_inner();
+            let webhook = raw_feed.webhook.take();
+            let mut feed = raw_feed.validate(span.clone(), source, &located)?;
+            feed.webhook = webhook.map(|w| w.validate(base, &located)).transpose()?;
             if let Some(earlier) = feeds.iter().find(|f| f.url == feed.url) {
                 return Err(located(
                     Some(span),
@@ -144,11 +153,32 @@ impl Config {
             }
             feeds.push(feed);
         }
+        let webhook = raw
+            .webhook
+            .map(|w| w.validate(base, &located))
+            .transpose()?;
         Ok(Config {
             path: path.to_path_buf(),
             settings,
             feeds,
+            webhook,
         })
+    }
+
+    /// The first webhook secret this process could not read, if any: an
+    /// error for the commands that send (`run`, `poll`, `check`, a
+    /// reload), while those that only read the database go on.
+    pub fn check_secrets(&self) -> Result<(), ConfigError> {
+        let hooks = self
+            .webhook
+            .iter()
+            .chain(self.feeds.iter().filter_map(|f| f.webhook.as_ref()));
+        for hook in hooks {
+            if let webhook::SecretSetting::Unavailable(e) = &hook.secret {
+                return Err(e.clone());
+            }
+        }
+        Ok(())
     }
 
     /// The interval a feed is polled at when nothing else decides.
@@ -273,6 +303,7 @@ struct RawConfig {
     settings: Option<RawSettings>,
     #[serde(default)]
     feed: Vec<Spanned<RawFeed>>,
+    webhook: Option<webhook::RawWebhook>,
 }
 
 #[derive(Deserialize, Default)]
@@ -306,6 +337,7 @@ struct RawFeed {
     #[serde(default)]
     tags: Vec<String>,
     extract: Option<RawExtract>,
+    webhook: Option<webhook::RawWebhook>,
 }
 
 #[derive(Deserialize)]
@@ -516,6 +548,7 @@ impl RawFeed {
             full_text: self.full_text.unwrap_or_default(),
             tags: self.tags,
             extract,
+            webhook: None,
             line: Position::of_offset(source, span.start).line,
         })
     }

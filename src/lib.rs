@@ -20,6 +20,7 @@
 //! | [`poll`] | the poll of one feed: pure plan, thin I/O |
 //! | [`metrics`] | process-wide counters |
 //! | [`daemon`] | the service: scheduler, reload, systemd, metrics endpoint |
+//! | [`webhook`] | new stories POSTed to receivers after each commit |
 //! | [`commands`] | the CLI subcommands |
 //!
 //! The middle stages ([`feed`], [`extract`], [`dedup`], [`encoding`]) and
@@ -38,3 +39,4 @@ pub mod metrics;
 pub mod model;
 pub mod poll;
 pub mod store;
+pub mod webhook;

@@ -185,6 +185,7 @@ impl Reloader {
             })
         };
         let targets = pipeline.sync_feeds(&new).await.map_err(|e| e.to_string())?;
+        pipeline.webhooks.retarget(&new);
         let (done, summary) = oneshot::channel();
         scheduler
             .send(Control::Retarget { targets, ctx, done })
@@ -208,6 +209,7 @@ impl Reloader {
 /// Loads the config the way start-up does: validated, `--db` applied.
 fn load(path: &Path, db_override: Option<&Path>) -> Result<Config, ConfigError> {
     let mut config = Config::load(path)?;
+    config.check_secrets()?;
     if let Some(db) = db_override {
         config.settings.database = db.to_path_buf();
     }

@@ -136,7 +136,10 @@ enum Container {
     Quote,
     /// A list item: its marker goes before its first line, spaces of the
     /// marker's width before every later one.
-    Item { marker: String, started: bool },
+    Item {
+        marker: String,
+        started: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -568,7 +571,9 @@ fn escape_line(line: &str) -> String {
     if starts_block {
         return format!("\\{line}");
     }
-    if (1..=9).contains(&digits) && matches!(bytes.get(digits), Some(b'.' | b')')) && after(digits + 1)
+    if (1..=9).contains(&digits)
+        && matches!(bytes.get(digits), Some(b'.' | b')'))
+        && after(digits + 1)
     {
         return format!("{}\\{}", &line[..digits], &line[digits..]);
     }
@@ -576,7 +581,11 @@ fn escape_line(line: &str) -> String {
 }
 
 fn heading(level: u8, lines: &[String]) -> String {
-    format!("{} {}", "#".repeat(level.clamp(1, 6) as usize), lines.join(" "))
+    format!(
+        "{} {}",
+        "#".repeat(level.clamp(1, 6) as usize),
+        lines.join(" ")
+    )
 }
 
 fn prefixed(lines: &[String], first: &str, rest: &str) -> String {
@@ -590,11 +599,7 @@ fn prefixed(lines: &[String], first: &str, rest: &str) -> String {
 
 /// A fenced code block, its fence longer than any backtick run inside.
 fn fenced(code: &str) -> String {
-    let longest = code
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}\n{code}\n{fence}")
 }
@@ -625,7 +630,9 @@ mod tests {
     #[test]
     fn ordered_and_nested_lists_keep_their_numbers_and_indent() {
         assert_eq!(
-            md("<ol start=3><li>Three<ul><li>a</li><li>b</li></ul></li><li><p>Four</p><p>more</p></li></ol>"),
+            md(
+                "<ol start=3><li>Three<ul><li>a</li><li>b</li></ul></li><li><p>Four</p><p>more</p></li></ol>"
+            ),
             "3. Three\n   - a\n   - b\n4. Four\n\n   more"
         );
     }
@@ -641,9 +648,11 @@ mod tests {
     #[test]
     fn figures_tables_and_code() {
         assert_eq!(
-            md("<figure><img src='/a.jpg' alt='Cranes [idle]'><figcaption>Idle cranes.</figcaption></figure>\
+            md(
+                "<figure><img src='/a.jpg' alt='Cranes [idle]'><figcaption>Idle cranes.</figcaption></figure>\
                 <table><tr><th>Port</th><th>Ships</th></tr><tr><td>North|East</td><td>4</td></tr></table>\
-                <pre>let x = `y`;\n  z();</pre>"),
+                <pre>let x = `y`;\n  z();</pre>"
+            ),
             "![Cranes \\[idle\\]](https://news.example/a.jpg)\n*Idle cranes.*\n\n\
              | Port | Ships |\n| --- | --- |\n| North\\|East | 4 |\n\n\
              ```\nlet x = `y`;\n  z();\n```"
@@ -653,8 +662,10 @@ mod tests {
     #[test]
     fn links_to_nowhere_stay_text_and_links_around_blocks_close_per_block() {
         assert_eq!(
-            md("<p><a href='#top'>Top</a> <a href='javascript:go()'>go</a> <a href='mailto:x@y.example'>mail</a></p>\
-                <a href='/next'><h3>Next story</h3><p>Teaser</p></a>"),
+            md(
+                "<p><a href='#top'>Top</a> <a href='javascript:go()'>go</a> <a href='mailto:x@y.example'>mail</a></p>\
+                <a href='/next'><h3>Next story</h3><p>Teaser</p></a>"
+            ),
             "Top go [mail](mailto:x@y.example)\n\n\
              ### [Next story](https://news.example/next)\n\n[Teaser](https://news.example/next)"
         );

@@ -275,14 +275,26 @@ impl PageWork {
             Err(PageError::Fetch(e)) => return self.page_failed(&e, now),
             Err(PageError::Extract(error)) => {
                 let extraction = Extraction::ExtractFailed { error };
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction, self.markdown);
+                let stored = from_feed(
+                    &self.entry,
+                    self.address,
+                    self.feed_text,
+                    extraction,
+                    self.markdown,
+                );
                 return vec![article(self.source, stored)];
             }
         };
         let address = Address::of_page(&self.link, &final_url, extracted.canonical_url.as_deref());
         let extraction = extraction_of(extracted.status);
         if !extraction.is_extracted() || extracted.text.trim().is_empty() {
-            let mut stored = from_feed(&self.entry, address, self.feed_text, extraction, self.markdown);
+            let mut stored = from_feed(
+                &self.entry,
+                address,
+                self.feed_text,
+                extraction,
+                self.markdown,
+            );
             stored.fetched_at = Some(fetched_at);
             return vec![article(self.source, stored)];
         }
@@ -334,20 +346,38 @@ impl PageWork {
                 let given_up = attempts as usize > MISSING_PAGE_RETRY_WAITS.len();
                 if given_up && !self.feed_text.trim().is_empty() {
                     // Keep what the feed said.
-                    let stored = from_feed(&self.entry, self.address, self.feed_text, extraction, self.markdown);
+                    let stored = from_feed(
+                        &self.entry,
+                        self.address,
+                        self.feed_text,
+                        extraction,
+                        self.markdown,
+                    );
                     writes.insert(0, article(self.source, stored));
                 }
                 writes
             }
             _ if error.is_transient() => {
                 let retry = pending(&TRANSIENT_RETRY_WAITS);
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction, self.markdown);
+                let stored = from_feed(
+                    &self.entry,
+                    self.address,
+                    self.feed_text,
+                    extraction,
+                    self.markdown,
+                );
                 // The article first: storing it clears any pending row,
                 // then the retry is recorded.
                 vec![article(self.source, stored), retry]
             }
             _ => {
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction, self.markdown);
+                let stored = from_feed(
+                    &self.entry,
+                    self.address,
+                    self.feed_text,
+                    extraction,
+                    self.markdown,
+                );
                 vec![article(self.source, stored)]
             }
         }

@@ -286,7 +286,9 @@ impl<'a> Pages<'a> {
         let config = &self.target.config;
         let mut work: Vec<Work> = jobs
             .into_iter()
-            .map(|job| Work::plan(job, &config.url, config.full_text).with_markdown(self.ctx.markdown))
+            .map(|job| {
+                Work::plan(job, &config.url, config.full_text).with_markdown(self.ctx.markdown)
+            })
             .collect();
         self.find_stored_pages(&mut work)?;
         let total = work.len();

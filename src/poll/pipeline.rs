@@ -15,6 +15,7 @@ use crate::fetch::{FetchError, FetchSettings, Fetcher};
 use crate::model::{FeedListing, StoredRobots};
 use crate::store::writer::{self, WriterHandle};
 use crate::store::{self, ReadPool, StoreError, stories};
+use crate::webhook::Webhooks;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -49,6 +50,8 @@ pub struct Pipeline {
     pub ctx: PollContext,
     pub writer_thread: std::thread::JoinHandle<()>,
     pub shutdown: watch::Sender<bool>,
+    /// Announce new stories after each commit (feeds.toml `[webhook]`).
+    pub webhooks: Webhooks,
 }
 
 impl Pipeline {
@@ -67,6 +70,7 @@ impl Pipeline {
         let (writer, writer_thread) = writer::spawn(conn, stories);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let reader = ReadPool::new(&config.settings.database);
+        let webhooks = Webhooks::start(config, reader.clone(), writer.commits())?;
         let ctx = PollContext {
             fetcher: fetcher(fetch, &reader, &writer)?,
             reader,
@@ -80,6 +84,7 @@ impl Pipeline {
             ctx,
             writer_thread,
             shutdown,
+            webhooks,
         })
     }
 
@@ -112,10 +117,12 @@ impl Pipeline {
             ctx,
             writer_thread,
             shutdown,
+            webhooks,
         } = self;
         drop(ctx);
         drop(shutdown);
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+        webhooks.finish().await;
     }
 
     pub fn writer(&self) -> &WriterHandle {
