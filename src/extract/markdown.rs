@@ -362,6 +362,11 @@ impl Walker<'_> {
             self.pending_space = false;
             if let Some(link) = self.link.as_mut().filter(|l| !l.open) {
                 link.open = true;
+                // `![` would make the link an image.
+                if self.line.ends_with('!') {
+                    self.line.pop();
+                    self.line.push_str("\\!");
+                }
                 self.line.push('[');
             }
             let c = if c == '\u{A0}' { ' ' } else { c };
@@ -664,10 +669,12 @@ mod tests {
         assert_eq!(
             md(
                 "<p><a href='#top'>Top</a> <a href='javascript:go()'>go</a> <a href='mailto:x@y.example'>mail</a></p>\
-                <a href='/next'><h3>Next story</h3><p>Teaser</p></a>"
+                <a href='/next'><h3>Next story</h3><p>Teaser</p></a>\
+                <p>Now digital!<a href='/signup'>Sign up</a></p>"
             ),
             "Top go [mail](mailto:x@y.example)\n\n\
-             ### [Next story](https://news.example/next)\n\n[Teaser](https://news.example/next)"
+             ### [Next story](https://news.example/next)\n\n[Teaser](https://news.example/next)\n\n\
+             Now digital\\![Sign up](https://news.example/signup)"
         );
     }
 }
