@@ -254,6 +254,12 @@ pub struct PageWork {
 }
 
 impl PageWork {
+    /// The feed's content standing in for the page.
+    fn stand_in(&self, address: Address, extraction: Extraction) -> ArticleRecord {
+        let text = self.feed_text.clone();
+        from_feed(&self.entry, address, text, extraction, self.markdown)
+    }
+
     /// Pages are shared between polls under this key.
     pub fn key(&self) -> &str {
         &self.address.key
@@ -275,26 +281,14 @@ impl PageWork {
             Err(PageError::Fetch(e)) => return self.page_failed(&e, now),
             Err(PageError::Extract(error)) => {
                 let extraction = Extraction::ExtractFailed { error };
-                let stored = from_feed(
-                    &self.entry,
-                    self.address,
-                    self.feed_text,
-                    extraction,
-                    self.markdown,
-                );
+                let stored = self.stand_in(self.address.clone(), extraction);
                 return vec![article(self.source, stored)];
             }
         };
         let address = Address::of_page(&self.link, &final_url, extracted.canonical_url.as_deref());
         let extraction = extraction_of(extracted.status);
         if !extraction.is_extracted() || extracted.text.trim().is_empty() {
-            let mut stored = from_feed(
-                &self.entry,
-                address,
-                self.feed_text,
-                extraction,
-                self.markdown,
-            );
+            let mut stored = self.stand_in(address, extraction);
             stored.fetched_at = Some(fetched_at);
             return vec![article(self.source, stored)];
         }
@@ -346,38 +340,20 @@ impl PageWork {
                 let given_up = attempts as usize > MISSING_PAGE_RETRY_WAITS.len();
                 if given_up && !self.feed_text.trim().is_empty() {
                     // Keep what the feed said.
-                    let stored = from_feed(
-                        &self.entry,
-                        self.address,
-                        self.feed_text,
-                        extraction,
-                        self.markdown,
-                    );
+                    let stored = self.stand_in(self.address.clone(), extraction);
                     writes.insert(0, article(self.source, stored));
                 }
                 writes
             }
             _ if error.is_transient() => {
                 let retry = pending(&TRANSIENT_RETRY_WAITS);
-                let stored = from_feed(
-                    &self.entry,
-                    self.address,
-                    self.feed_text,
-                    extraction,
-                    self.markdown,
-                );
+                let stored = self.stand_in(self.address.clone(), extraction);
                 // The article first: storing it clears any pending row,
                 // then the retry is recorded.
                 vec![article(self.source, stored), retry]
             }
             _ => {
-                let stored = from_feed(
-                    &self.entry,
-                    self.address,
-                    self.feed_text,
-                    extraction,
-                    self.markdown,
-                );
+                let stored = self.stand_in(self.address.clone(), extraction);
                 vec![article(self.source, stored)]
             }
         }
