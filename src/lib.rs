@@ -18,6 +18,7 @@
 //! | [`dedup`] | canonical URLs, fingerprints, the duplicate decision |
 //! | [`store`] | SQLite: migrations, the single writer, reads and queries |
 //! | [`poll`] | the poll of one feed: pure plan, thin I/O |
+//! | [`filter`] | per-feed include/exclude rules on entries |
 //! | [`metrics`] | process-wide counters |
 //! | [`daemon`] | the service: scheduler, reload, systemd, metrics endpoint |
 //! | [`webhook`] | new stories POSTed to receivers after each commit |
@@ -35,6 +36,7 @@ pub mod encoding;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod filter;
 pub mod metrics;
 pub mod model;
 pub mod poll;

@@ -37,9 +37,7 @@ pub fn config_and_runtime(
     config_path: &Path,
     db: Option<&Path>,
 ) -> Result<(Config, tokio::runtime::Runtime), CliError> {
-    let config = load_config(config_path, db)?;
-    config.check_secrets().map_err(CliError::usage)?;
-    Ok((config, runtime()?))
+    Ok((load_config(config_path, db)?, runtime()?))
 }
 
 /// A multi-threaded tokio runtime for the commands that do network work.

@@ -6,24 +6,25 @@
 //! which guards only the URLs that feed content supplies. Deliveries
 //! follow no redirects, so a receiver cannot send feedsift elsewhere.
 //!
-//! The secret is read when the config loads, from a file (relative to
-//! feeds.toml) or an environment variable, never written in feeds.toml
-//! itself; it is sent as one header and never printed (its `Debug` is
-//! masked). A secret this process cannot read (the service's file or
-//! variable, seen from an operator's shell) is an error only for the
-//! commands that send ([`crate::config::Config::check_secrets`]): `status`
-//! and `export` still read the database.
+//! The secret is never written in feeds.toml: it is read from a file
+//! (relative to feeds.toml's folder) or an environment variable each time
+//! a story is sent, as `[feed.http]` secrets are read at each poll, so a
+//! rotated secret needs no reload. A secret that cannot be read then fails
+//! that delivery with a warning naming the file or variable; the story is
+//! not sent without it. It goes out as one header, marked sensitive, and is
+//! never logged.
 
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::HeaderName;
 use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{ConfigError, Locate, count_setting, duration_setting};
+use super::error::Problems;
+use super::http::{self, SecretSource};
+use super::raw::{count, duration};
 
 /// Defaults of a webhook's settings.
 pub mod defaults {
@@ -43,48 +44,28 @@ pub mod defaults {
     pub const SECRET_HEADER: &str = "Authorization";
 }
 
+/// The keys of `[webhook]` and `[feed.webhook]`.
+pub(super) const KEYS: &[&str] = &[
+    "url",
+    "secret_file",
+    "secret_env",
+    "secret_header",
+    "timeout",
+    "retries",
+    "queue",
+];
+
 /// One webhook target.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebhookConfig {
     /// http or https.
     pub url: Url,
-    pub secret: SecretSetting,
+    /// The header the secret is sent in, and where to read it.
+    pub secret: Option<(HeaderName, SecretSource)>,
     /// For one delivery attempt, connecting included.
     pub timeout: Duration,
     pub retries: u32,
     pub queue: usize,
-}
-
-/// Whether a webhook sends a secret, and whether it could be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretSetting {
-    None,
-    Ready(Secret),
-    /// Configured, but this process cannot read it.
-    Unavailable(ConfigError),
-}
-
-impl SecretSetting {
-    /// The secret to send, when there is one and it could be read.
-    pub fn get(&self) -> Option<&Secret> {
-        match self {
-            SecretSetting::Ready(s) => Some(s),
-            SecretSetting::None | SecretSetting::Unavailable(_) => None,
-        }
-    }
-}
-
-/// A header carrying the webhook's secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret {
-    pub header: HeaderName,
-    pub value: HeaderValue,
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret({}: ***)", self.header)
-    }
 }
 
 #[derive(Deserialize)]
@@ -101,103 +82,66 @@ pub(super) struct RawWebhook {
 
 impl RawWebhook {
     /// `base`: the folder of feeds.toml, which `secret_file` is relative to.
-    pub(super) fn validate(
-        self,
-        base: &Path,
-        locate: &Locate,
-    ) -> Result<WebhookConfig, ConfigError> {
+    /// `None` when the URL is unusable; every problem is reported.
+    pub(super) fn validate(self, base: &Path, problems: &mut Problems) -> Option<WebhookConfig> {
         let url = Url::parse(self.url.get_ref().trim())
             .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| {
-                locate(
-                    Some(self.url.span()),
-                    format!(
-                        "webhook url {:?} is not an http(s) URL such as http://127.0.0.1:8080/hook",
-                        self.url.get_ref()
-                    ),
-                )
-            })?;
-        let secret = self.secret(base, locate)?;
-        Ok(WebhookConfig {
-            url,
-            secret,
-            timeout: duration_setting(
-                self.timeout,
-                defaults::TIMEOUT,
-                Duration::from_secs(1),
-                "webhook timeout",
-                locate,
-            )?,
-            retries: count_setting(self.retries, defaults::RETRIES, 0..=20, "retries", locate)?
-                as u32,
-            queue: count_setting(self.queue, defaults::QUEUE, 1..=1_000_000, "queue", locate)?
-                as usize,
-        })
-    }
-
-    /// The secret setting; a secret that cannot be read is kept as
-    /// [`SecretSetting::Unavailable`], a malformed one is an error.
-    fn secret(&self, base: &Path, locate: &Locate) -> Result<SecretSetting, ConfigError> {
-        let unavailable = |e: ConfigError| Ok(SecretSetting::Unavailable(e));
-        let (text, span) = match (&self.secret_file, &self.secret_env) {
-            (Some(_), Some(env)) => {
-                return Err(locate(
-                    Some(env.span()),
-                    "give secret_file or secret_env, not both".into(),
-                ));
-            }
-            (Some(file), None) => {
-                let path = base.join(file.get_ref());
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => (text, file.span()),
-                    Err(e) => {
-                        return unavailable(locate(
-                            Some(file.span()),
-                            format!("cannot read secret_file {}: {e}", path.display()),
-                        ));
-                    }
-                }
-            }
-            (None, Some(env)) => match std::env::var(env.get_ref()) {
-                Ok(text) => (text, env.span()),
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if url.is_none() {
+            problems.at(
+                self.url.span(),
+                format!(
+                    "webhook url {:?} is not an http(s) URL such as http://127.0.0.1:8080/hook",
+                    self.url.get_ref()
+                ),
+            );
+        }
+        let header = match &self.secret_header {
+            Some(h) => match HeaderName::from_bytes(h.get_ref().trim().as_bytes()) {
+                Ok(name) => Some(name),
                 Err(_) => {
-                    return unavailable(locate(
-                        Some(env.span()),
-                        format!("environment variable {} is not set", env.get_ref()),
-                    ));
+                    problems.at(
+                        h.span(),
+                        format!("{:?} is not an HTTP header name", h.get_ref()),
+                    );
+                    None
                 }
             },
-            (None, None) => {
-                if let Some(header) = &self.secret_header {
-                    return Err(locate(
-                        Some(header.span()),
-                        "secret_header needs secret_file or secret_env".into(),
-                    ));
-                }
-                return Ok(SecretSetting::None);
-            }
+            None => Some(HeaderName::from_static("authorization")),
         };
-        let header_text = self
-            .secret_header
-            .as_ref()
-            .map_or(defaults::SECRET_HEADER, |h| h.get_ref().as_str());
-        let header = HeaderName::from_bytes(header_text.trim().as_bytes()).map_err(|_| {
-            let span = self.secret_header.as_ref().map(Spanned::span);
-            locate(span, format!("{header_text:?} is not an HTTP header name"))
-        })?;
-        // A file ends with a newline; the secret does not.
-        let mut value = HeaderValue::from_str(text.trim()).map_err(|_| {
-            locate(
-                Some(span.clone()),
-                "the secret is not a valid header value (one line of visible characters)".into(),
-            )
-        })?;
-        if text.trim().is_empty() {
-            return Err(locate(Some(span), "the secret is empty".into()));
+        let has_source = self.secret_env.is_some() || self.secret_file.is_some();
+        if let (Some(h), false) = (&self.secret_header, has_source) {
+            problems.at(h.span(), "secret_header needs secret_file or secret_env");
         }
-        value.set_sensitive(true);
-        Ok(SecretSetting::Ready(Secret { header, value }))
+        let source = http::source("secret", self.secret_env, self.secret_file, base, problems);
+        let timeout = duration(
+            self.timeout.as_ref(),
+            defaults::TIMEOUT,
+            Duration::from_secs(1),
+            "webhook timeout",
+            problems,
+        );
+        let retries = count(
+            self.retries.as_ref(),
+            defaults::RETRIES,
+            0..=20,
+            "retries",
+            problems,
+        );
+        let queue = count(
+            self.queue.as_ref(),
+            defaults::QUEUE,
+            1..=1_000_000,
+            "queue",
+            problems,
+        );
+        Some(WebhookConfig {
+            url: url?,
+            secret: header.zip(source),
+            timeout,
+            retries: retries as u32,
+            queue: queue as usize,
+        })
     }
 }
 
@@ -245,10 +189,13 @@ retries = 0
         assert_eq!(global.url.as_str(), "http://127.0.0.1:9000/hook");
         assert_eq!(global.timeout, std::time::Duration::from_secs(3));
         assert_eq!(global.retries, 5);
-        let secret = global.secret.get().expect("secret").clone();
-        assert_eq!(secret.header.as_str(), "authorization");
-        assert_eq!(secret.value.to_str().ok(), Some("Bearer s3cret"));
-        assert!(!format!("{secret:?}").contains("s3cret"));
+        let (header, source) = global.secret.as_ref().expect("secret");
+        assert_eq!(header.as_str(), "authorization");
+        // Read when sent, not when loaded.
+        assert_eq!(
+            source.read().map(|s| s.expose().to_string()),
+            Ok("Bearer s3cret".into())
+        );
         assert!(config.feeds[0].webhook.is_none());
         let b = config.feeds[1].webhook.as_ref().expect("feed webhook");
         assert_eq!((b.url.as_str(), b.retries), ("https://hooks.example/b", 0));
@@ -257,21 +204,15 @@ retries = 0
     #[test]
     fn bad_webhooks_are_named_with_their_line() {
         let dir = scratch("bad");
-        let err = |src: &str| match parse(&dir, src) {
-            Ok(config) => config.check_secrets().expect_err(src).to_string(),
-            Err(e) => e,
-        };
+        let err = |src: &str| parse(&dir, src).expect_err(src);
         let e = err("[webhook]\nurl = \"ftp://x.example/\"\n");
         assert!(e.contains(":2:") && e.contains("not an http(s) URL"), "{e}");
-        let e = err("[webhook]\nurl = \"http://x.example/\"\nsecret_file = \"missing\"\n");
-        assert!(
-            e.contains(":3:") && e.contains("cannot read secret_file"),
-            "{e}"
-        );
         let e = err(
-            "[webhook]\nurl = \"http://x.example/\"\nsecret_env = \"FEEDSIFT_TEST_UNSET_VAR_9\"\n",
+            "[webhook]\nurl = \"http://x.example/\"\nsecret_file = \"f\"\nsecret_env = \"V\"\n",
         );
-        assert!(e.contains("is not set"), "{e}");
+        assert!(e.contains(":3:") && e.contains("both given"), "{e}");
+        let e = err("[webhook]\nurl = \"http://x.example/\"\nsecretenv = \"V\"\n");
+        assert!(e.contains("did you mean `secret_env`"), "{e}");
         let e = err("[webhook]\nurl = \"http://x.example/\"\nsecret_header = \"X-Key\"\n");
         assert!(e.contains("needs secret_file or secret_env"), "{e}");
         let e = err("[webhook]\nurl = \"http://x.example/\"\nretries = 99\n");

@@ -130,8 +130,8 @@ impl Reloader {
         let new = match load(&self.current.path, self.db_override.as_deref()) {
             Ok(new) => new,
             Err(e) => {
-                tracing::error!(error = %e, "config not reloaded; running on with the previous one");
-                notifier.status(&format!("config not reloaded: {e}"));
+                tracing::error!(error = %e.summary(), "config not reloaded; running on with the previous one");
+                notifier.status(&format!("config not reloaded: {}", e.summary()));
                 if cause == Cause::Signal {
                     notifier.ready();
                 }
@@ -209,7 +209,6 @@ impl Reloader {
 /// Loads the config the way start-up does: validated, `--db` applied.
 fn load(path: &Path, db_override: Option<&Path>) -> Result<Config, ConfigError> {
     let mut config = Config::load(path)?;
-    config.check_secrets()?;
     if let Some(db) = db_override {
         config.settings.database = db.to_path_buf();
     }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use tokio::sync::mpsc;
 
 use super::Stats;
@@ -70,9 +70,17 @@ impl Target {
     /// One story, with retries.
     async fn deliver(&self, id: i64, body: Vec<u8>, stats: &Stats) {
         let url = self.config.url.as_str();
+        let secret = match self.secret() {
+            Ok(secret) => secret,
+            Err(error) => {
+                tracing::warn!(story = id, webhook = url, %error, "webhook: story not sent without its secret");
+                stats.add_failed();
+                return;
+            }
+        };
         let mut retry = 0;
         loop {
-            let (answer, retry_after, said) = self.attempt(id, body.clone()).await;
+            let (answer, retry_after, said) = self.attempt(id, body.clone(), secret.as_ref()).await;
             match answer {
                 Answer::Delivered => {
                     stats.add_delivered();
@@ -94,9 +102,26 @@ impl Target {
         }
     }
 
+    /// The secret header, read now: a rotated secret needs no reload.
+    fn secret(&self) -> Result<Option<(HeaderName, HeaderValue)>, String> {
+        let Some((header, source)) = &self.config.secret else {
+            return Ok(None);
+        };
+        let secret = source.read()?;
+        let mut value = HeaderValue::from_str(secret.expose())
+            .map_err(|_| format!("the secret in {source} is not one line of visible text"))?;
+        value.set_sensitive(true);
+        Ok(Some((header.clone(), value)))
+    }
+
     /// One POST: what its answer means, the `Retry-After` it asked for,
     /// and what happened, for the log.
-    async fn attempt(&self, id: i64, body: Vec<u8>) -> (Answer, Option<Duration>, String) {
+    async fn attempt(
+        &self,
+        id: i64,
+        body: Vec<u8>,
+        secret: Option<&(HeaderName, HeaderValue)>,
+    ) -> (Answer, Option<Duration>, String) {
         let mut request = self
             .client
             .post(self.config.url.clone())
@@ -107,8 +132,8 @@ impl Target {
             // an answer that was lost).
             .header("X-Feedsift-Story", id.to_string())
             .body(body);
-        if let Some(secret) = self.config.secret.get() {
-            request = request.header(secret.header.clone(), secret.value.clone());
+        if let Some((header, value)) = secret {
+            request = request.header(header.clone(), value.clone());
         }
         match request.send().await {
             Ok(response) => {
