@@ -24,6 +24,7 @@ pub mod http;
 pub mod opml;
 mod raw;
 mod selector;
+mod values;
 
 pub use error::{ConfigError, Position, Problem};
 pub use http::FeedHttp;

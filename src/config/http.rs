@@ -16,7 +16,7 @@ use toml::Spanned;
 use url::Url;
 
 use super::error::Problems;
-use super::raw::non_empty;
+use super::values::non_empty;
 
 /// A feed's request options; the default adds nothing.
 #[derive(Debug, Clone, PartialEq, Default)]

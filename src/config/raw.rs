@@ -23,10 +23,11 @@ use url::Url;
 use super::error::Problems;
 use super::filters::RawFilter;
 use super::http::{self, RawHttp};
+use super::values::{count, duration, non_empty};
 use super::webhook::{self, RawWebhook};
 use super::{
     Config, ConfigError, FeedConfig, FullText, MAX_MAX_INTERVAL, MIN_INTERVAL, Settings, defaults,
-    feed_identity, format_duration, parse_duration, selector,
+    feed_identity, format_duration, selector,
 };
 use crate::extract::SiteRules;
 
@@ -345,73 +346,6 @@ struct RawExtract {
 }
 
 // ---- values, each checked on its own.
-
-/// A duration of at least `min`; the default when absent or invalid.
-pub(super) fn duration(
-    value: Option<&Spanned<String>>,
-    default: Duration,
-    min: Duration,
-    name: &str,
-    problems: &mut Problems,
-) -> Duration {
-    let Some(value) = value else {
-        return default;
-    };
-    match parse_duration(value.get_ref()) {
-        Ok(d) if d >= min => d,
-        Ok(_) => {
-            problems.at(
-                value.span(),
-                format!("{name} must be at least {}", format_duration(min)),
-            );
-            default
-        }
-        Err(m) => {
-            problems.at(value.span(), m);
-            default
-        }
-    }
-}
-
-pub(super) fn count(
-    value: Option<&Spanned<i64>>,
-    default: u64,
-    range: std::ops::RangeInclusive<u64>,
-    name: &str,
-    problems: &mut Problems,
-) -> u64 {
-    let Some(value) = value else {
-        return default;
-    };
-    let n = *value.get_ref();
-    match u64::try_from(n) {
-        Ok(n) if range.contains(&n) => n,
-        _ => {
-            problems.at(
-                value.span(),
-                format!(
-                    "{name} must be between {} and {}, not {n}",
-                    range.start(),
-                    range.end()
-                ),
-            );
-            default
-        }
-    }
-}
-
-pub(super) fn non_empty(
-    value: Option<Spanned<String>>,
-    name: &str,
-    problems: &mut Problems,
-) -> Option<String> {
-    let value = value?;
-    if value.get_ref().trim().is_empty() {
-        problems.at(value.span(), format!("{name} must not be empty"));
-        return None;
-    }
-    Some(value.into_inner())
-}
 
 impl RawSettings {
     /// `poll_interval`, `min_interval` and `max_interval`, checked

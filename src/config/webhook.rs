@@ -24,7 +24,7 @@ use url::Url;
 
 use super::error::Problems;
 use super::http::{self, SecretSource};
-use super::raw::{count, duration};
+use super::values::{count, duration};
 
 /// Defaults of a webhook's settings.
 pub mod defaults {
