@@ -180,10 +180,12 @@ impl Reloader {
             Some(PollContext {
                 fetcher: pipeline.fetcher(fetch).map_err(|e| e.to_string())?,
                 allow_private_networks: new.settings.allow_private_networks,
+                markdown: new.settings.markdown,
                 ..pipeline.ctx.clone()
             })
         };
         let targets = pipeline.sync_feeds(&new).await.map_err(|e| e.to_string())?;
+        pipeline.webhooks.retarget(&new);
         let (done, summary) = oneshot::channel();
         scheduler
             .send(Control::Retarget { targets, ctx, done })

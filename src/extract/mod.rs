@@ -20,6 +20,7 @@ mod candidates;
 mod clean;
 mod dom;
 mod hints;
+mod markdown;
 mod metadata;
 mod render;
 
@@ -27,6 +28,7 @@ use chrono::{DateTime, Utc};
 use scraper::{Html, Selector};
 use serde::Serialize;
 
+pub use markdown::fragment_to_markdown;
 pub use metadata::parse_date;
 
 /// Per-site rules from `[feed.extract]` in feeds.toml. When `content` is set
@@ -46,6 +48,8 @@ pub struct PageContext<'a> {
     /// links (canonical, image) and supplies a date found in the path.
     pub url: Option<&'a url::Url>,
     pub rules: Option<&'a SiteRules>,
+    /// Also render the article as Markdown ([`Extracted::markdown`]).
+    pub markdown: bool,
 }
 
 /// Why extraction produced what it did; stored as `articles.extract_status`.
@@ -96,6 +100,8 @@ pub struct Extracted {
     pub image_url: Option<String>,
     /// Plain text: paragraphs separated by a blank line.
     pub text: String,
+    /// The same blocks as Markdown, when [`PageContext::markdown`] asks.
+    pub markdown: Option<String>,
 }
 
 /// Pages larger than this are not parsed (the fetcher's page cap is 10 MB;
@@ -149,6 +155,9 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         if let Some(title) = meta.title.as_deref().map(same_text_key) {
             kept.retain(|b| b.text.len() > 2 * title.len() + 16 || same_text_key(&b.text) != title);
         }
+        if ctx.markdown {
+            out.markdown = Some(markdown::render(&flat, &roots, &removed, &kept, ctx.url));
+        }
         out.text = render::join(kept);
     }
     // Pages that render their article with JavaScript ship little of it in
@@ -162,6 +171,12 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
             && (dom_chars as f32) < JSON_LD_FALLBACK_SHARE * ld_chars as f32
         {
             out.text = declared;
+            if ctx.markdown {
+                out.markdown = meta
+                    .article_body
+                    .as_deref()
+                    .map(|body| markdown::fragment_to_markdown(body, ctx.url));
+            }
         }
     }
     if !out.text.is_empty() {

@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 
 use super::StoreError;
 use super::apply::{apply_poll, save_robots, sync_feeds};
@@ -73,6 +73,7 @@ pub struct WriterHandle {
     tx: mpsc::Sender<Command>,
     health: Arc<WriterHealth>,
     polls: Arc<Semaphore>,
+    commits: watch::Receiver<u64>,
 }
 
 /// A poll's place among the [`POLLS_UNDER_WAY`]; held until it is applied.
@@ -139,12 +140,24 @@ impl Drop for StoppedOnDrop {
 }
 
 impl WriterHandle {
-    fn new(tx: mpsc::Sender<Command>, health: Arc<WriterHealth>) -> WriterHandle {
+    fn new(
+        tx: mpsc::Sender<Command>,
+        health: Arc<WriterHealth>,
+        commits: watch::Receiver<u64>,
+    ) -> WriterHandle {
         WriterHandle {
             tx,
             health,
             polls: Arc::new(Semaphore::new(POLLS_UNDER_WAY)),
+            commits,
         }
+    }
+
+    /// Counts committed batches: changes after each commit, and closes when
+    /// the writer has finished. What reacts to new rows (webhooks) waits
+    /// on it instead of polling the database.
+    pub fn commits(&self) -> watch::Receiver<u64> {
+        self.commits.clone()
     }
 
     /// Waits until fewer than [`POLLS_UNDER_WAY`] polls are under way: a
@@ -217,23 +230,28 @@ impl WriterHandle {
 pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::new());
+    let (commits, commits_rx) = watch::channel(0);
     let writer = Writer {
         conn,
         stories,
         health: health.clone(),
+        commits,
     };
     let thread = std::thread::Builder::new()
         .name("feedsift-writer".into())
         .spawn(move || writer.run(rx));
     match thread {
-        Ok(join) => (WriterHandle::new(tx, health), join),
+        Ok(join) => (WriterHandle::new(tx, health, commits_rx), join),
         // Without a thread there is no writer: hand back a handle whose
         // sends fail with WriterGone, and a thread that ends at once.
         Err(e) => {
             tracing::error!(error = %e, "cannot start the database writer thread");
             health.stopped.store(true, Ordering::Release);
             let (tx, _) = mpsc::channel(1);
-            (WriterHandle::new(tx, health), std::thread::spawn(|| ()))
+            (
+                WriterHandle::new(tx, health, commits_rx),
+                std::thread::spawn(|| ()),
+            )
         }
     }
 }
@@ -242,6 +260,7 @@ struct Writer {
     conn: Connection,
     stories: Stories,
     health: Arc<WriterHealth>,
+    commits: watch::Sender<u64>,
 }
 
 impl Writer {
@@ -294,6 +313,9 @@ impl Writer {
             tx.commit()
         })();
         let commit = result.map_err(|e| WriteError::Commit(Arc::new(e)));
+        if commit.is_ok() {
+            self.commits.send_modify(|n| *n += 1);
+        }
         for reply in replies {
             reply.send(&commit);
         }
