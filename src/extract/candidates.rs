@@ -53,6 +53,16 @@ const SEMANTIC_MAX_GROWTH: f32 = 1.6;
 pub struct Choice {
     /// Subtrees to render, in document order, none inside another.
     pub roots: Vec<u32>,
+    /// Content characters per node (see [`content_chars`]), for the
+    /// cleaning step's guard.
+    pub content: Vec<u32>,
+}
+
+/// Content characters per subtree: paragraph text outside unlikely regions
+/// (navigation, comments, related links, per-site `remove` rules), links
+/// included: a link round-up is content too.
+pub fn content_chars(flat: &Flat, excluded: &[u32]) -> Vec<u32> {
+    good_chars(flat, &unlikely_flags(flat, excluded), 1.0)
 }
 
 /// Per-node candidate scores. `NaN` marks nodes that are not candidates.
@@ -170,6 +180,8 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
     let body = flat.body?;
     let unlikely = unlikely_flags(flat, excluded);
     let scores = score_candidates(flat, body, &unlikely);
+    let good = good_chars(flat, &unlikely, PROSE_MAX_LINK_SHARE);
+    let content = good_chars(flat, &unlikely, 1.0);
     let mut top = None::<(u32, f32)>;
     for (i, &s) in scores.iter().enumerate() {
         if !s.is_nan() && top.is_none_or(|(_, t)| s > t) {
@@ -178,7 +190,10 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
     }
     // No paragraph anywhere: a short page; the body, cleaned, is all there is.
     let Some((mut top, mut top_score)) = top else {
-        return Some(Choice { roots: vec![body] });
+        return Some(Choice {
+            roots: vec![body],
+            content,
+        });
     };
 
     // Climb while an ancestor scores better: the winner was one column of
@@ -204,7 +219,6 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
         parent = flat.nodes[parent as usize].parent;
     }
 
-    let good = good_chars(flat, &unlikely);
     if let Some(wider) = wider_article(flat, body, top, &good) {
         top = wider;
         top_score = scores[top as usize].max(top_score);
@@ -225,7 +239,7 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
     let parent = flat.nodes[top as usize].parent;
     if parent == NONE || top == body {
         roots.push(top);
-        return Some(Choice { roots });
+        return Some(Choice { roots, content });
     }
     let sibling_threshold = (top_score * SIBLING_SHARE).max(MIN_SIBLING_SCORE);
     let mut child = parent + 1;
@@ -251,19 +265,19 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
         }
         child = c.end;
     }
-    Some(Choice { roots })
+    Some(Choice { roots, content })
 }
 
-/// Prose text per subtree: paragraph blocks outside unlikely regions whose
-/// own text is mostly not links.
-fn good_chars(flat: &Flat, unlikely: &[bool]) -> Vec<u32> {
+/// Paragraph text per subtree outside unlikely regions, counting only
+/// blocks whose own text has at most `max_link_share` of link text.
+fn good_chars(flat: &Flat, unlikely: &[bool], max_link_share: f32) -> Vec<u32> {
     let mut good = vec![0u32; flat.nodes.len()];
     for i in (0..flat.nodes.len()).rev() {
         let n = &flat.nodes[i];
         if n.tag.is_block()
             && n.inline_chars >= super::dom::MIN_PARAGRAPH_CHARS
             && !unlikely[i]
-            && (n.inline_link_chars as f32) < PROSE_MAX_LINK_SHARE * n.inline_chars as f32
+            && (n.inline_link_chars as f32) <= max_link_share * n.inline_chars as f32
         {
             good[i] += n.inline_chars;
         }

@@ -128,15 +128,16 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         .rules
         .filter(|r| r.content.is_some() || !r.remove.is_empty());
     let rule_nodes = rules.map(|r| RuleNodes::find(doc, &flat, r));
-    let roots = match rule_nodes.as_ref().and_then(|r| r.content) {
-        Some(root) => Some(vec![root]),
-        None => {
-            let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
-            candidates::choose(&flat, meta.article_body.as_deref(), excluded).map(|c| c.roots)
-        }
+    let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
+    let choice = match rule_nodes.as_ref().and_then(|r| r.content) {
+        Some(root) => Some(candidates::Choice {
+            roots: vec![root],
+            content: candidates::content_chars(&flat, excluded),
+        }),
+        None => candidates::choose(&flat, meta.article_body.as_deref(), excluded),
     };
-    if let Some(roots) = roots {
-        let mut removed = clean::removed_nodes(&flat, &roots);
+    if let Some(candidates::Choice { roots, content }) = choice {
+        let mut removed = clean::removed_nodes(&flat, &roots, &content);
         if let Some(rn) = &rule_nodes {
             for &i in &rn.removed {
                 removed[i as usize] = true;

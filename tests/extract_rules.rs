@@ -1,0 +1,88 @@
+//! One test per extraction rule family, on small pages written for the
+//! purpose in the shapes the rules are about (blog platforms, video posts,
+//! link round-ups, comment threads, other languages, recipes, teaser lists).
+//! Each page also carries the boilerplate the rule must not let back in.
+
+use feedsift::extract::{ExtractStatus, PageContext, extract};
+
+fn text_of(html: &str) -> String {
+    let got = extract(html, &PageContext::default());
+    assert_eq!(got.status, ExtractStatus::Ok, "no article in:\n{html}");
+    got.text
+}
+
+/// A blog page: header with navigation, `main` around the post, a sidebar
+/// with widgets, a footer.
+fn blog_page(post: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><title>A small blog</title></head><body>\
+         <div id=header><h1 class=site-title><a href=/>A small blog</a></h1>\
+         <ul class=menu><li><a href=/>Home</a></li><li><a href=/about/>About</a></li></ul></div>\
+         <div id=wrap><div id=main class=col-left>{post}</div>\
+         <div id=sidebar class=widget-area><h3>Archives</h3><ul>\
+         <li><a href=/2012/10/>October 2012</a></li><li><a href=/2012/09/>September 2012</a></li></ul>\
+         <h3>Blogroll</h3><ul><li><a href=http://one.example/>One friend's weblog</a></li>\
+         <li><a href=http://two.example/>Another friend's weblog</a></li></ul></div></div>\
+         <div id=footer><p>Powered by a blogging platform. Theme by somebody.</p></div>\
+         </body></html>"
+    )
+}
+
+fn assert_has(text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(text.contains(n), "missing {n:?} in:\n{text}");
+    }
+}
+
+fn assert_lacks(text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(!text.contains(n), "kept {n:?} in:\n{text}");
+    }
+}
+
+/// Cleaning may shrink the chosen article, never empty it: a video post
+/// (two embeds, no commas) and a link round-up (mostly link text) are the
+/// article although the conditional clean reads them as widgets.
+#[test]
+fn cleaning_never_removes_the_article_itself() {
+    let video_post = blog_page(
+        "<div class=post-wrap><h2>Two clips from the harbour festival</h2>\
+         <div class=post-inner><p>The first clip shows the boats coming in at dawn while the band plays on the pier</p>\
+         <iframe src=https://video.example/embed/1></iframe>\
+         <p>The second one is the fireworks seen from the old lighthouse at midnight</p>\
+         <iframe src=https://video.example/embed/2></iframe>\
+         <p>Both were filmed with a phone held by a very patient friend of ours</p></div>\
+         <div class=sharepost><a href=https://social.example/share>Share</a></div></div>",
+    );
+    let text = text_of(&video_post);
+    assert_has(
+        &text,
+        &[
+            "The first clip shows the boats",
+            "fireworks seen from the old lighthouse",
+            "a very patient friend",
+        ],
+    );
+    assert_lacks(&text, &["October 2012", "Powered by"]);
+
+    let links: String = (1..=8)
+        .map(|i| {
+            format!(
+                "<p><a href=https://site{i}.example/story>A long and well written piece number {i} on city planning</a> \
+                 from site {i}.</p>"
+            )
+        })
+        .collect();
+    let roundup = blog_page(&format!(
+        "<div class=entry><h2>Weekend reading</h2>{links}</div>"
+    ));
+    let text = text_of(&roundup);
+    assert_has(
+        &text,
+        &[
+            "A long and well written piece number 1 on city planning",
+            "piece number 8 on city planning",
+        ],
+    );
+    assert_lacks(&text, &["Another friend's weblog"]);
+}
