@@ -86,3 +86,55 @@ fn cleaning_never_removes_the_article_itself() {
     );
     assert_lacks(&text, &["Another friend's weblog"]);
 }
+
+/// The page's own declaration of its body wins: here the article sits in
+/// a share-widget wrapper (a boilerplate name) and next to it a boxed
+/// promotion of a white paper reads as the better candidate by the vote.
+#[test]
+fn declared_article_body_wins_over_the_vote() {
+    let paragraphs: String = [
+        "The council met on Tuesday evening to settle the question of the harbour lights.",
+        "Residents had asked for warmer lamps, fewer of them, and none pointing at the water.",
+        "The engineers said the old poles could carry the new fittings without any digging.",
+        "A vote is expected next month, after a trial on the eastern quay during the winter.",
+    ]
+    .iter()
+    .map(|p| format!("<p>{p}</p>"))
+    .collect();
+    let html = format!(
+        "<html><body><div id=top><a href=/>Home</a> <a href=/news>News</a></div>\
+         <div class=layout><div class=share_wrapper><div class=share_tools><a href=/s>Share</a></div>\
+         <div class=story><h1>Harbour lights</h1><div itemprop=articleBody>{paragraphs}</div></div></div>\
+         <div class=right-col><div class=resources-text>\
+         <p>Free white paper, 40 pages, with charts, tables, checklists, and a buyer's guide, for you.</p>\
+         <p>Download it now, read it later, share it with your team, your boss, and your friends.</p>\
+         <p>No signup, no spam, no catch, just a form with your name, e-mail, phone, and company.</p>\
+         </div></div></div></body></html>"
+    );
+    let text = text_of(&html);
+    assert_has(
+        &text,
+        &["The council met on Tuesday", "a trial on the eastern quay"],
+    );
+    assert_lacks(&text, &["white paper", "No signup"]);
+
+    // The same with a body class instead of microdata, and a lead set in a
+    // <div> just before the body.
+    let html = html
+        .replace("share_wrapper", "wrapper")
+        .replace(
+            "<div itemprop=articleBody>",
+            "<div class=summary>Warmer lamps and fewer of them: the council will vote next month on the harbour lights.</div>\
+             <div class=\"entry-content clearfix\">",
+        );
+    let text = text_of(&html);
+    assert_has(
+        &text,
+        &[
+            "Warmer lamps and fewer of them",
+            "The council met on Tuesday",
+            "a trial on the eastern quay",
+        ],
+    );
+    assert_lacks(&text, &["white paper"]);
+}

@@ -14,7 +14,14 @@
 //! links. An ancestor of the winner replaces it when it adds at least a
 //! fifth more prose and no more other text than prose.
 //!
-//! Two signals check the winner: a semantic container (`[itemprop=
+//! The page's own declaration of its body comes first: an element marked
+//! `itemprop=articleBody` or named like a body container (`entry-content`,
+//! `post-body`, see [`super::hints`]) replaces the winner, wider or
+//! narrower, when it holds real prose and no other such element rivals it.
+//! Such an element is never silenced by a boilerplate-named wrapper (a share
+//! widget around the whole article).
+//!
+//! Two more signals check the winner: a semantic container (`[itemprop=
 //! articleBody]`, a lone `<article>`) that holds about the same paragraph
 //! text, and the JSON-LD `articleBody` the page declares. When the page's
 //! own declaration of its article text matches the paragraphs of another
@@ -154,7 +161,11 @@ fn unlikely_flags(flat: &Flat, excluded: &[u32]) -> Vec<bool> {
             .map_or(0, |b| flat.nodes[b as usize].paragraph_chars) as f32;
     for i in 0..flat.nodes.len() {
         let n = &flat.nodes[i];
-        let inherited = flat.nodes.get(n.parent as usize).is_some() && flags[n.parent as usize];
+        // A body container inside a region named like boilerplate (a
+        // share-widget wrapper around the whole article) is the article.
+        let inherited = flat.nodes.get(n.parent as usize).is_some()
+            && flags[n.parent as usize]
+            && !n.body_signal;
         let own = match n.tag {
             Tag::Nav | Tag::Aside | Tag::Footer => true,
             Tag::Body | Tag::Html | Tag::Main | Tag::Document => false,
@@ -224,6 +235,15 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
         top_score = scores[top as usize].max(top_score);
     }
 
+    // The page's own declaration of its body wins over the vote, wider or
+    // narrower: the vote is a guess at the boundary the site drew.
+    if let Some(declared) = body_container(flat, body, &unlikely, &good).filter(|&d| {
+        flat.is_ancestor(d, top)
+            || good[d as usize] as f32 >= BODY_SIGNAL_MIN_SHARE * good[top as usize] as f32
+    }) {
+        top = declared;
+        top_score = scores[top as usize].max(top_score);
+    }
     if let Some(semantic) = semantic_container(flat, top) {
         top = semantic;
         top_score = scores[top as usize].max(top_score);
@@ -251,7 +271,13 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
         } else if c.tag != Tag::Text && !unlikely[child as usize] {
             let s = scores[child as usize];
             let mut keep = !s.is_nan() && s >= sibling_threshold;
-            if !keep && c.tag == Tag::P {
+            // A block holding only inline text before the winner is a
+            // paragraph too (a lead or summary set in a `<div>`); after
+            // it, such blocks are mostly disclaimers and credits.
+            let lead_block = child < top
+                && matches!(c.tag, Tag::Div | Tag::Section | Tag::Block)
+                && !c.has_block_child;
+            if !keep && (c.tag == Tag::P || lead_block) {
                 let ld = flat.link_density(child);
                 // Readability also takes short sentence-like siblings; on
                 // news pages those are mostly the dek above the body.
@@ -318,6 +344,37 @@ fn wider_article(flat: &Flat, body: u32, top: u32, good: &[u32]) -> Option<u32> 
         a = flat.nodes[a as usize].parent;
     }
     (best != top).then_some(best)
+}
+
+/// A body container needs at least this much prose to be trusted.
+const BODY_SIGNAL_MIN_PROSE: u32 = 200;
+/// ... and at least this share of the voted winner's prose, unless it
+/// contains the winner: a `post-content` teaser card of 200 characters next
+/// to a long article body named otherwise is not the article (0.1 vs 0.2
+/// or 0.3: multilingual must_contain 1306 vs 1303, dragnet unchanged).
+const BODY_SIGNAL_MIN_SHARE: f32 = 0.1;
+/// Of several body containers (not nested), one is the article when it
+/// holds at least this share of their prose; else they are teaser cards.
+const BODY_SIGNAL_DOMINANCE: f32 = 0.66;
+
+/// The element that declares itself the article body (`itemprop=
+/// articleBody`, `entry-content`), when one clearly dominates the others.
+fn body_container(flat: &Flat, body: u32, unlikely: &[bool], good: &[u32]) -> Option<u32> {
+    let mut outer: Vec<u32> = Vec::new();
+    let end = flat.nodes[body as usize].end;
+    for i in body..end {
+        let n = &flat.nodes[i as usize];
+        if n.body_signal
+            && !unlikely[i as usize]
+            && good[i as usize] >= BODY_SIGNAL_MIN_PROSE
+            && outer.last().is_none_or(|&o| !flat.is_ancestor(o, i))
+        {
+            outer.push(i);
+        }
+    }
+    let total: u32 = outer.iter().map(|&i| good[i as usize]).sum();
+    let best = outer.into_iter().max_by_key(|&i| good[i as usize])?;
+    (good[best as usize] as f32 >= BODY_SIGNAL_DOMINANCE * total as f32).then_some(best)
 }
 
 /// A semantic article container around or inside the winner that holds

@@ -175,6 +175,8 @@ struct Attrs<'e> {
     /// or a class that the common CSS frameworks use to hide it.
     hidden: bool,
     itemprop: bool,
+    /// `itemprop` includes `articleBody`.
+    article_body: bool,
 }
 
 impl<'e> Attrs<'e> {
@@ -187,7 +189,12 @@ impl<'e> Attrs<'e> {
                 "hidden" => a.hidden = true,
                 "aria-hidden" => a.hidden |= value.trim().eq_ignore_ascii_case("true"),
                 "style" => a.hidden |= style_hides(value),
-                "itemprop" => a.itemprop = true,
+                "itemprop" => {
+                    a.itemprop = true;
+                    a.article_body = value
+                        .split_ascii_whitespace()
+                        .any(|p| p.eq_ignore_ascii_case("articleBody"));
+                }
                 _ => {}
             }
         }
@@ -225,6 +232,9 @@ pub struct FNode<'a> {
     pub boilerplate_name: bool,
     /// The class/id marks a region that should not vote (comments, related).
     pub unlikely_name: bool,
+    /// The element declares itself the article body: `itemprop=articleBody`
+    /// or a body-container name (`entry-content`, `post-body`).
+    pub body_signal: bool,
     /// Visible characters, whitespace runs counted as one.
     pub chars: u32,
     /// Of `chars`, those inside links.
@@ -317,7 +327,8 @@ impl<'a> Flat<'a> {
                                 flat.itemprops.push(flat.nodes.len() as u32);
                             }
                             let tag = Tag::of(name);
-                            let hint = hints::weight(attrs.class, attrs.id, &mut hint_buf);
+                            let mut hint = hints::weight(attrs.class, attrs.id, &mut hint_buf);
+                            hint.body |= attrs.article_body;
                             (tag, hint)
                         }
                         _ => {
@@ -326,6 +337,7 @@ impl<'a> Flat<'a> {
                         }
                     };
                     let index = flat.nodes.len() as u32;
+                    let body_signal = hint.body;
                     match tag {
                         Tag::Html => flat.html = Some(node),
                         Tag::Body if flat.body.is_none() => flat.body = Some(index),
@@ -340,6 +352,7 @@ impl<'a> Flat<'a> {
                         hint: hint.weight,
                         boilerplate_name: hint.boilerplate,
                         unlikely_name: hint.unlikely,
+                        body_signal,
                         chars: 0,
                         link_chars: 0,
                         inline_chars: 0,

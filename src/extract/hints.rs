@@ -183,6 +183,27 @@ pub struct Hint {
     pub boilerplate: bool,
     /// A strong boilerplate word and no article word.
     pub unlikely: bool,
+    /// A class or id names the article's body (see [`is_body_name`]).
+    pub body: bool,
+}
+
+/// What a body container is called: an article word joined to a body word
+/// (`entry-content`, `post_body`, `articleBody`, `story-text`). Blog
+/// platforms and CMS themes use these for the post's own text and for
+/// nothing else, so the name is a stronger signal than any single word.
+fn is_body_name(name: &str) -> bool {
+    const HEADS: &[&str] = &["article", "post", "entry", "story", "blogpost", "news"];
+    const TAILS: &[&str] = &["body", "content", "text"];
+    let squeezed: String = name
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    HEADS.iter().any(|h| {
+        squeezed
+            .strip_prefix(h)
+            .is_some_and(|rest| TAILS.contains(&rest))
+    })
 }
 
 /// Prefixes of the class names blog platforms generate from a post's
@@ -276,10 +297,16 @@ pub fn weight(class: Option<&str>, id: Option<&str>, buf: &mut String) -> Hint {
         _ => 0,
     };
     let unlikely = !positive && unlikely_word;
+    let body = class
+        .into_iter()
+        .chain(id)
+        .flat_map(str::split_ascii_whitespace)
+        .any(is_body_name);
     Hint {
         weight,
         boilerplate: negative,
         unlikely,
+        body,
     }
 }
 
@@ -339,6 +366,29 @@ mod tests {
         assert_eq!(hint(r#"<div class="ad top">x</div>"#), (-HINT_WEIGHT, true));
         assert_eq!(hint(r#"<div class="wrapper">x</div>"#), (0, false));
         assert_eq!(hint(r#"<div>x</div>"#), (0, false));
+    }
+
+    #[test]
+    fn body_container_names() {
+        for name in [
+            "entry-content",
+            "post_body",
+            "articleBody",
+            "story-text",
+            "article__text",
+        ] {
+            assert!(is_body_name(name), "{name}");
+        }
+        for name in [
+            "content",
+            "article",
+            "post-content-inner",
+            "entry-meta",
+            "comment-body",
+            "bodytext",
+        ] {
+            assert!(!is_body_name(name), "{name}");
+        }
     }
 
     #[test]
