@@ -138,3 +138,63 @@ fn declared_article_body_wins_over_the_vote() {
     );
     assert_lacks(&text, &["white paper"]);
 }
+
+/// Reader comments are never the article and never part of its text, even
+/// when the thread outweighs the post: written as plain siblings after a
+/// "Comments" heading (older blog engines), as a named list (WordPress),
+/// or under a heading that only says so, in another language.
+#[test]
+fn comment_threads_are_not_the_article() {
+    let post = "<h2>Knitting in the heat</h2>\
+        <p>It is still far too warm for wool, but the holiday list will not knit itself.</p>\
+        <p>So the plan is small things first: two hats, a cowl, and the mittens for my sister.</p>\
+        <p class=posted>Posted by the author at 9:01 AM</p>";
+    let comment_texts: Vec<String> = (1..=8)
+        .map(|i| {
+            format!(
+                "Reader {i} here, and I completely agree with you, it has been a long, hot, sticky summer, \
+                 and my needles have been idle since June, so I am only starting on the list now."
+            )
+        })
+        .collect();
+
+    let siblings: String = comment_texts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "<div id=c{i}><p>{c}</p></div><p class=posted>Posted by: Reader {i} at 11:40 AM</p>"
+            )
+        })
+        .collect();
+    let engine = blog_page(&format!(
+        "<div class=blogbody>{post}<h2 id=comments>Comments</h2>{siblings}\
+         <h2>Post a comment</h2><p>Name:</p></div>"
+    ));
+    let list: String = comment_texts
+        .iter()
+        .map(|c| {
+            format!(
+                "<li class=\"comment even depth-1\"><div class=comment-body><p>{c}</p></div></li>"
+            )
+        })
+        .collect();
+    let wordpress = blog_page(&format!(
+        "<div class=blogbody>{post}</div><ol class=commentlist>{list}</ol>"
+    ));
+    let worded: String = comment_texts
+        .iter()
+        .map(|c| format!("<div class=entry><p>{c}</p></div>"))
+        .collect();
+    let german = blog_page(&format!(
+        "<div class=blogbody>{post}<div class=box><h3>8 Kommentare</h3></div>{worded}</div>"
+    ));
+    for page in [engine, wordpress, german] {
+        let text = text_of(&page);
+        assert_has(
+            &text,
+            &["far too warm for wool", "the mittens for my sister"],
+        );
+        assert_lacks(&text, &["Reader 1 here", "Reader 8 here", "my needles"]);
+    }
+}

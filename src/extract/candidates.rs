@@ -60,16 +60,35 @@ const SEMANTIC_MAX_GROWTH: f32 = 1.6;
 pub struct Choice {
     /// Subtrees to render, in document order, none inside another.
     pub roots: Vec<u32>,
-    /// Content characters per node (see [`content_chars`]), for the
-    /// cleaning step's guard.
-    pub content: Vec<u32>,
 }
 
-/// Content characters per subtree: paragraph text outside unlikely regions
-/// (navigation, comments, related links, per-site `remove` rules), links
-/// included: a link round-up is content too.
-pub fn content_chars(flat: &Flat, excluded: &[u32]) -> Vec<u32> {
-    good_chars(flat, &unlikely_flags(flat, excluded), 1.0)
+/// Where the page's content can be, computed once per page for choosing
+/// the article and for cleaning it.
+pub struct Regions {
+    /// Nodes whose text takes no part: navigation, asides, footers,
+    /// elements named like boilerplate, comment threads, per-site `remove`
+    /// rules (see [`unlikely_flags`]).
+    pub unlikely: Vec<bool>,
+    /// Content characters per subtree: paragraph text outside unlikely
+    /// regions, links included (a link round-up is content too).
+    pub content: Vec<u32>,
+    /// Nodes of a reader-comment thread (see [`super::comments`]).
+    pub thread: Vec<bool>,
+}
+
+impl Regions {
+    /// Nodes in `excluded` (per-site `remove` rules) and their subtrees
+    /// take no part.
+    pub fn find(flat: &Flat, excluded: &[u32]) -> Regions {
+        let thread = super::comments::thread_flags(flat);
+        let unlikely = unlikely_flags(flat, excluded, &thread);
+        let content = good_chars(flat, &unlikely, 1.0);
+        Regions {
+            unlikely,
+            content,
+            thread,
+        }
+    }
 }
 
 /// Per-node candidate scores. `NaN` marks nodes that are not candidates.
@@ -148,8 +167,9 @@ fn initial_score(tag: Tag) -> f32 {
 
 /// Nodes whose text should not vote: inside navigation, asides, footers, or
 /// an element named like boilerplate (that is not itself named like an
-/// article container), or removed by a per-site rule (`excluded`).
-fn unlikely_flags(flat: &Flat, excluded: &[u32]) -> Vec<bool> {
+/// article container), in a comment thread, or removed by a per-site rule
+/// (`excluded`).
+fn unlikely_flags(flat: &Flat, excluded: &[u32], thread: &[bool]) -> Vec<bool> {
     let mut flags = vec![false; flat.nodes.len()];
     for &i in excluded {
         if let Some(f) = flags.get_mut(i as usize) {
@@ -174,25 +194,23 @@ fn unlikely_flags(flat: &Flat, excluded: &[u32]) -> Vec<bool> {
                     && (n.paragraph_chars as f32) < UNLIKELY_MAX_SHARE * page_paragraph_chars
             }
         };
-        flags[i] |= inherited || own;
+        flags[i] |= inherited || own || thread[i];
     }
     flags
 }
 
 /// A boilerplate name on an element holding more than this share of the
 /// page's paragraph text names a layout wrapper (`page-ad-margins`,
-/// `widget-wrap`), not a widget: comment threads that outgrow the article
-/// stay below it on the pages measured.
+/// `widget-wrap`, `sidebar-position-right`), not a widget. Comment threads
+/// are recognised whatever their share (see [`super::comments`]).
 const UNLIKELY_MAX_SHARE: f32 = 0.8;
 
-/// Picks the article's subtrees; nodes in `excluded` (per-site `remove`
-/// rules) and their subtrees take no part.
-pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Option<Choice> {
+/// Picks the article's subtrees.
+pub fn choose(flat: &Flat, json_ld_body: Option<&str>, regions: &Regions) -> Option<Choice> {
     let body = flat.body?;
-    let unlikely = unlikely_flags(flat, excluded);
-    let scores = score_candidates(flat, body, &unlikely);
-    let good = good_chars(flat, &unlikely, PROSE_MAX_LINK_SHARE);
-    let content = good_chars(flat, &unlikely, 1.0);
+    let unlikely = &regions.unlikely[..];
+    let scores = score_candidates(flat, body, unlikely);
+    let good = good_chars(flat, unlikely, PROSE_MAX_LINK_SHARE);
     let mut top = None::<(u32, f32)>;
     for (i, &s) in scores.iter().enumerate() {
         if !s.is_nan() && top.is_none_or(|(_, t)| s > t) {
@@ -201,10 +219,7 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
     }
     // No paragraph anywhere: a short page; the body, cleaned, is all there is.
     let Some((mut top, mut top_score)) = top else {
-        return Some(Choice {
-            roots: vec![body],
-            content,
-        });
+        return Some(Choice { roots: vec![body] });
     };
 
     // Climb while an ancestor scores better: the winner was one column of
@@ -237,7 +252,7 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
 
     // The page's own declaration of its body wins over the vote, wider or
     // narrower: the vote is a guess at the boundary the site drew.
-    if let Some(declared) = body_container(flat, body, &unlikely, &good).filter(|&d| {
+    if let Some(declared) = body_container(flat, body, unlikely, &good).filter(|&d| {
         flat.is_ancestor(d, top)
             || good[d as usize] as f32 >= BODY_SIGNAL_MIN_SHARE * good[top as usize] as f32
     }) {
@@ -259,7 +274,7 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
     let parent = flat.nodes[top as usize].parent;
     if parent == NONE || top == body {
         roots.push(top);
-        return Some(Choice { roots, content });
+        return Some(Choice { roots });
     }
     let sibling_threshold = (top_score * SIBLING_SHARE).max(MIN_SIBLING_SCORE);
     let mut child = parent + 1;
@@ -291,7 +306,7 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, excluded: &[u32]) -> Opti
         }
         child = c.end;
     }
-    Some(Choice { roots, content })
+    Some(Choice { roots })
 }
 
 /// Paragraph text per subtree outside unlikely regions, counting only

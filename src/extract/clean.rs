@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::candidates::Regions;
 use super::dom::{Flat, Tag};
 use super::hints::HINT_WEIGHT;
 use super::render::{Block, BlockKind};
@@ -53,8 +54,8 @@ const CONDITIONAL_KEEP_SHARE: f32 = 0.25;
 const ESSENTIAL_CONTENT_SHARE: f32 = 0.5;
 
 /// Marks the elements under `roots` to leave out of the rendered text.
-/// `content` is the content characters per node (`candidates::content_chars`).
-pub fn removed_nodes(flat: &Flat, roots: &[u32], content: &[u32]) -> Vec<bool> {
+pub fn removed_nodes(flat: &Flat, roots: &[u32], regions: &Regions) -> Vec<bool> {
+    let content = &regions.content;
     let mut removed = vec![false; flat.nodes.len()];
     let total_paragraph_chars: u32 = roots
         .iter()
@@ -70,7 +71,11 @@ pub fn removed_nodes(flat: &Flat, roots: &[u32], content: &[u32]) -> Vec<bool> {
         let mut i = root + 1;
         while i < end {
             let n = &flat.nodes[i as usize];
-            if !essential(i) && should_remove(flat, i, total_paragraph_chars) {
+            // Comment threads go whatever their size: a thread that
+            // outweighs the post is still not the article.
+            if !essential(i)
+                && (regions.thread[i as usize] || should_remove(flat, i, total_paragraph_chars))
+            {
                 removed[i as usize] = true;
                 i = n.end;
             } else {

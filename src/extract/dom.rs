@@ -232,6 +232,8 @@ pub struct FNode<'a> {
     pub boilerplate_name: bool,
     /// The class/id marks a region that should not vote (comments, related).
     pub unlikely_name: bool,
+    /// The class/id names a reader comment or comment thread.
+    pub comment_name: bool,
     /// The element declares itself the article body: `itemprop=articleBody`
     /// or a body-container name (`entry-content`, `post-body`).
     pub body_signal: bool,
@@ -352,6 +354,7 @@ impl<'a> Flat<'a> {
                         hint: hint.weight,
                         boilerplate_name: hint.boilerplate,
                         unlikely_name: hint.unlikely,
+                        comment_name: hint.comment,
                         body_signal,
                         chars: 0,
                         link_chars: 0,

@@ -147,9 +147,13 @@ const SCREEN_READER_ONLY: &[&str] = &[
     "element-invisible",
 ];
 
+/// Words that name a reader-comment thread or one of its parts.
+const COMMENT: &[&str] = &["comment", "disqus"];
+
 const IS_POSITIVE: u8 = 1;
 const IS_NEGATIVE: u8 = 2;
 const IS_UNLIKELY: u8 = 4;
+const IS_COMMENT: u8 = 8;
 
 /// One automaton over the three lists, each distinct word carrying the set
 /// of lists it is in: a single non-overlapping scan of the class/id string
@@ -160,6 +164,7 @@ static WORDS: LazyLock<Option<(AhoCorasick, Vec<u8>)>> = LazyLock::new(|| {
         (POSITIVE, IS_POSITIVE),
         (NEGATIVE, IS_NEGATIVE),
         (UNLIKELY, IS_UNLIKELY),
+        (COMMENT, IS_COMMENT),
     ] {
         for &w in list {
             match words.iter_mut().find(|(x, _)| *x == w) {
@@ -185,6 +190,8 @@ pub struct Hint {
     pub unlikely: bool,
     /// A class or id names the article's body (see [`is_body_name`]).
     pub body: bool,
+    /// A comment word and no article word: a comment thread or a comment.
+    pub comment: bool,
 }
 
 /// What a body container is called: an article word joined to a body word
@@ -297,6 +304,7 @@ pub fn weight(class: Option<&str>, id: Option<&str>, buf: &mut String) -> Hint {
         _ => 0,
     };
     let unlikely = !positive && unlikely_word;
+    let comment = !positive && flags & IS_COMMENT != 0;
     let body = class
         .into_iter()
         .chain(id)
@@ -307,6 +315,7 @@ pub fn weight(class: Option<&str>, id: Option<&str>, buf: &mut String) -> Hint {
         boilerplate: negative,
         unlikely,
         body,
+        comment,
     }
 }
 

@@ -10,7 +10,8 @@
 //! statistics bottom-up in one sweep; [`metadata`] reads the head nodes that
 //! walk collected; [`candidates`] picks the article subtree from those
 //! statistics (Readability-style votes, checked against semantic containers
-//! and the page's JSON-LD `articleBody`); [`clean`] drops widgets inside it
+//! and the page's JSON-LD `articleBody`), leaving out the reader comments
+//! [`comments`] recognises; [`clean`] drops widgets and comments inside it
 //! by structure and class/id vocabulary; [`render`] writes the text as
 //! blocks; [`clean`] then drops promo blocks by wording and structure.
 //! Every pass is linear in the number of nodes and none recurses, so
@@ -18,6 +19,7 @@
 
 mod candidates;
 mod clean;
+mod comments;
 mod dom;
 mod hints;
 mod metadata;
@@ -129,15 +131,13 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         .filter(|r| r.content.is_some() || !r.remove.is_empty());
     let rule_nodes = rules.map(|r| RuleNodes::find(doc, &flat, r));
     let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
-    let choice = match rule_nodes.as_ref().and_then(|r| r.content) {
-        Some(root) => Some(candidates::Choice {
-            roots: vec![root],
-            content: candidates::content_chars(&flat, excluded),
-        }),
-        None => candidates::choose(&flat, meta.article_body.as_deref(), excluded),
+    let regions = candidates::Regions::find(&flat, excluded);
+    let roots = match rule_nodes.as_ref().and_then(|r| r.content) {
+        Some(root) => Some(vec![root]),
+        None => candidates::choose(&flat, meta.article_body.as_deref(), &regions).map(|c| c.roots),
     };
-    if let Some(candidates::Choice { roots, content }) = choice {
-        let mut removed = clean::removed_nodes(&flat, &roots, &content);
+    if let Some(roots) = roots {
+        let mut removed = clean::removed_nodes(&flat, &roots, &regions);
         if let Some(rn) = &rule_nodes {
             for &i in &rn.removed {
                 removed[i as usize] = true;
