@@ -198,3 +198,48 @@ fn comment_threads_are_not_the_article() {
         assert_lacks(&text, &["Reader 1 here", "Reader 8 here", "my needles"]);
     }
 }
+
+/// The lead (standfirst) is article text although the page sets it apart:
+/// inside the article's `<header>` with the headline, byline and date, or
+/// in its own block before the body. The header's other lines stay out.
+#[test]
+fn the_lead_is_kept_with_the_body() {
+    let body: String = [
+        "The tunnel under the river was opened in 1911 and has been closed to cars since the war.",
+        "Engineers found the brick lining in good order, but the lifts need a complete overhaul.",
+        "Work will start in the spring and the tunnel should reopen to walkers the following year.",
+    ]
+    .iter()
+    .map(|p| format!("<p>{p}</p>"))
+    .collect();
+    let lead = "The old foot tunnel will close for two years of repairs, the city said on Monday, \
+                after a survey of its lifts.";
+    let in_header = format!(
+        "<html><body><nav><a href=/>Home</a></nav><main><article>\
+         <header><span class=kicker>City</span><h1>Foot tunnel to close</h1>\
+         <p class=intro>{lead}</p><p class=byline>By Sam Writer</p><time>12 March 2024</time></header>\
+         <div class=article-body>{body}</div></article>\
+         <aside><h3>Most read</h3><ul><li><a href=/a>Another story</a></li></ul></aside></main></body></html>"
+    );
+    let in_block = format!(
+        "<html><body><nav><a href=/>Home</a></nav><div class=news-single><div class=article>\
+         <h1>Foot tunnel to close</h1><div class=row><div class=col><div class=teaser><p>{lead}</p></div></div></div>\
+         <div class=news-text>{body}</div></div></div></body></html>"
+    );
+    for page in [in_header, in_block] {
+        let text = text_of(&page);
+        assert_has(
+            &text,
+            &[
+                "The old foot tunnel will close for two years",
+                "opened in 1911",
+                "reopen to walkers",
+            ],
+        );
+        assert!(
+            text.find("The old foot tunnel") < text.find("opened in 1911"),
+            "lead after body:\n{text}"
+        );
+        assert_lacks(&text, &["By Sam Writer", "12 March 2024", "Another story"]);
+    }
+}

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::candidates::Regions;
+use super::candidates::{Regions, is_lead_paragraph};
 use super::dom::{Flat, Tag};
 use super::hints::HINT_WEIGHT;
 use super::render::{Block, BlockKind};
@@ -76,7 +76,11 @@ pub fn removed_nodes(flat: &Flat, roots: &[u32], regions: &Regions) -> Vec<bool>
             if !essential(i)
                 && (regions.thread[i as usize] || should_remove(flat, i, total_paragraph_chars))
             {
-                removed[i as usize] = true;
+                if n.tag == Tag::Header && !regions.thread[i as usize] {
+                    remove_all_but_lead(flat, i, &mut removed);
+                } else {
+                    removed[i as usize] = true;
+                }
                 i = n.end;
             } else {
                 i += 1;
@@ -84,6 +88,26 @@ pub fn removed_nodes(flat: &Flat, roots: &[u32], regions: &Regions) -> Vec<bool>
         }
     }
     removed
+}
+
+/// An article's `<header>` goes, but for its lead paragraph (standfirst,
+/// summary): the headline, kicker, byline and date around it are not body
+/// text, the lead is.
+fn remove_all_but_lead(flat: &Flat, header: u32, removed: &mut [bool]) {
+    let end = flat.nodes[header as usize].end;
+    let holds_lead = |i: u32| (i..flat.nodes[i as usize].end).any(|j| is_lead_paragraph(flat, j));
+    let mut i = header;
+    while i < end {
+        let n = &flat.nodes[i as usize];
+        if is_lead_paragraph(flat, i) {
+            i = n.end;
+        } else if !holds_lead(i) {
+            removed[i as usize] = true;
+            i = n.end;
+        } else {
+            i += 1;
+        }
+    }
 }
 
 fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32) -> bool {
@@ -103,7 +127,10 @@ fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32) -> bool {
         | Tag::Figcaption => {
             return true;
         }
-        Tag::Header | Tag::Form
+        // An article's header goes whatever its size; `removed_nodes`
+        // keeps its lead paragraphs.
+        Tag::Header => return true,
+        Tag::Form
             if (n.paragraph_chars as f32)
                 < NAMED_BOILERPLATE_MAX_SHARE * total_paragraph_chars as f32 =>
         {
@@ -504,7 +531,7 @@ static DATELINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 static BARE_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?:\b(?:19|20)\d\d\b.*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|janeiro|fevereiro|março|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro|enero|febrero|marzo|mayo|junio|julio|septiembre|octubre|noviembre|diciembre)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? (?:19|20)\d\d\b|\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d\b|\b(?:19|20)\d\d-\d\d-\d\d\b)",
+        r"(?:\b(?:19|20)\d\d\b.*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|janeiro|fevereiro|março|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro|enero|febrero|marzo|mayo|junio|julio|septiembre|octubre|noviembre|diciembre)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? (?:19|20)\d\d\b|\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d\b|\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{1,2}(?:\.|st|nd|rd|th)?\s+(?:de\s+)?(?:jan|feb|fév|fev|mär|mar|apr|avr|abr|mai|may|jun|jui|jul|aug|aoû|ago|sep|set|okt|oct|out|nov|dez|dec|déc|dic)\w*\.?,?\s+(?:de\s+)?(?:19|20)\d\d\b)",
     )
     .ok()
 });
@@ -945,6 +972,9 @@ mod tests {
             "More AP NBA: https://apnews.com/NBA and https://twitter.com/AP_Sports"
         ));
         assert!(promo("Published 4:00 am CST, Wednesday, November 20, 2019"));
+        assert!(promo("12 March 2024"));
+        assert!(promo("3. März 2021, 14:05 Uhr"));
+        assert!(promo("le 5 février 2020"));
         assert!(!promo(
             "The vote is scheduled for November 20, 2019, the committee said."
         ));
