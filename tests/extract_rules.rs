@@ -243,3 +243,61 @@ fn the_lead_is_kept_with_the_body() {
         assert_lacks(&text, &["By Sam Writer", "12 March 2024", "Another story"]);
     }
 }
+
+/// Lists and tables that carry the article stay, even with some links in
+/// them (ingredients linked to a glossary, a schedule with venue links, a
+/// round-up of other sites' pieces); a list of teasers for the site's own
+/// articles goes, by its structure alone: short items, each led by a link
+/// to an article-like address on the same host. No wording is involved,
+/// so the heading can say anything in any language.
+#[test]
+fn content_lists_stay_and_teaser_lists_go() {
+    let html = r#"<html><head><link rel=canonical href="https://kitchen.example/2024/03/spring-pea-risotto"></head><body>
+        <nav><a href=/>Home</a> <a href=/recipes/>Recipes</a></nav>
+        <article><h1>Spring pea risotto</h1>
+        <p>This risotto is the first green thing we cook every spring, and it takes half an hour at most.</p>
+        <h2>Ingredients</h2><ul>
+        <li>300 g <a href="/glossary/arborio">arborio rice</a>, not rinsed</li>
+        <li>1 litre hot vegetable stock, kept at a simmer</li>
+        <li>200 g fresh peas, or frozen ones thawed in a sieve</li>
+        <li>1 small onion, chopped fine, and a knob of butter</li></ul>
+        <h2>Method</h2><ol>
+        <li>Soften the onion in the butter over a low heat for ten minutes.</li>
+        <li>Stir in the rice until every grain is coated and glossy.</li>
+        <li>Add the stock a ladle at a time, stirring, until the rice is just tender.</li>
+        <li>Fold in the peas for the last three minutes and season to taste.</li></ol>
+        <h2>Cookery classes this spring</h2>
+        <table><tr><th>Date</th><th>Venue</th></tr>
+        <tr><td>12 April, evening class for beginners</td><td><a href="https://hall.example/">Town hall</a></td></tr>
+        <tr><td>26 April, risotto and other rice dishes</td><td>Market kitchen on the square</td></tr></table>
+        <p>Other cooks have written well about rice:</p><ul>
+        <li><a href="https://one.example/2023/why-risotto-needs-no-stirring">Why risotto needs no stirring</a>, a skeptic tests the old rule</li>
+        <li><a href="https://two.example/rice/carnaroli-or-arborio">Carnaroli or arborio?</a> A long comparison, with tables</li>
+        <li><a href="https://three.example/p/12345">The stock matters most</a>, from a chef's notebook</li></ul>
+        <h3>Weiterlesen</h3><ul>
+        <li>Weeknight dinners <a href="/2024/03/five-suppers-from-one-pan">five suppers from one pan</a> (12 March)</li>
+        <li>For the freezer <a href="/2024/02/batch-cooking-stock">batch-cooked stock</a> in an afternoon</li>
+        <li>Slow Sundays <a href="/2024/02/slow-braised-beans">braised beans with sage</a> and bread</li>
+        <li>Quick lunches <a href="/2024/01/twelve-minute-noodles">twelve-minute noodles</a> for one</li></ul>
+        </article></body></html>"#;
+    let text = text_of(html);
+    assert_has(
+        &text,
+        &[
+            "300 g arborio rice, not rinsed",
+            "Fold in the peas for the last three minutes",
+            "12 April, evening class for beginners | Town hall",
+            "Why risotto needs no stirring, a skeptic tests the old rule",
+            "The stock matters most, from a chef's notebook",
+        ],
+    );
+    assert_lacks(
+        &text,
+        &[
+            "five suppers from one pan",
+            "batch-cooked stock",
+            "braised beans with sage",
+            "twelve-minute noodles",
+        ],
+    );
+}

@@ -11,7 +11,8 @@
 //! walk collected; [`candidates`] picks the article subtree from those
 //! statistics (Readability-style votes, checked against semantic containers
 //! and the page's JSON-LD `articleBody`), leaving out the reader comments
-//! [`comments`] recognises; [`clean`] drops widgets and comments inside it
+//! [`comments`] recognises; [`clean`] drops widgets, comments and the
+//! [`teasers`] lists of other stories inside it
 //! by structure and class/id vocabulary; [`render`] writes the text as
 //! blocks; [`clean`] then drops promo blocks by wording and structure.
 //! Every pass is linear in the number of nodes and none recurses, so
@@ -24,6 +25,7 @@ mod dom;
 mod hints;
 mod metadata;
 mod render;
+mod teasers;
 
 use chrono::{DateTime, Utc};
 use scraper::{Html, Selector};
@@ -132,12 +134,13 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
     let rule_nodes = rules.map(|r| RuleNodes::find(doc, &flat, r));
     let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
     let regions = candidates::Regions::find(&flat, excluded);
+    let site = teasers::Site::new(ctx.url, meta.canonical_url.as_deref());
     let roots = match rule_nodes.as_ref().and_then(|r| r.content) {
         Some(root) => Some(vec![root]),
         None => candidates::choose(&flat, meta.article_body.as_deref(), &regions).map(|c| c.roots),
     };
     if let Some(roots) = roots {
-        let mut removed = clean::removed_nodes(&flat, &roots, &regions);
+        let mut removed = clean::removed_nodes(&flat, &roots, &regions, &site);
         if let Some(rn) = &rule_nodes {
             for &i in &rn.removed {
                 removed[i as usize] = true;
