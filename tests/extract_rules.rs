@@ -301,3 +301,36 @@ fn content_lists_stay_and_teaser_lists_go() {
         ],
     );
 }
+
+/// Chinese and Japanese are written without spaces: their paragraphs are
+/// short in characters and one "word" long when split at spaces. Counted
+/// in language-neutral units, a post of short Chinese paragraphs still
+/// outweighs an English box of the same page, and a linked Chinese
+/// sentence is prose, not a teaser headline.
+#[test]
+fn cjk_text_is_counted_without_spaces() {
+    let html = "<html><body><div id=top><a href=/>首页</a> <a href=/blog/>博客</a></div>\
+        <div class=wrap><div class=col-a>\
+        <h2>周末去山里看红叶</h2>\
+        <p>这个周末我们一早出发，开车两个小时到了山脚下。</p>\
+        <p>山上的枫叶已经红了一大半，路边到处是拍照的人。</p>\
+        <p>中午在农家吃了炖鸡和野菜，价格也很公道。</p>\
+        <p>下午我们沿着小溪走到瀑布，水比夏天的时候小了很多。</p>\
+        <p>孩子们在石头上跳来跳去，一点也不觉得累。</p>\
+        <p>我们在半山腰的小亭子里休息，喝了自己带的热茶。</p>\
+        <p>有一位老人在那里卖柿子，又甜又便宜，我们买了一大袋。</p>\
+        <p>下山的时候天快黑了，<a href=\"/2023/10/shan-li-de-lu\">回城的路比来的时候还要堵</a>。</p>\
+        </div><div class=col-b><div class=about-box>\
+        <p>About this blog: a family from the city, out on weekends.</p>\
+        </div></div></div></body></html>";
+    let text = text_of(html);
+    assert_has(
+        &text,
+        &[
+            "这个周末我们一早出发",
+            "中午在农家吃了炖鸡和野菜",
+            "回城的路比来的时候还要堵",
+        ],
+    );
+    assert_lacks(&text, &["About this blog"]);
+}

@@ -566,13 +566,15 @@ fn is_dateline(lower: &str) -> bool {
         && lower.split_whitespace().count() <= 8
 }
 
-/// A line of only e-mail addresses, handles and URLs (an author's contact).
 /// Ends like a written sentence (a linked sentence is prose that links;
-/// teaser headlines carry no full stop).
+/// teaser headlines carry no full stop). The ideographic full stop ends
+/// Chinese and Japanese sentences.
 fn ends_sentence(text: &str) -> bool {
-    text.trim_end().ends_with('.') && !text.ends_with("...")
+    let t = text.trim_end();
+    (t.ends_with('.') && !t.ends_with("...")) || t.ends_with(['。', '．'])
 }
 
+/// A line of only e-mail addresses, handles and URLs (an author's contact).
 fn is_contact_line(lower: &str) -> bool {
     lower.split_whitespace().all(|w| {
         w.contains('@')
@@ -954,6 +956,16 @@ mod tests {
         ] {
             assert!(!promo(t), "{t}");
         }
+    }
+
+    #[test]
+    fn a_linked_sentence_is_prose_in_any_script() {
+        let en = "The council will vote on the new harbour lights next month.";
+        assert!(!is_boilerplate_block(&block(en, 58, 0)));
+        let zh = "市议会下个月将就港口的新路灯进行表决。";
+        assert!(!is_boilerplate_block(&block(zh, 18, 0)));
+        let headline = "市议会下个月将就港口的新路灯进行表决";
+        assert!(is_boilerplate_block(&block(headline, 18, 0)));
     }
 
     #[test]

@@ -505,8 +505,28 @@ impl<'a> Flat<'a> {
     }
 }
 
-/// Characters (whitespace runs as one, leading/trailing runs dropped) and
-/// commas (Latin and CJK) of one text node.
+/// Chinese and Japanese script: written without spaces, one character
+/// carrying about a word's worth of text.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}'     // Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}'   // CJK Extension A
+        | '\u{4E00}'..='\u{9FFF}'   // CJK Unified Ideographs
+        | '\u{F900}'..='\u{FAFF}'   // Compatibility Ideographs
+        | '\u{20000}'..='\u{2FA1F}' // Extensions B..F, supplement
+    )
+}
+
+/// A Chinese or Japanese character counts as this many characters in the
+/// text statistics, so that length thresholds tuned on alphabetic text
+/// (paragraph size, vote weight) mean the same amount of text: alphabetic
+/// words average five or six characters and a space, Chinese words two
+/// characters.
+const CJK_CHAR_WEIGHT: u32 = 2;
+
+/// Characters (whitespace runs as one, leading/trailing runs dropped; CJK
+/// weighted by [`CJK_CHAR_WEIGHT`]) and commas (Latin and CJK) of one text
+/// node.
 fn text_stats(text: &str) -> (u32, u32) {
     let mut chars = 0u32;
     let mut seen_word = false;
@@ -524,7 +544,7 @@ fn text_stats(text: &str) -> (u32, u32) {
             seen_word = true;
             in_space = false;
         }
-        chars += 1;
+        chars += if is_cjk(c) { CJK_CHAR_WEIGHT } else { 1 };
         if matches!(c, ',' | '，' | '、' | '،') {
             commas += 1;
         }
