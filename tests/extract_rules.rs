@@ -334,3 +334,25 @@ fn cjk_text_is_counted_without_spaces() {
     );
     assert_lacks(&text, &["About this blog"]);
 }
+
+/// A name that promises text (`box-text`, `module-content`) is believed
+/// only as far as the element's text backs it: a two-line shop notice in
+/// the sidebar must not outscore a short post in its `entry-content`.
+#[test]
+fn a_content_name_does_not_outweigh_the_text() {
+    let archive: String = (1..=12)
+        .map(|m| format!("<li><a href=/2012/{m:02}/>Month {m} of 2012</a></li>"))
+        .collect();
+    let html = format!(
+        "<html><body><div id=top><a href=/>Home</a> <a href=/crafts/>Crafts</a></div>\
+         <div class=wrap><div class=col-a><h2>Pressed leaves</h2>\
+         <div class=entry-content><p>We pressed the red maple leaves from the garden between \
+         two sheets of wax paper, and they kept their colour all winter long.</p></div></div>\
+         <div class=col-b><div class=box-text><p>Our shop sells paper, glue and paint for all ages.</p>\
+         <p>Open every day but Sunday, from nine to five.</p></div>\
+         <ul class=archive>{archive}</ul></div></div></body></html>"
+    );
+    let text = text_of(&html);
+    assert_has(&text, &["We pressed the red maple leaves"]);
+    assert_lacks(&text, &["Our shop sells paper", "Open every day"]);
+}

@@ -117,7 +117,7 @@ fn score_candidates(flat: &Flat, body: u32, unlikely: &[bool]) -> Vec<f32> {
             }
             let a = ancestor as usize;
             if scores[a].is_nan() {
-                scores[a] = initial_score(flat.nodes[a].tag) + flat.nodes[a].hint as f32;
+                scores[a] = initial_score(flat.nodes[a].tag) + hint_weight(&flat.nodes[a]);
             }
             let divider = match level {
                 0 => 1.0,
@@ -135,6 +135,29 @@ fn score_candidates(flat: &Flat, body: u32, unlikely: &[bool]) -> Vec<f32> {
     }
     scores
 }
+
+/// A class or id that promises content (`text`, `content`, `body`) is
+/// believed only as far as the element's text backs it: the full weight
+/// from [`HINT_FULL_WEIGHT_CHARS`] of paragraph text, less below. A
+/// 30-character video caption named `dock-text` or an author box named
+/// `content` otherwise outscored the article around them. Names that
+/// warn of boilerplate, and body-container names (`entry-content`: a
+/// short post is still the post), keep their full weight.
+fn hint_weight(node: &super::dom::FNode) -> f32 {
+    let hint = node.hint as f32;
+    if hint <= 0.0 || node.body_signal {
+        return hint;
+    }
+    hint * (node.paragraph_chars as f32 / HINT_FULL_WEIGHT_CHARS).min(1.0)
+}
+
+/// Paragraph text from which a positive name hint counts in full. With
+/// body-container names exempt: 250 gave dragnet-dev 14 pages below F1
+/// 0.5, 500 gave 13 (17 with full weight), F1 0.962 either way; DEV,
+/// promo and multilingual must_contain unchanged, must_not_contain 1213 ->
+/// 1211. Without the exemption 1000 and 2000 lost a short post in
+/// `entry-content` (dragnet 17 and 18 below 0.5).
+const HINT_FULL_WEIGHT_CHARS: f32 = 500.0;
 
 fn is_scored_block(tag: Tag) -> bool {
     matches!(
