@@ -208,12 +208,15 @@ fn the_lead_is_kept_with_the_body() {
         "The tunnel under the river was opened in 1911 and has been closed to cars since the war.",
         "Engineers found the brick lining in good order, but the lifts need a complete overhaul.",
         "Work will start in the spring and the tunnel should reopen to walkers the following year.",
+        "Until then a ferry will run every twenty minutes from the old pier, free of charge.",
+        "The council will pay for the ferry from the money set aside for the repairs.",
+        "A public meeting about the works is planned for the first week of April.",
     ]
     .iter()
     .map(|p| format!("<p>{p}</p>"))
     .collect();
     let lead = "The old foot tunnel will close for two years of repairs, the city said on Monday, \
-                after a survey of its lifts.";
+                after a survey of its lifts and of the spiral stairs at both ends.";
     let in_header = format!(
         "<html><body><nav><a href=/>Home</a></nav><main><article>\
          <header><span class=kicker>City</span><h1>Foot tunnel to close</h1>\
@@ -226,7 +229,17 @@ fn the_lead_is_kept_with_the_body() {
          <h1>Foot tunnel to close</h1><div class=row><div class=col><div class=teaser><p>{lead}</p></div></div></div>\
          <div class=news-text>{body}</div></div></div></body></html>"
     );
-    for page in [in_header, in_block] {
+    // A named header, a standfirst set as a subheading, the body deep
+    // inside layout columns.
+    let in_named_header = format!(
+        "<html><body><nav><a href=/>Home</a></nav><div class=page><article class=story>\
+         <header class=story-header><h1>Foot tunnel to close</h1><h2 class=excerpt>{lead}</h2>\
+         <p class=byline>By Sam Writer</p></header>\
+         <div class=layout><div class=row><div class=col-8><div class=col-inner>\
+         <div class=article-body>{body}</div></div></div></div></div></article>\
+         <aside><h3>Most read</h3><ul><li><a href=/a>Another story</a></li></ul></aside></div></body></html>"
+    );
+    for page in [in_header, in_block, in_named_header] {
         let text = text_of(&page);
         assert_has(
             &text,
