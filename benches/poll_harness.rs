@@ -38,9 +38,9 @@
 //! | polls under way bounded | 14.2 s | 0.34 s (29,800 feeds/s) | 1.78 s (5,630 feeds/s) | 101 MiB seed, 111 MiB steady |
 //!
 //! Where the time goes (perf, dwarf call graphs, steady cycles): feed
-//! parsing ~25 % (feed-rs ~18 %, the repair pre-scan ~7 %), SQLite reads
-//! ~12 % (`entry_status`, one point query per entry, ~9 %; `feed_state`
-//! ~3 %), the writer thread ~12 %, the HTTP client ~8 % plus socket
+//! parsing ~25 % (measured with feed-rs then ~18 %, the repair pre-scan ~7 %), SQLite reads
+//! ~12 % (the entries' statuses, then one point query per entry, ~9 %, now
+//! one batched query per poll; `feed_state` ~3 %), the writer thread ~12 %, the HTTP client ~8 % plus socket
 //! syscalls, and ~12 % thread wake-ups and switches (the blocking pool
 //! grows to ~100 threads parsing in parallel). The seed is writer-bound:
 //! ~14,000 articles/s stored.
@@ -54,9 +54,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use feedsift::config::Config;
-use feedsift::daemon::Pipeline;
-use feedsift::daemon::poller::{self, FeedTarget, PollReport};
 use feedsift::fetch::FetchSettings;
+use feedsift::model::PollResult;
+use feedsift::poll::pipeline::Pipeline;
+use feedsift::poll::{self, FeedTarget, PollReport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -443,7 +444,7 @@ async fn cycle(pipeline: &Pipeline, targets: &[FeedTarget]) -> Cycle {
     let mut tasks = tokio::task::JoinSet::new();
     for target in targets {
         let (ctx, target) = (pipeline.ctx.clone(), target.clone());
-        tasks.spawn(async move { poller::poll_feed(&ctx, &target).await });
+        tasks.spawn(async move { poll::poll_feed(&ctx, &target).await });
     }
     let mut c = Cycle::default();
     let mut first_error: Option<PollReport> = None;
@@ -456,7 +457,7 @@ async fn cycle(pipeline: &Pipeline, targets: &[FeedTarget]) -> Cycle {
                     c.failed += 1;
                     first_error.get_or_insert(r.clone());
                 }
-                c.not_modified += usize::from(r.not_modified);
+                c.not_modified += usize::from(r.result == PollResult::NotModified);
                 c.new_articles += r.applied.new_articles;
             }
             Err(_) => c.failed += 1,

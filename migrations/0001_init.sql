@@ -1,4 +1,4 @@
--- feedsift database contract v1 (DESIGN.md). Timestamps are RFC 3339 UTC text.
+-- feedsift database contract v1 (README, "The database"). Timestamps are RFC 3339 UTC text.
 -- Columns may be added by later migrations; none of these is ever removed.
 
 CREATE TABLE feeds (

@@ -1,4 +1,4 @@
--- Poller state shown by `feedsift status` (src/daemon/poller.rs).
+-- Poller state shown by `feedsift status` (src/poll/plan.rs).
 -- state: ok | failing (backing off after errors) | muted (410 Gone: not
 -- polled until feeds.toml changes) | empty (parsed, but the items it has
 -- could not be read) | removed (no longer in feeds.toml).

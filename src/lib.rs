@@ -3,13 +3,29 @@
 //! The pipeline is the architecture, one module per stage:
 //!
 //! ```text
-//! config -> fetch -> feed -> extract -> dedup -> store
+//! feeds.toml -> daemon (scheduler) or poll --all
+//!                 `-> poll of one feed: fetch -> feed -> extract -> dedup -> store
 //! ```
 //!
-//! with [`daemon`] (scheduler, poller, signals, systemd) around it and
-//! [`commands`] holding what each CLI subcommand does. The middle stages
-//! ([`feed`], [`extract`], [`dedup`], [`encoding`]) are pure functions on
-//! plain data; HTTP lives in [`fetch`] and SQLite in [`store`].
+//! | module | what |
+//! | --- | --- |
+//! | [`config`] | feeds.toml types, validation, editing, OPML |
+//! | [`model`] | the data that crosses stages; states as enums |
+//! | [`fetch`] | HTTP for feeds, pages and robots.txt |
+//! | [`encoding`] | charset detection and decoding |
+//! | [`feed`] | feed parsing, with repairs for broken feeds |
+//! | [`extract`] | the article text and metadata of a page |
+//! | [`dedup`] | canonical URLs, fingerprints, the duplicate decision |
+//! | [`store`] | SQLite: migrations, the single writer, reads and queries |
+//! | [`poll`] | the poll of one feed: pure plan, thin I/O |
+//! | [`filter`] | per-feed include/exclude rules on entries |
+//! | [`metrics`] | process-wide counters |
+//! | [`daemon`] | the service: scheduler, reload, systemd, metrics endpoint |
+//! | [`commands`] | the CLI subcommands |
+//!
+//! The middle stages ([`feed`], [`extract`], [`dedup`], [`encoding`]) and
+//! the poll's decisions ([`poll::plan`], [`poll::entries`]) are pure
+//! functions on plain data; HTTP lives in [`fetch`] and SQLite in [`store`].
 
 pub mod commands;
 pub mod config;
@@ -19,4 +35,8 @@ pub mod encoding;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod filter;
+pub mod metrics;
+pub mod model;
+pub mod poll;
 pub mod store;

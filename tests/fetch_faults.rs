@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use common::{Reply, Server};
 use feedsift::fetch::address::AddressPolicy;
 use feedsift::fetch::{FetchError, FetchOutcome, FetchSettings, Fetched, Fetcher, Resource};
-use feedsift::store::writer::Validators;
+use feedsift::model::Validators;
 use url::Url;
 
 const RSS: &str = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\

@@ -902,7 +902,9 @@ mod in_process {
         for s in public {
             settings.policy.treat_as_public.insert(s.addr.ip());
         }
-        let (summary, _) = feedsift::daemon::poll_all(&config, settings).await.unwrap();
+        let (summary, _) = feedsift::poll::all::poll_all(&config, settings)
+            .await
+            .unwrap();
         assert_eq!(summary.feeds_failed, 0, "{summary}");
     }
 
@@ -991,11 +993,11 @@ mod in_process {
 
     #[tokio::test]
     async fn polls_under_way_are_bounded_so_fetching_waits_for_the_writer() {
-        use feedsift::store::stories::Stories;
+        use feedsift::store::stories;
         use feedsift::store::writer::{self, POLLS_UNDER_WAY};
         let dir = scratch("poll-slots");
         let conn = feedsift::store::open_writer(&dir.join("feedsift.db")).unwrap();
-        let stories = Stories::load(&conn, 30).unwrap();
+        let stories = stories::load(&conn, 30).unwrap();
         let (handle, thread) = writer::spawn(conn, stories);
         let mut slots = Vec::new();
         for _ in 0..POLLS_UNDER_WAY {

@@ -2,18 +2,15 @@
 
 use std::path::Path;
 
-use super::{exit, load_config};
+use super::error::CliResult;
+use super::load_config;
 
-pub fn run(config_path: &Path) -> u8 {
-    match load_config(config_path, None) {
-        Ok(config) => {
-            println!(
-                "{}: ok, {} feeds",
-                config_path.display(),
-                config.feeds.len()
-            );
-            exit::OK
-        }
-        Err(code) => code,
-    }
+pub fn run(config_path: &Path) -> CliResult {
+    let config = load_config(config_path, None)?;
+    println!(
+        "{}: ok, {} feeds",
+        config_path.display(),
+        config.feeds.len()
+    );
+    Ok(())
 }

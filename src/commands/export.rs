@@ -17,7 +17,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::exit;
+use super::error::{CliError, CliResult};
 use super::read_only;
 use crate::config::parse_duration;
 use crate::store::query::{self, ExportError, ExportFilter};
@@ -34,18 +34,12 @@ pub fn run(
     db: Option<&Path>,
     since: Option<&str>,
     after_id: Option<i64>,
-) -> u8 {
-    let since = match since.map(|s| parse_since(s, Utc::now())).transpose() {
-        Ok(s) => s,
-        Err(message) => {
-            eprintln!("feedsift: --since: {message}");
-            return exit::USAGE;
-        }
-    };
-    let conn = match read_only::open_for_reading(config_path, db) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+) -> CliResult {
+    let since = since
+        .map(|s| parse_since(s, Utc::now()))
+        .transpose()
+        .map_err(|message| CliError::usage(format!("--since: {message}")))?;
+    let conn = read_only::open_for_reading(config_path, db)?;
     let filter = ExportFilter {
         after_seq: after_id,
         since,
@@ -67,17 +61,13 @@ pub fn run(
                     None => eprintln!("no stories to export"),
                 }
             }
-            exit::OK
+            Ok(())
         }
-        Err(ExportError::Sink(e)) if read_only::reader_gone(&e) => exit::OK,
+        Err(ExportError::Sink(e)) if read_only::reader_gone(&e) => Ok(()),
         Err(ExportError::Sink(e)) => {
-            eprintln!("feedsift: cannot write the export: {e}");
-            exit::FAILURE
+            Err(CliError::runtime(format!("cannot write the export: {e}")))
         }
-        Err(ExportError::Store(e)) => {
-            eprintln!("feedsift: export failed: {e}");
-            exit::FAILURE
-        }
+        Err(ExportError::Store(e)) => Err(CliError::runtime(format!("export failed: {e}"))),
     }
 }
 

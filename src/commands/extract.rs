@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use url::Url;
 
-use super::exit;
+use super::error::{CliError, CliResult};
 use crate::encoding::{self, DocumentKind};
 use crate::extract::{self, PageContext};
 
@@ -24,14 +24,13 @@ struct JsonLine<'a> {
 }
 
 /// Runs the command; `files` may contain `-` for stdin.
-pub fn run(files: &[String], url: Option<&str>, json: bool) -> u8 {
-    let url = match url.map(Url::parse).transpose() {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("feedsift extract: invalid --url: {e}");
-            return exit::USAGE;
-        }
-    };
+/// Files that cannot be read are reported as they come; the others are
+/// still extracted, and the command fails at the end.
+pub fn run(files: &[String], url: Option<&str>, json: bool) -> CliResult {
+    let url = url
+        .map(Url::parse)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("invalid --url: {e}")).within("extract"))?;
     let json = json || files.len() > 1;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -72,16 +71,17 @@ pub fn run(files: &[String], url: Option<&str>, json: bool) -> u8 {
         };
         if let Err(e) = written {
             // A closed pipe (e.g. `| head`) is not worth a message.
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("feedsift extract: cannot write output: {e}");
-            }
-            return exit::FAILURE;
+            return Err(if e.kind() == std::io::ErrorKind::BrokenPipe {
+                CliError::reported()
+            } else {
+                CliError::runtime(format!("cannot write output: {e}")).within("extract")
+            });
         }
     }
     if out.flush().is_err() || failed {
-        exit::FAILURE
+        Err(CliError::reported())
     } else {
-        exit::OK
+        Ok(())
     }
 }
 

@@ -21,10 +21,13 @@ use clap::Subcommand;
 use serde::Serialize;
 use url::Url;
 
-use super::{exit, load_config, runtime};
+use super::error::{CliError, CliResult, Failure};
+use super::{load_config, runtime};
 use crate::config::edit::{self, EditError, FeedsFile, Lookup, NewFeed};
-use crate::config::{FeedConfig, FullText, MIN_INTERVAL, format_duration, opml, parse_duration};
-use crate::dedup::canonical::url_key;
+use crate::config::{
+    FeedConfig, FullText, MIN_INTERVAL, Schedule, feed_identity, format_duration, opml,
+    parse_duration,
+};
 use crate::encoding::{self, DocumentKind};
 use crate::feed::{self, ParsedFeed, discover};
 use crate::fetch::{FetchOutcome, FetchSettings, Fetched, Fetcher, Resource};
@@ -32,6 +35,10 @@ use crate::fetch::{FetchOutcome, FetchSettings, Fetched, Fetcher, Resource};
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
     /// Add a feed (or a page that links to its feed) after checking that it parses.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds add https://example.org/rss.xml --tag world --interval 30m
+  feedsift feeds add example.org                # https:// is assumed; its announced feed is used")]
     Add {
         /// The feed's URL, or a web page announcing its feed.
         url: String,
@@ -46,21 +53,41 @@ pub enum FeedsCommand {
         tags: Vec<String>,
     },
     /// Remove a feed (exact URL or an equivalent spelling of it).
-    Remove { url: String },
+    #[command(after_help = "\
+Examples:
+  feedsift feeds remove https://example.org/rss.xml
+  feedsift feeds remove http://www.example.org/rss.xml/   # the same feed, spelled differently")]
+    Remove {
+        /// The feed's URL as in feeds.toml, or another spelling of it.
+        url: String,
+    },
     /// List the configured feeds.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds list
+  feedsift feeds list --json | jq -r '.[].url'")]
     List {
         /// Print a JSON array instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Add the feeds of an OPML file (folders and categories become tags).
-    Import { file: String },
+    #[command(after_help = "\
+Examples:
+  feedsift feeds import miniflux-export.opml")]
+    Import {
+        /// The OPML file another reader exported.
+        file: String,
+    },
     /// Print every feed as OPML 2.0.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds export > feedsift.opml")]
     Export,
 }
 
-/// Runs one `feeds` subcommand; returns the exit code.
-pub fn run(config_path: &Path, command: FeedsCommand) -> u8 {
+/// Runs one `feeds` subcommand.
+pub fn run(config_path: &Path, command: FeedsCommand) -> CliResult {
     match command {
         FeedsCommand::Add {
             url,
@@ -75,17 +102,16 @@ pub fn run(config_path: &Path, command: FeedsCommand) -> u8 {
     }
 }
 
-fn fail(command: &str, code: u8, message: impl std::fmt::Display) -> u8 {
-    eprintln!("feedsift feeds {command}: {message}");
-    code
+fn fail(command: &str, failure: Failure, message: impl std::fmt::Display) -> CliResult {
+    Err(CliError::new(failure, message).within(&format!("feeds {command}")))
 }
 
-fn edit_failure(command: &str, e: EditError) -> u8 {
-    let code = match e {
-        EditError::Config(_) | EditError::Unsupported { .. } => exit::USAGE,
-        EditError::Io { .. } | EditError::Changed { .. } => exit::FAILURE,
+fn edit_failure(command: &str, e: EditError) -> CliResult {
+    let failure = match e {
+        EditError::Config(_) | EditError::Unsupported { .. } => Failure::Usage,
+        EditError::Io { .. } | EditError::Changed { .. } => Failure::Runtime,
     };
-    fail(command, code, e)
+    fail(command, failure, e)
 }
 
 /// Tags from the command line: trimmed, non-empty, each once.
@@ -105,15 +131,15 @@ fn clean_tags(tags: Vec<String>) -> Result<Vec<String>, String> {
 
 fn add(
     config_path: &Path,
-    url: &str,
+    url_text: &str,
     name: Option<String>,
     interval: Option<String>,
     tags: Vec<String>,
-) -> u8 {
+) -> CliResult {
     const CMD: &str = "add";
-    let url = match edit::feed_url(url) {
+    let url = match edit::feed_url(url_text) {
         Ok(u) => u,
-        Err(e) => return fail(CMD, exit::USAGE, e),
+        Err(e) => return fail(CMD, Failure::Usage, e),
     };
     if let Some(i) = &interval {
         match parse_duration(i) {
@@ -121,23 +147,23 @@ fn add(
             Ok(_) => {
                 return fail(
                     CMD,
-                    exit::USAGE,
+                    Failure::Usage,
                     format!(
                         "--interval must be at least {}",
                         format_duration(MIN_INTERVAL)
                     ),
                 );
             }
-            Err(e) => return fail(CMD, exit::USAGE, format!("--interval: {e}")),
+            Err(e) => return fail(CMD, Failure::Usage, format!("--interval: {e}")),
         }
     }
     let name = match name.map(|n| n.trim().to_owned()) {
-        Some(n) if n.is_empty() => return fail(CMD, exit::USAGE, "--name must not be empty"),
+        Some(n) if n.is_empty() => return fail(CMD, Failure::Usage, "--name must not be empty"),
         other => other,
     };
     let tags = match clean_tags(tags) {
         Ok(t) => t,
-        Err(e) => return fail(CMD, exit::USAGE, e),
+        Err(e) => return fail(CMD, Failure::Usage, e),
     };
     let mut file = match FeedsFile::open(config_path) {
         Ok(f) => f,
@@ -145,19 +171,28 @@ fn add(
     };
     // Before any network work: a duplicate needs no fetch to be refused.
     if let Some(message) = duplicate(file.config().feeds.as_slice(), &url) {
-        return fail(CMD, exit::USAGE, message);
+        return fail(CMD, Failure::Usage, message);
     }
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
+    let rt = runtime()?;
     let fetcher = match Fetcher::new(FetchSettings::from_config(&file.config().settings), None) {
         Ok(f) => f,
-        Err(e) => return fail(CMD, exit::FAILURE, e),
+        Err(e) => return fail(CMD, Failure::Runtime, e),
     };
     let found = match rt.block_on(find_feed(&fetcher, &url)) {
         Ok(found) => found,
-        Err(message) => return fail(CMD, exit::FAILURE, message),
+        Err(message) if !edit::has_scheme(url_text) && url.scheme() == "https" => {
+            let mut plain = url.clone();
+            let _ = plain.set_scheme("http");
+            return fail(
+                CMD,
+                Failure::Runtime,
+                format!(
+                    "{message}\n(no scheme was given, so https:// was tried; for a site that \
+                     only speaks plain HTTP, run: feedsift feeds add {plain})"
+                ),
+            );
+        }
+        Err(message) => return fail(CMD, Failure::Runtime, message),
     };
     if let Some(link) = &found.discovered {
         println!(
@@ -173,7 +208,7 @@ fn add(
             println!("  also announced: {} ({})", other.url, other.media_type);
         }
         if let Some(message) = duplicate(file.config().feeds.as_slice(), &link.url) {
-            return fail(CMD, exit::USAGE, message);
+            return fail(CMD, Failure::Usage, message);
         }
     }
     let feed_url = found.url.clone();
@@ -203,7 +238,7 @@ fn add(
                 if created { " (created)" } else { "" },
                 config.feeds.len()
             );
-            exit::OK
+            Ok(())
         }
         Err(e) => edit_failure(CMD, e),
     }
@@ -218,14 +253,11 @@ fn duplicate(feeds: &[FeedConfig], url: &Url) -> Option<String> {
             "{url} is already in feeds.toml (line {})",
             feeds[i].line
         )),
-        Lookup::Equivalent(list) => {
-            let f = &feeds[list[0]];
-            Some(format!(
-                "{url} is already in feeds.toml as {} (line {}): the same feed once http/https, \
-                 www. and trailing slashes are ignored",
-                f.url, f.line
-            ))
-        }
+        Lookup::Equivalent(i) => Some(format!(
+            "{url} is already in feeds.toml as {} (line {}): the same feed once http/https, \
+             www. and trailing slashes are ignored",
+            feeds[i].url, feeds[i].line
+        )),
     }
 }
 
@@ -296,16 +328,16 @@ async fn find_feed(fetcher: &Fetcher, url: &Url) -> Result<Found, String> {
     })
 }
 
-fn remove(config_path: &Path, url: &str) -> u8 {
+fn remove(config_path: &Path, url: &str) -> CliResult {
     const CMD: &str = "remove";
     let url = match edit::feed_url(url) {
         Ok(u) => u,
-        Err(e) => return fail(CMD, exit::USAGE, e),
+        Err(e) => return fail(CMD, Failure::Usage, e),
     };
     if !config_path.exists() {
         return fail(
             CMD,
-            exit::USAGE,
+            Failure::Usage,
             format!("{} does not exist", config_path.display()),
         );
     }
@@ -316,31 +348,17 @@ fn remove(config_path: &Path, url: &str) -> u8 {
     let feeds = &file.config().feeds;
     let index = match edit::lookup(feeds, &url) {
         Lookup::Exact(i) => i,
-        Lookup::Equivalent(list) if list.len() == 1 => {
+        Lookup::Equivalent(i) => {
             println!(
                 "{url} matches {} (the same feed written differently)",
-                feeds[list[0]].url
+                feeds[i].url
             );
-            list[0]
-        }
-        Lookup::Equivalent(list) => {
-            let spelled: Vec<String> = list
-                .iter()
-                .map(|&i| format!("{} (line {})", feeds[i].url, feeds[i].line))
-                .collect();
-            return fail(
-                CMD,
-                exit::USAGE,
-                format!(
-                    "{url} matches several entries: {}; give the exact URL of the one to remove",
-                    spelled.join(", ")
-                ),
-            );
+            i
         }
         Lookup::Absent => {
             return fail(
                 CMD,
-                exit::USAGE,
+                Failure::Usage,
                 format!(
                     "{url} is not in {} (`feedsift feeds list` shows the feeds)",
                     config_path.display()
@@ -350,7 +368,7 @@ fn remove(config_path: &Path, url: &str) -> u8 {
     };
     let removed = feeds[index].clone();
     if !file.remove(index) {
-        return fail(CMD, exit::FAILURE, "the entry could not be removed");
+        return fail(CMD, Failure::Runtime, "the entry could not be removed");
     }
     match file.save() {
         Ok(config) => {
@@ -364,7 +382,7 @@ fn remove(config_path: &Path, url: &str) -> u8 {
                 removed.line,
                 config.feeds.len()
             );
-            exit::OK
+            Ok(())
         }
         Err(e) => edit_failure(CMD, e),
     }
@@ -380,6 +398,15 @@ struct Listed<'a> {
     interval: String,
     interval_secs: u64,
     interval_is_default: bool,
+    /// `adaptive` or `pinned` (README "Scheduling").
+    schedule: &'static str,
+    /// The bounds of an adaptive interval (`null` when pinned).
+    min_interval_secs: Option<u64>,
+    /// The longest wait between polls.
+    max_interval_secs: u64,
+    /// The schedule as the table shows it.
+    #[serde(skip)]
+    shown: String,
     tags: &'a [String],
     full_text: &'static str,
     /// Line of the `[[feed]]` header in feeds.toml.
@@ -394,22 +421,31 @@ fn full_text_name(f: FullText) -> &'static str {
     }
 }
 
-fn list(config_path: &Path, json: bool) -> u8 {
-    let config = match load_config(config_path, None) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn list(config_path: &Path, json: bool) -> CliResult {
+    let config = load_config(config_path, None)?;
     let rows: Vec<Listed> = config
         .feeds
         .iter()
         .map(|f| {
             let interval = config.interval_of(f);
+            let schedule = config.schedule_of(f);
             Listed {
                 url: f.url.as_str(),
                 name: f.name.as_deref(),
                 interval: format_duration(interval),
                 interval_secs: interval.as_secs(),
                 interval_is_default: f.interval.is_none(),
+                schedule: if schedule.is_pinned() {
+                    "pinned"
+                } else {
+                    "adaptive"
+                },
+                min_interval_secs: match schedule {
+                    Schedule::Adaptive { bounds, .. } => Some(bounds.min.as_secs()),
+                    Schedule::Pinned { .. } => None,
+                },
+                max_interval_secs: schedule.max().as_secs(),
+                shown: schedule.to_string(),
                 tags: &f.tags,
                 full_text: full_text_name(f.full_text),
                 line: f.line,
@@ -426,24 +462,20 @@ fn list(config_path: &Path, json: bool) -> u8 {
         write_table(&mut out, &rows)
     };
     match written.and_then(|()| out.flush()) {
-        Ok(()) => exit::OK,
-        Err(e) => fail("list", exit::FAILURE, format!("writing output: {e}")),
+        Ok(()) => Ok(()),
+        Err(e) => fail("list", Failure::Runtime, format!("writing output: {e}")),
     }
 }
 
 fn write_table(out: &mut impl Write, rows: &[Listed]) -> std::io::Result<()> {
-    let header = ["NAME", "URL", "INTERVAL", "TAGS", "FULL_TEXT"];
+    let header = ["NAME", "URL", "SCHEDULE", "TAGS", "FULL_TEXT"];
     let cells: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
             [
                 r.name.unwrap_or("-").to_owned(),
                 r.url.to_owned(),
-                if r.interval_is_default {
-                    format!("{} (default)", r.interval)
-                } else {
-                    r.interval.clone()
-                },
+                r.shown.clone(),
                 if r.tags.is_empty() {
                     "-".to_owned()
                 } else {
@@ -495,14 +527,14 @@ fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
-fn import(config_path: &Path, opml_path: &Path) -> u8 {
+fn import(config_path: &Path, opml_path: &Path) -> CliResult {
     const CMD: &str = "import";
     let bytes = match read_capped(opml_path, MAX_OPML_BYTES) {
         Ok(Some(b)) => b,
         Ok(None) => {
             return fail(
                 CMD,
-                exit::USAGE,
+                Failure::Usage,
                 format!(
                     "{}: larger than {} MiB; that is no subscription list",
                     opml_path.display(),
@@ -510,11 +542,17 @@ fn import(config_path: &Path, opml_path: &Path) -> u8 {
                 ),
             );
         }
-        Err(e) => return fail(CMD, exit::USAGE, format!("{}: {e}", opml_path.display())),
+        Err(e) => return fail(CMD, Failure::Usage, format!("{}: {e}", opml_path.display())),
     };
     let doc = match opml::parse(&bytes) {
         Ok(d) => d,
-        Err(e) => return fail(CMD, exit::FAILURE, format!("{}: {e}", opml_path.display())),
+        Err(e) => {
+            return fail(
+                CMD,
+                Failure::Runtime,
+                format!("{}: {e}", opml_path.display()),
+            );
+        }
     };
     let mut file = match FeedsFile::open(config_path) {
         Ok(f) => f,
@@ -534,12 +572,12 @@ fn import(config_path: &Path, opml_path: &Path) -> u8 {
         .config()
         .feeds
         .iter()
-        .map(|f| (url_key(&f.url), f))
+        .map(|f| (feed_identity(&f.url), f))
         .collect();
     let mut present = Vec::new();
     let mut new = Vec::new();
     for feed in &doc.feeds {
-        match existing.get(&url_key(&feed.url)) {
+        match existing.get(&feed_identity(&feed.url)) {
             Some(have) => present.push(format!(
                 "already in feeds.toml: {} (line {})",
                 feed.url, have.line
@@ -580,14 +618,11 @@ fn import(config_path: &Path, opml_path: &Path) -> u8 {
         present.len(),
         doc.skipped.len()
     );
-    exit::OK
+    Ok(())
 }
 
-fn export(config_path: &Path) -> u8 {
-    let config = match load_config(config_path, None) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn export(config_path: &Path) -> CliResult {
+    let config = load_config(config_path, None)?;
     let title = format!(
         "feedsift feeds ({})",
         config_path
@@ -601,7 +636,7 @@ fn export(config_path: &Path) -> u8 {
         out.flush()
     });
     match written {
-        Ok(()) => exit::OK,
-        Err(e) => fail("export", exit::FAILURE, format!("writing output: {e}")),
+        Ok(()) => Ok(()),
+        Err(e) => fail("export", Failure::Runtime, format!("writing output: {e}")),
     }
 }

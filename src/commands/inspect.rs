@@ -16,10 +16,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use url::Url;
 
-use super::{exit, load_config, runtime};
+use super::error::{CliError, CliResult};
+use super::{load_config, runtime};
 use crate::config::Config;
 use crate::encoding::{self, DocumentKind};
-use crate::feed::{self, FeedFormat, ParsedFeed};
+use crate::feed::{
+    self, Enclosure, FeedEntry, FeedFormat, Image, KeySource, Link, ParsedFeed, Person, Tag,
+    TextBlock,
+};
 use crate::fetch::{FetchOutcome, FetchSettings, Fetcher, Resource};
 
 /// What `inspect` prints; `--json` prints exactly this.
@@ -32,8 +36,28 @@ pub struct InspectReport {
     pub error: Option<String>,
     pub format: Option<FeedFormat>,
     pub charset: Option<String>,
+    /// False when the document as sent is not well-formed XML (see
+    /// `recovered` for what was repaired); null when it did not parse.
+    pub well_formed: Option<bool>,
+    /// Plain text.
     pub title: Option<String>,
+    /// The title as the document gives it: markup, language, base.
+    pub title_detail: Option<TextBlock>,
+    /// The site's home page (the feed's alternate link).
     pub site_url: Option<String>,
+    pub subtitle: Option<TextBlock>,
+    pub language: Option<String>,
+    pub updated: Option<String>,
+    pub published: Option<String>,
+    pub image: Option<Image>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    pub rights: Option<TextBlock>,
+    pub tags: Vec<Tag>,
+    pub links: Vec<Link>,
+    pub id: Option<String>,
+    /// The base URL the feed's relative links resolved against.
+    pub base_url: Option<String>,
     /// Lower bound on the poll interval the feed asks for, in seconds.
     pub min_interval_secs: Option<u64>,
     /// `<item>`/`<entry>` elements in the document, to compare with the
@@ -71,14 +95,61 @@ pub struct HttpRedirect {
     pub to: String,
 }
 
+/// One entry: every field feedsift reads from it.
 #[derive(Debug, Clone, Serialize)]
 pub struct InspectEntry {
     pub key: String,
+    /// Where the key came from: `id`, `link` or `hash`.
+    pub key_source: KeySource,
+    pub id: Option<String>,
     pub link: Option<String>,
+    pub links: Vec<Link>,
     pub published: Option<String>,
     pub updated: Option<String>,
+    /// Plain text.
     pub title: Option<String>,
+    /// The title as the document gives it: markup, language, base.
+    pub title_detail: Option<TextBlock>,
+    /// The byline: the first author's name, else email.
     pub author: Option<String>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    pub summary: Option<TextBlock>,
+    pub content: Option<TextBlock>,
+    pub rights: Option<TextBlock>,
+    pub tags: Vec<Tag>,
+    pub enclosures: Vec<Enclosure>,
+    pub comments: Option<String>,
+    pub language: Option<String>,
+    /// The base URL the entry's relative links resolved against.
+    pub base: Option<String>,
+}
+
+impl From<FeedEntry> for InspectEntry {
+    fn from(e: FeedEntry) -> Self {
+        InspectEntry {
+            key: e.key,
+            key_source: e.key_source,
+            id: e.id,
+            link: e.link,
+            links: e.links,
+            published: rfc3339(e.published),
+            updated: rfc3339(e.updated),
+            title: e.title,
+            title_detail: e.title_detail,
+            author: e.author,
+            authors: e.authors,
+            contributors: e.contributors,
+            summary: e.summary,
+            content: e.content,
+            rights: e.rights,
+            tags: e.tags,
+            enclosures: e.enclosures,
+            comments: e.comments,
+            language: e.language,
+            base: e.base,
+        }
+    }
 }
 
 fn rfc3339(t: Option<DateTime<Utc>>) -> Option<String> {
@@ -98,8 +169,22 @@ pub fn report(
         error: None,
         format: None,
         charset: None,
+        well_formed: None,
         title: None,
+        title_detail: None,
         site_url: None,
+        subtitle: None,
+        language: None,
+        updated: None,
+        published: None,
+        image: None,
+        authors: Vec::new(),
+        contributors: Vec::new(),
+        rights: None,
+        tags: Vec::new(),
+        links: Vec::new(),
+        id: None,
+        base_url: None,
         min_interval_secs: None,
         items_in_document: 0,
         entries: Vec::new(),
@@ -126,22 +211,26 @@ fn fill(report: &mut InspectReport, parsed: ParsedFeed) {
     report.ok = true;
     report.format = Some(parsed.format);
     report.charset = Some(parsed.charset);
+    report.well_formed = Some(parsed.well_formed);
     report.title = parsed.title;
     report.site_url = parsed.site_url;
+    let meta = parsed.meta;
+    report.title_detail = meta.title_detail;
+    report.subtitle = meta.subtitle;
+    report.language = meta.language;
+    report.updated = rfc3339(meta.updated);
+    report.published = rfc3339(meta.published);
+    report.image = meta.image;
+    report.authors = meta.authors;
+    report.contributors = meta.contributors;
+    report.rights = meta.rights;
+    report.tags = meta.tags;
+    report.links = meta.links;
+    report.id = meta.id;
+    report.base_url = meta.base;
     report.min_interval_secs = parsed.min_interval.map(|d| d.as_secs());
     report.items_in_document = parsed.items_in_document;
-    report.entries = parsed
-        .entries
-        .into_iter()
-        .map(|e| InspectEntry {
-            key: e.key,
-            link: e.link,
-            published: rfc3339(e.published),
-            updated: rfc3339(e.updated),
-            title: e.title,
-            author: e.author,
-        })
-        .collect();
+    report.entries = parsed.entries.into_iter().map(InspectEntry::from).collect();
     report.warnings = parsed.warnings;
     report.recovered = parsed.recovered;
 }
@@ -155,39 +244,19 @@ pub fn run(
     content_type: Option<&str>,
     base_url: Option<&str>,
     config: &Path,
-) -> u8 {
-    let base_url = match base_url.map(Url::parse).transpose() {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("feedsift inspect: invalid --base-url: {e}");
-            return exit::USAGE;
-        }
-    };
+) -> CliResult {
+    let usage = |message: String| CliError::usage(message).within("inspect");
+    let base_url = base_url
+        .map(Url::parse)
+        .transpose()
+        .map_err(|e| usage(format!("invalid --base-url: {e}")))?;
     let report = if target.starts_with("http://") || target.starts_with("https://") {
-        let url = match Url::parse(target) {
-            Ok(u) => u,
-            Err(e) => {
-                eprintln!("feedsift inspect: {target}: not a URL: {e}");
-                return exit::USAGE;
-            }
-        };
-        let settings = match fetch_settings(config) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
-        let rt = match runtime() {
-            Ok(rt) => rt,
-            Err(code) => return code,
-        };
+        let url = Url::parse(target).map_err(|e| usage(format!("{target}: not a URL: {e}")))?;
+        let settings = fetch_settings(config)?;
+        let rt = runtime()?;
         rt.block_on(inspect_url(&url, settings, content_type, base_url.as_ref()))
     } else {
-        let bytes = match read_input(target) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("feedsift inspect: {target}: {e}");
-                return exit::USAGE;
-            }
-        };
+        let bytes = read_input(target).map_err(|e| usage(format!("{target}: {e}")))?;
         report(target, &bytes, content_type, base_url.as_ref())
     };
     let stdout = std::io::stdout();
@@ -199,23 +268,24 @@ pub fn run(
     } else {
         write_text(&mut out, &report)
     };
-    if let Err(e) = written.and_then(|()| out.flush()) {
-        eprintln!("feedsift inspect: writing output: {e}");
-        return exit::FAILURE;
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::runtime(format!("writing output: {e}")).within("inspect"))?;
+    // The report says why.
+    if report.ok {
+        Ok(())
+    } else {
+        Err(CliError::reported())
     }
-    if report.ok { exit::OK } else { exit::FAILURE }
 }
 
 /// The fetch settings of feeds.toml when it exists (a broken one is a
 /// usage error, as for every command), else the defaults.
-fn fetch_settings(config: &Path) -> Result<FetchSettings, u8> {
+fn fetch_settings(config: &Path) -> Result<FetchSettings, CliError> {
     let config = if config.exists() {
         load_config(config, None)?
     } else {
-        Config::parse(config, "").map_err(|e| {
-            eprintln!("feedsift inspect: {e}");
-            exit::FAILURE
-        })?
+        Config::parse(config, "").map_err(|e| CliError::runtime(e).within("inspect"))?
     };
     Ok(FetchSettings::from_config(&config.settings))
 }
@@ -279,49 +349,17 @@ fn read_input(target: &str) -> std::io::Result<Vec<u8>> {
     }
 }
 
+const NONE: &str = "-";
+
 fn write_text(out: &mut impl Write, r: &InspectReport) -> std::io::Result<()> {
-    let none = "-";
     writeln!(out, "source:    {}", r.source)?;
     if let Some(error) = &r.error {
         writeln!(out, "error:     {error}")?;
     }
     if let Some(http) = &r.http {
-        for hop in &http.redirects {
-            writeln!(out, "redirect:  {} {} -> {}", hop.status, hop.from, hop.to)?;
-        }
-        if let Some(moved) = &http.moved_permanently_to {
-            writeln!(
-                out,
-                "moved:     {moved} (permanent; polled there from now on)"
-            )?;
-        }
-        writeln!(out, "final URL: {}", http.final_url)?;
-        writeln!(out, "status:    {}", http.status)?;
-        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| none.to_string());
-        writeln!(out, "type:      {}", shown(&http.content_type))?;
-        writeln!(out, "etag:      {}", shown(&http.etag))?;
-        writeln!(out, "modified:  {}", shown(&http.last_modified))?;
-        if let Some(secs) = http.fresh_for_secs {
-            writeln!(out, "fresh for: {secs} s (Cache-Control / Expires)")?;
-        }
+        write_http(out, http)?;
     }
-    let format = r
-        .format
-        .and_then(|f| serde_json::to_value(f).ok())
-        .and_then(|v| v.as_str().map(str::to_owned));
-    writeln!(out, "format:    {}", format.as_deref().unwrap_or(none))?;
-    writeln!(out, "charset:   {}", r.charset.as_deref().unwrap_or(none))?;
-    writeln!(out, "title:     {}", r.title.as_deref().unwrap_or(none))?;
-    writeln!(out, "site:      {}", r.site_url.as_deref().unwrap_or(none))?;
-    if let Some(secs) = r.min_interval_secs {
-        writeln!(out, "interval:  at least {secs} s (ttl / sy:updatePeriod)")?;
-    }
-    writeln!(
-        out,
-        "entries:   {} ({} <item>/<entry> in the document)",
-        r.entries.len(),
-        r.items_in_document
-    )?;
+    write_feed(out, r)?;
     for (label, list) in [("recovered", &r.recovered), ("warnings", &r.warnings)] {
         if !list.is_empty() {
             writeln!(out, "{label}:")?;
@@ -332,20 +370,106 @@ fn write_text(out: &mut impl Write, r: &InspectReport) -> std::io::Result<()> {
     }
     for (i, e) in r.entries.iter().enumerate() {
         writeln!(out)?;
-        writeln!(
-            out,
-            "{:>3}. {}",
-            i + 1,
-            e.title.as_deref().unwrap_or("(no title)")
-        )?;
-        writeln!(out, "     key:  {}", e.key)?;
-        writeln!(out, "     link: {}", e.link.as_deref().unwrap_or(none))?;
-        let date = e
-            .published
-            .as_deref()
-            .or(e.updated.as_deref())
-            .unwrap_or(none);
-        writeln!(out, "     date: {date}")?;
+        write_entry(out, i + 1, e)?;
     }
     Ok(())
+}
+
+fn write_http(out: &mut impl Write, http: &HttpFacts) -> std::io::Result<()> {
+    for hop in &http.redirects {
+        writeln!(out, "redirect:  {} {} -> {}", hop.status, hop.from, hop.to)?;
+    }
+    if let Some(moved) = &http.moved_permanently_to {
+        writeln!(
+            out,
+            "moved:     {moved} (permanent; polled there from now on)"
+        )?;
+    }
+    writeln!(out, "final URL: {}", http.final_url)?;
+    writeln!(out, "status:    {}", http.status)?;
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| NONE.to_string());
+    writeln!(out, "type:      {}", shown(&http.content_type))?;
+    writeln!(out, "etag:      {}", shown(&http.etag))?;
+    writeln!(out, "modified:  {}", shown(&http.last_modified))?;
+    if let Some(secs) = http.fresh_for_secs {
+        writeln!(out, "fresh for: {secs} s (Cache-Control / Expires)")?;
+    }
+    Ok(())
+}
+
+fn write_feed(out: &mut impl Write, r: &InspectReport) -> std::io::Result<()> {
+    let format = r
+        .format
+        .and_then(|f| serde_json::to_value(f).ok())
+        .and_then(|v| v.as_str().map(str::to_owned));
+    writeln!(out, "format:    {}", format.as_deref().unwrap_or(NONE))?;
+    writeln!(out, "charset:   {}", r.charset.as_deref().unwrap_or(NONE))?;
+    if r.well_formed == Some(false) {
+        writeln!(out, "syntax:    not well-formed as sent (see recovered)")?;
+    }
+    writeln!(out, "title:     {}", r.title.as_deref().unwrap_or(NONE))?;
+    writeln!(out, "site:      {}", r.site_url.as_deref().unwrap_or(NONE))?;
+    if let Some(language) = &r.language {
+        writeln!(out, "language:  {language}")?;
+    }
+    if let Some(updated) = r.updated.as_deref().or(r.published.as_deref()) {
+        writeln!(out, "updated:   {updated}")?;
+    }
+    if let Some(authors) = people(&r.authors) {
+        writeln!(out, "authors:   {authors}")?;
+    }
+    if let Some(secs) = r.min_interval_secs {
+        writeln!(out, "interval:  at least {secs} s (ttl / sy:updatePeriod)")?;
+    }
+    writeln!(
+        out,
+        "entries:   {} ({} <item>/<entry> in the document)",
+        r.entries.len(),
+        r.items_in_document
+    )
+}
+
+fn write_entry(out: &mut impl Write, n: usize, e: &InspectEntry) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{n:>3}. {}",
+        e.title.as_deref().unwrap_or("(no title)")
+    )?;
+    let source = serde_json::to_value(e.key_source)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    writeln!(out, "     key:  {} (from {source})", e.key)?;
+    writeln!(out, "     link: {}", e.link.as_deref().unwrap_or(NONE))?;
+    let date = e
+        .published
+        .as_deref()
+        .or(e.updated.as_deref())
+        .unwrap_or(NONE);
+    writeln!(out, "     date: {date}")?;
+    if let Some(authors) = people(&e.authors) {
+        writeln!(out, "     by:   {authors}")?;
+    }
+    let text = |b: &Option<TextBlock>| {
+        b.as_ref()
+            .map(|b| format!("{} ({} bytes)", b.media_type, b.value.len()))
+    };
+    if let Some(content) = text(&e.content).or_else(|| text(&e.summary)) {
+        writeln!(out, "     text: {content}")?;
+    }
+    for enclosure in &e.enclosures {
+        let kind = enclosure.media_type.as_deref().unwrap_or(NONE);
+        writeln!(out, "     file: {} ({kind})", enclosure.url)?;
+    }
+    if !e.tags.is_empty() {
+        let terms: Vec<&str> = e.tags.iter().map(|t| t.term.as_str()).collect();
+        writeln!(out, "     tags: {}", terms.join(", "))?;
+    }
+    Ok(())
+}
+
+/// People as a byline: "Jane Doe, me@example.org".
+fn people(list: &[Person]) -> Option<String> {
+    let names: Vec<&str> = list.iter().filter_map(Person::display).collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use super::{exit, load_config};
+use super::error::{CliError, CliResult};
+use super::load_config;
 use crate::store::{self, migrate};
 
 /// `--db` when given (feeds.toml is then not read at all, so the database
 /// can be inspected anywhere), else `[settings].database` of feeds.toml.
-fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, u8> {
+fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, CliError> {
     match db {
         Some(db) => Ok(db.to_path_buf()),
         None => load_config(config_path, None).map(|c| c.settings.database),
@@ -25,36 +26,31 @@ fn database_path(config_path: &Path, db: Option<&Path>) -> Result<PathBuf, u8> {
 }
 
 /// The database of `--db` or feeds.toml, opened read-only for the reading
-/// commands; on failure prints why and returns the exit code.
-pub fn open_for_reading(config_path: &Path, db: Option<&Path>) -> Result<Connection, u8> {
+/// commands.
+pub fn open_for_reading(config_path: &Path, db: Option<&Path>) -> Result<Connection, CliError> {
     open(&database_path(config_path, db)?, READ_SCHEMA)
 }
 
 /// Opens the database read-only for a command that needs schema version
-/// `needs`; on failure prints why and returns the exit code (1).
-pub fn open(path: &Path, needs: i64) -> Result<Connection, u8> {
+/// `needs`.
+pub fn open(path: &Path, needs: i64) -> Result<Connection, CliError> {
     if !path.exists() {
-        eprintln!(
-            "feedsift: no database at {}: nothing has been polled yet (run `feedsift poll --all` or `feedsift run`), or pass --db FILE",
+        return Err(CliError::runtime(format!(
+            "no database at {}: nothing has been polled yet (run `feedsift poll --all` or `feedsift run`), or pass --db FILE",
             path.display()
-        );
-        return Err(exit::FAILURE);
+        )));
     }
-    let conn = store::open_reader(path).map_err(|e| {
-        eprintln!("feedsift: cannot read the database: {e}");
-        exit::FAILURE
-    })?;
+    let conn = store::open_reader(path)
+        .map_err(|e| CliError::runtime(format!("cannot read the database: {e}")))?;
     let version = migrate::current_version(&conn).map_err(|e| {
-        eprintln!("feedsift: {}: not a feedsift database? {e}", path.display());
-        exit::FAILURE
+        CliError::runtime(format!("{}: not a feedsift database? {e}", path.display()))
     })?;
     if version < needs {
-        eprintln!(
-            "feedsift: {} has schema version {version}; this command needs version {needs}. \
+        return Err(CliError::runtime(format!(
+            "{} has schema version {version}; this command needs version {needs}. \
              Start this feedsift version's daemon (or run `feedsift poll --all`) once to upgrade it.",
             path.display()
-        );
-        return Err(exit::FAILURE);
+        )));
     }
     Ok(conn)
 }
@@ -69,16 +65,13 @@ pub fn reader_gone(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::BrokenPipe
 }
 
-/// Writes all of `text` to stdout; exit code 0 also when stdout was closed
-/// early, 1 on any other write error.
-pub fn print(text: &str) -> u8 {
+/// Writes all of `text` to stdout; a success also when stdout was closed
+/// early.
+pub fn print(text: &str) -> CliResult {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => exit::OK,
-        Err(e) if reader_gone(&e) => exit::OK,
-        Err(e) => {
-            eprintln!("feedsift: cannot write output: {e}");
-            exit::FAILURE
-        }
+        Ok(()) => Ok(()),
+        Err(e) if reader_gone(&e) => Ok(()),
+        Err(e) => Err(CliError::runtime(format!("cannot write output: {e}"))),
     }
 }

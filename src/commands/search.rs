@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::Path;
 
-use super::exit;
+use super::error::{CliError, CliResult};
 use super::read_only;
 use crate::store::query::{self, Highlight, SearchError, SearchHit};
 
@@ -35,21 +35,17 @@ pub struct Options {
     pub literal: bool,
 }
 
-pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Options) -> u8 {
+pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Options) -> CliResult {
     let typed = words.join(" ");
     if typed.trim().is_empty() {
-        eprintln!("feedsift: the search query is empty");
-        return exit::USAGE;
+        return Err(CliError::usage("the search query is empty"));
     }
     let query = if opts.literal {
         query::literal_query(&typed)
     } else {
         typed.clone()
     };
-    let conn = match read_only::open_for_reading(config_path, db) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let conn = read_only::open_for_reading(config_path, db)?;
     let highlight = if opts.json {
         Highlight::NONE
     } else if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
@@ -60,23 +56,21 @@ pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Optio
     let hits = match query::search(&conn, &query, opts.limit, highlight) {
         Ok(hits) => hits,
         Err(SearchError::Syntax(message)) => {
-            eprintln!(
-                "feedsift: the query is not valid FTS5 syntax ({message}).\n\
+            return Err(CliError::usage(format!(
+                "the query is not valid FTS5 syntax ({message}).\n\
                  To search for the words as written, run:\n  \
                  feedsift search --literal {}\n\
                  Syntax: words, \"exact phrases\", AND / OR / NOT, prefix*, title:word.",
                 shell_quote(&typed)
-            );
-            return exit::USAGE;
+            )));
         }
         Err(SearchError::Store(e)) => {
-            eprintln!("feedsift: search failed: {e}");
-            return exit::FAILURE;
+            return Err(CliError::runtime(format!("search failed: {e}")));
         }
     };
     if hits.is_empty() {
         eprintln!("no stories match {typed:?}");
-        return exit::OK;
+        return Ok(());
     }
     let out = if opts.json {
         json_lines(&hits)
@@ -85,10 +79,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Optio
     };
     match out {
         Ok(text) => read_only::print(&text),
-        Err(e) => {
-            eprintln!("feedsift: cannot encode the results: {e}");
-            exit::FAILURE
-        }
+        Err(e) => Err(CliError::runtime(format!("cannot encode the results: {e}"))),
     }
 }
 

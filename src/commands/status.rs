@@ -10,10 +10,11 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::exit;
+use super::error::{CliError, CliResult};
 use super::read_only;
 use crate::config::format_duration;
-use crate::store::query::{self, FeedStatus, Totals};
+use crate::model::FeedStatus;
+use crate::store::query::{self, FeedHealth, Totals};
 
 /// Widest the feed column gets; longer names and URLs are cut with "…".
 /// With the other columns this keeps a row within about 150 columns.
@@ -21,25 +22,17 @@ const FEED_WIDTH: usize = 40;
 /// Widest the note (last error or warning) column gets.
 const NOTE_WIDTH: usize = 60;
 
-pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
-    let conn = match read_only::open_for_reading(config_path, db) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let read = query::feed_statuses(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
-    let (feeds, totals) = match read {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("feedsift: cannot read feed status: {e}");
-            return exit::FAILURE;
-        }
-    };
+pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
+    let conn = read_only::open_for_reading(config_path, db)?;
+    let read = query::feed_health(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
+    let (feeds, totals) =
+        read.map_err(|e| CliError::runtime(format!("cannot read feed status: {e}")))?;
     let now = Utc::now();
     if json {
         #[derive(Serialize)]
         struct Report<'a> {
             generated_at: DateTime<Utc>,
-            feeds: &'a [FeedStatus],
+            feeds: &'a [FeedHealth],
             totals: Totals,
         }
         let report = Report {
@@ -49,10 +42,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => read_only::print(&(text + "\n")),
-            Err(e) => {
-                eprintln!("feedsift: cannot encode the status: {e}");
-                exit::FAILURE
-            }
+            Err(e) => Err(CliError::runtime(format!("cannot encode the status: {e}"))),
         }
     } else {
         read_only::print(&table(&feeds, &totals, now))
@@ -60,7 +50,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> u8 {
 }
 
 /// The status table and its summary line.
-pub fn table(feeds: &[FeedStatus], totals: &Totals, now: DateTime<Utc>) -> String {
+pub fn table(feeds: &[FeedHealth], totals: &Totals, now: DateTime<Utc>) -> String {
     let header = [
         "STATE",
         "FEED",
@@ -76,7 +66,7 @@ pub fn table(feeds: &[FeedStatus], totals: &Totals, now: DateTime<Utc>) -> Strin
         .iter()
         .map(|f| {
             [
-                f.state.clone(),
+                f.state.as_sql().to_string(),
                 cut(&feed_label(f), FEED_WIDTH),
                 f.last_success_at
                     .map_or_else(|| "never".into(), |t| relative(t, now)),
@@ -145,7 +135,7 @@ pub fn table(feeds: &[FeedStatus], totals: &Totals, now: DateTime<Utc>) -> Strin
 }
 
 /// The feed's name as configured, else its own title, else its URL.
-fn feed_label(f: &FeedStatus) -> String {
+fn feed_label(f: &FeedHealth) -> String {
     f.name
         .clone()
         .or_else(|| f.title.clone())
@@ -153,22 +143,23 @@ fn feed_label(f: &FeedStatus) -> String {
         .unwrap_or_else(|| f.url.clone())
 }
 
-fn next_poll(f: &FeedStatus, now: DateTime<Utc>) -> String {
-    match (f.state.as_str(), f.next_poll_at) {
-        ("removed", _) => "-".into(),
-        ("muted", _) => "not scheduled".into(),
+fn next_poll(f: &FeedHealth, now: DateTime<Utc>) -> String {
+    match (f.state, f.next_poll_at) {
+        (FeedStatus::Removed, _) => "-".into(),
+        (FeedStatus::Muted, _) => "not scheduled".into(),
         (_, None) => "at start".into(),
         (_, Some(t)) if t <= now => "due".into(),
         (_, Some(t)) => relative(t, now),
     }
 }
 
-fn summary(feeds: &[FeedStatus], totals: &Totals) -> String {
+fn summary(feeds: &[FeedHealth], totals: &Totals) -> String {
     let mut states: Vec<(&str, usize)> = Vec::new();
     for f in feeds {
-        match states.iter_mut().find(|(s, _)| *s == f.state) {
+        let state = f.state.as_sql();
+        match states.iter_mut().find(|(s, _)| *s == state) {
             Some((_, n)) => *n += 1,
-            None => states.push((&f.state, 1)),
+            None => states.push((state, 1)),
         }
     }
     let states = states

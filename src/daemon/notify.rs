@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use sd_notify::NotifyState;
 
-use super::metrics::METRICS;
+use crate::metrics::METRICS;
 
 /// How often the STATUS line is refreshed (when its counts changed):
 /// `systemctl status` is read by people, not scraped.

@@ -25,12 +25,11 @@ use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
-use super::Pipeline;
 use super::notify::Notifier;
-use super::poller::PollContext;
 use super::scheduler::Control;
 use crate::config::{Config, ConfigError, Settings};
 use crate::fetch::FetchSettings;
+use crate::poll::pipeline::{Pipeline, PollContext};
 
 /// Quiet time after the last change event before the file is read: long
 /// enough for an editor's write-rename-chmod sequence, short enough that
@@ -131,8 +130,8 @@ impl Reloader {
         let new = match load(&self.current.path, self.db_override.as_deref()) {
             Ok(new) => new,
             Err(e) => {
-                tracing::error!(error = %e, "config not reloaded; running on with the previous one");
-                notifier.status(&format!("config not reloaded: {e}"));
+                tracing::error!(error = %e.summary(), "config not reloaded; running on with the previous one");
+                notifier.status(&format!("config not reloaded: {}", e.summary()));
                 if cause == Cause::Signal {
                     notifier.ready();
                 }

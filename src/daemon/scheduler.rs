@@ -15,9 +15,10 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 
-use super::metrics::METRICS;
-use super::poller::{self, FeedTarget, PollContext, PollReport};
-use super::schedule;
+use crate::metrics::METRICS;
+use crate::model::{FeedStatus, PollResult};
+use crate::poll::pipeline::PollContext;
+use crate::poll::{self, FeedTarget, PollReport, schedule};
 use crate::store::read;
 
 /// Due feeds found at start-up (or added by a reload) are spread over this
@@ -193,7 +194,7 @@ impl Scheduler {
             };
             let handle = self
                 .tasks
-                .spawn(async move { poller::poll_feed(&ctx, &target).await });
+                .spawn(async move { poll::poll_feed(&ctx, &target).await });
             self.running.insert(handle.id(), running);
         }
         self.publish();
@@ -221,7 +222,10 @@ impl Scheduler {
         let Some(target) = self.targets.get(&id) else {
             return;
         };
-        if report.as_ref().is_some_and(|r| r.muted) {
+        if report
+            .as_ref()
+            .is_some_and(|r| r.result == PollResult::Gone)
+        {
             return;
         }
         let planned = report.and_then(|r| r.next_poll_at);
@@ -294,7 +298,7 @@ impl Scheduler {
                 .reader
                 .with(|c| read::feed_state(c, id))
                 .unwrap_or_default();
-            if state.state == "muted" {
+            if state.status == FeedStatus::Muted {
                 if let Some(t) = self.targets.get(&id) {
                     tracing::info!(feed = %t.config.url, "feed is muted (410 Gone); not polled until `feedsift poll --all` succeeds");
                 }

@@ -1,9 +1,10 @@
 //! The near-duplicate index: MinHash LSH over the stories of the window.
 //!
-//! The store's writer owns one [`NearDupIndex`]. It is rebuilt from
+//! [`super::stories::Stories`] (the store's writer owns it) holds one
+//! [`NearDupIndex`]. It is rebuilt from
 //! `(id, minhash, timestamp)` rows at start-up ([`NearDupIndex::rebuild`]),
 //! fed each new article ([`NearDupIndex::insert`]) and asked for candidates
-//! ([`NearDupIndex::candidates`]), which the writer then confirms on the texts
+//! ([`NearDupIndex::candidates`]), which the decision then confirms on the texts
 //! (see [`super::fingerprint::confirm`]).
 //!
 //! Layout, chosen to hold 1,000,000 stories in under 100 MB: each of the 12
@@ -22,7 +23,7 @@
 //!
 //! An article re-fingerprinted after re-extraction is simply inserted again:
 //! its old postings may still return its id as a candidate until the next
-//! compaction drops them, which is harmless because the writer confirms every
+//! compaction drops them, which is harmless because the decision confirms every
 //! candidate against the current text.
 
 use std::collections::HashMap;

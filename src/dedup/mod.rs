@@ -1,85 +1,53 @@
-//! Dedup stage: decides whether a page is a story we already have.
+//! Dedup stage: is an article a story we already have, and where does it
+//! go? Pure functions, one in-memory index, and the decision written once
+//! against [`lookup::StoryLookup`], which the store implements; the store
+//! only carries the decision out in SQL.
 //!
-//! Pure functions and one in-memory index; the store's single writer applies
-//! the verdicts in SQLite. Three layers (DESIGN.md, "Deduplication"):
+//! Three layers, first hit wins ([`stories::Stories::decide`]):
 //!
-//! 1. The same entry again in the same feed: the store's `(feed, entry key)`.
-//! 2. The same page under other URLs: [`canonical`]. Every URL has a
-//!    fetchable canonical form and a scheme-insensitive comparison key.
-//! 3. The same text on another page: [`fingerprint`] (content hash, MinHash
-//!    sketch, shingle Jaccard) found through [`index::NearDupIndex`], placed
-//!    by [`root`].
+//! 1. **The same entry again** in the same feed (`(feed, entry key)` of
+//!    `article_sources`): updated upstream, or its page fetched at last.
+//!    Its row is refreshed (text, fingerprint); its place among stories
+//!    stays.
+//! 2. **The same page under another URL**: pages are compared by
+//!    [`canonical::url_key`] (tracking parameters, `www.`, scheme, trailing
+//!    slash and escapes do not count). The poll already skips fetching a
+//!    linked page whose key is stored, and records a sighting; after a
+//!    fetch, the page's declared canonical decides its key, within
+//!    [`canonical::resolve_page_canonical`]'s rules. A stored page gets one
+//!    more sighting; its text is replaced only when it was the feed's
+//!    stand-in and the new one was extracted from the page. A declared
+//!    canonical whose stored row holds a different story (both texts
+//!    judgeable, not confirmed alike) is a broken tag: the page is stored
+//!    under its own address.
+//! 3. **The same text on another page**. The match, first hit wins: the
+//!    stored page another site's page declares as its canonical (a
+//!    syndication signal); else, for texts of at least
+//!    [`fingerprint::MIN_MATCH_WORDS`] words, a stored article with the same
+//!    [`fingerprint::ContentHash`] (any age), else the best candidate of the
+//!    MinHash index ([`index::NearDupIndex`], stories of the last
+//!    `dedup_window_days`) confirmed on the texts, or on the fingerprints
+//!    when the stored text was purged ([`fingerprint::confirm_fingerprints`]).
+//!    [`root::place`] then makes the new article a copy of the story's root,
+//!    or, clearly published earlier, the story's new root: the old root and
+//!    its copies are re-pointed to it in the same transaction, so
+//!    `duplicate_of` always names a root.
 //!
-//! # How the writer applies it
+//! Every stored or refreshed article's fingerprint goes into the index
+//! ([`stories::Stories::remember`]), copies included: a third copy may
+//! resemble the second more than the root, and `duplicate_of` maps it to
+//! the root. The index is rebuilt at start-up from the `minhash` of the
+//! articles first stored within the window.
 //!
-//! Columns (added to `articles` by a migration; the contract's `simhash`
-//! column stays and is left NULL, see [`fingerprint`] for why MinHash
-//! replaced SimHash): `url_key TEXT UNIQUE NOT NULL`, `content_hash TEXT`
-//! (16 hex digits, indexed), `word_count INTEGER`, `minhash BLOB` (96 bytes
-//! or NULL). The index is rebuilt at start-up from
-//! `SELECT id, minhash, <time> FROM articles WHERE minhash IS NOT NULL AND
-//! <time> >= :now - window` where `<time>` is `fetched_at` as Unix seconds,
-//! and the same `<time>` is passed to [`index::NearDupIndex::insert`].
-//! The window is `dedup_window_days` of feeds.toml:
-//! `NearDupIndex::rebuild(days * 86_400, now, rows)`. Call
-//! [`index::NearDupIndex::expire`] with the current time before each batch.
-//!
-//! For each fetched page with `extract_status = ok`:
-//!
-//! 1. `c = canonical::resolve_page_canonical(entry_url, final_url,
-//!    extracted.canonical_url)`. If a row has `url_key = c.key`, it is the
-//!    same page: add an `article_sources` row, update the text if it changed
-//!    (then see *re-extraction*), done. Otherwise store `canonical_url =
-//!    c.url`, `url_key = c.key`.
-//! 2. `p = fingerprint::Profile::of(text)`; store `p.fingerprint`'s fields.
-//!    If the fingerprint is not matchable (under 80 words), the article is a
-//!    root; stop.
-//! 3. Find the match, first hit wins:
-//!    * `c.syndicated_from` names a stored row (by `url_key`): matched, with
-//!      `syndication_signal = true`.
-//!    * `SELECT id, duplicate_of FROM articles WHERE content_hash = ? AND
-//!      word_count >= 80` (any age, text or not): exact copy.
-//!    * `index.candidates(&p.fingerprint)`, in order: load each candidate's
-//!      `text, duplicate_of, word_count, content_hash, minhash` (skip ids no
-//!      longer present). With text: `p.confirm(&Profile::of(text))`. Text
-//!      purged: `fingerprint::confirm_fingerprints`. (Jaccard is at most
-//!      the smaller shingle set over the larger, and word counts track set
-//!      sizes, so a candidate with under 0.2× or over 5× the new word count
-//!      can be skipped before its text is loaded.) Take the confirmed
-//!      candidate with the highest Jaccard; never merge two stored stories
-//!      because a new text resembles both.
-//! 4. No match: a root. Match `m` (a [`root::StoredMatch`]): look up the
-//!    root's `published_at` and apply [`root::place`]`(new published,
-//!    m.root(), root published, signal)`:
-//!    `CopyOf { root }` → `duplicate_of = root`; `RootOver { old_root }` →
-//!    insert with `duplicate_of = NULL`, then `UPDATE articles SET
-//!    duplicate_of = :new WHERE id = :old_root OR duplicate_of = :old_root`
-//!    in the same transaction, so no chain ever exists.
-//! 5. `index.insert(id, &p.fingerprint, time)` for every matchable article,
-//!    copies included (a third copy may resemble the second more than the
-//!    root; step 3 maps it to the root through `duplicate_of`).
-//!
-//! **Re-extraction** of an article: recompute the profile, update
-//! `content_hash`, `word_count`, `minhash`, and `index.insert` the same id
-//! again (the index forgets the old sketch at its next compaction; until
-//! then a stale candidate is rejected by the confirmation). Existing
-//! `duplicate_of` links are kept. If the article is a root, run step 3 for
-//! it against other roots; a confirmed match published earlier (by
-//! [`root::ROOT_PUBLISHED_SLACK_SECS`]) means this root is itself a copy:
-//! re-point it and its copies to that root with the `UPDATE` above (roles
-//! swapped).
-//!
-//! **Retention** may purge `text` but must keep `content_hash`,
-//! `word_count` and `minhash`: a purged story is then still recognised
-//! (exactly, or by [`fingerprint::confirm_fingerprints`]) and not ingested
-//! again as new.
-//!
-//! A canonical that collides with a stored row whose text is *not*
-//! confirmed as the same story (content hash or near-dup) is a canonical
-//! abuse the heuristics missed: store the page under its own URL instead
-//! (`canonical::canonicalize(final_url)`).
+//! Columns: `url_key` (unique), `content_hash` (16 hex digits),
+//! `word_count`, `minhash` (96 bytes, NULL under the minimum); the
+//! contract's `simhash` column stays NULL ([`fingerprint`] says why MinHash
+//! replaced it). Retention purges `text` but keeps these, so a purged story
+//! is still recognised rather than ingested again as new.
 
 pub mod canonical;
 pub mod fingerprint;
 pub mod index;
+pub mod lookup;
 pub mod root;
+pub mod stories;

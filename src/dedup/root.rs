@@ -1,4 +1,4 @@
-//! Which copy of a story is its root, as pure decisions the writer applies.
+//! Which copy of a story is its root, as pure decisions the store applies.
 //!
 //! Invariant the store keeps: `duplicate_of` is NULL (a root) or the id of a
 //! root — never of a copy — so readers follow at most one hop and the
@@ -29,7 +29,7 @@ fn slack_for(t: i64) -> i64 {
     }
 }
 
-/// The stored story a new article was matched to, as the writer loaded it.
+/// The stored story a new article was matched to, as the lookup found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredMatch {
     /// The matched row (a root or a copy).

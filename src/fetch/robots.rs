@@ -22,7 +22,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::{FetchError, FetchOutcome, Fetcher};
-use crate::store::writer::Validators;
+use crate::model::{StoredRobots, Validators};
 
 /// The product token matched against `User-agent:` lines.
 const AGENT: &str = "feedsift";
@@ -35,15 +35,6 @@ const RETRY_UNREACHABLE_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// RFC 9309 requires parsing at least 500 KiB; more is not read.
 pub const MAX_ROBOTS_BYTES: u64 = 512 * 1024;
-
-/// A site's robots.txt answer as kept between runs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredRobots {
-    pub status: u16,
-    pub body: Bytes,
-    pub validators: Validators,
-    pub fetched_at: DateTime<Utc>,
-}
 
 /// Where robots.txt answers outlive the process (the database).
 pub trait RobotsStore: Send + Sync {

@@ -5,6 +5,9 @@
 //! WAL mode lets readers (ours, and `sqlite3`/Datasette/pandas outside) run
 //! while the writer commits, and a reader only ever sees whole transactions.
 
+mod apply;
+mod articles;
+mod location;
 pub mod migrate;
 pub mod query;
 pub mod read;
@@ -17,7 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
+
+use crate::model::FeedStatus;
 
 /// How long a connection waits for a lock before giving up. Readers never
 /// wait in WAL mode; this covers checkpoints and a second feedsift process
@@ -36,6 +42,8 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}: {message}", path.display())]
+    Location { path: PathBuf, message: String },
     #[error(
         "the database has schema version {found}, written by a newer feedsift; this build knows up to version {supported}. Upgrade feedsift (or use another --db)"
     )]
@@ -48,20 +56,16 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("database write failed: {0}")]
-    Write(String),
+    Write(#[from] writer::WriteError),
     #[error("the database writer has stopped")]
     WriterGone,
 }
 
-/// Opens the writing connection: creates the file if needed, applies
-/// migrations and sets the durability pragmas.
+/// Opens the writing connection: creates the file if needed (never its
+/// directory, see [`location`]), applies migrations and sets the
+/// durability pragmas.
 pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
+    location::check(path)?;
     let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
         source,
@@ -80,6 +84,7 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
 /// Opens a read-only connection to an existing database, refusing one whose
 /// schema is newer than this build understands.
 pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    location::check(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -154,6 +159,21 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A feed's state as stored, through the model's one mapping.
+impl rusqlite::ToSql for FeedStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_sql()))
+    }
+}
+
+impl FromSql for FeedStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<FeedStatus> {
+        let text = value.as_str()?;
+        FeedStatus::from_sql(text)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown feed state {text:?}").into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +182,7 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("feedsift-store-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         dir.join("test.db")
     }
 

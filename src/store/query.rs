@@ -1,5 +1,5 @@
 //! Read queries behind `status`, `search` and `export`: what a person or a
-//! pipeline asks of the database, as opposed to the poller's point lookups
+//! pipeline asks of the database, as opposed to the poll's look-ups
 //! in [`super::read`]. Everything here runs on a read-only connection and
 //! never blocks the writer (WAL).
 
@@ -8,20 +8,20 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{StoreError, parse_timestamp, timestamp};
+use crate::model::FeedStatus;
 
 // ---- status
 
 /// One feed's health, as `feedsift status` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FeedStatus {
+pub struct FeedHealth {
     pub id: i64,
     pub url: String,
     /// Where the feed is fetched from after a permanent redirect.
     pub fetch_url: Option<String>,
     pub name: Option<String>,
     pub title: Option<String>,
-    /// `ok`, `failing`, `muted`, `empty` or `removed`.
-    pub state: String,
+    pub state: FeedStatus,
     pub state_reason: Option<String>,
     pub last_polled_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -42,7 +42,7 @@ pub struct FeedStatus {
 
 /// Every feed the database knows, configured or removed, in the order they
 /// were first added.
-pub fn feed_statuses(conn: &Connection) -> Result<Vec<FeedStatus>, StoreError> {
+pub fn feed_health(conn: &Connection) -> Result<Vec<FeedHealth>, StoreError> {
     let mut stmt = conn.prepare(
         "WITH counts AS (
              SELECT s.feed_id,
@@ -64,7 +64,7 @@ pub fn feed_statuses(conn: &Connection) -> Result<Vec<FeedStatus>, StoreError> {
     let time = |v: Option<String>| v.as_deref().and_then(parse_timestamp);
     let rows = stmt
         .query_map([], |r| {
-            Ok(FeedStatus {
+            Ok(FeedHealth {
                 id: r.get(0)?,
                 url: r.get(1)?,
                 fetch_url: r.get(2)?,
@@ -440,6 +440,7 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("feedsift-query-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let conn = open_writer(&dir.join("test.db")).unwrap();
         conn.execute(
             "INSERT INTO feeds(id, url, created_at) VALUES (1, 'https://f.test/rss', 'x')",

@@ -1,29 +1,14 @@
-//! Read queries the poller needs: what a feed's last poll left behind and
-//! whether an entry or page is already stored.
+//! Read queries a poll needs: what a feed's last poll left behind and
+//! whether its entries and pages are already stored. Each is one query,
+//! however many entries a document has.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{StoreError, parse_timestamp, writer::Validators};
-use crate::fetch::robots::StoredRobots;
-
-/// A feed's state from its last poll.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedState {
-    /// Where the feed lives after a permanent redirect.
-    pub fetch_url: Option<url::Url>,
-    pub validators: Validators,
-    pub next_poll_at: Option<DateTime<Utc>>,
-    pub error_count: u32,
-    /// The interval the feed's publishing rate set at an earlier poll;
-    /// `None` while it runs on a configured interval.
-    pub interval: Option<std::time::Duration>,
-    /// The shortest interval the feed's last full response asked for
-    /// (`<ttl>`, `sy:updatePeriod`).
-    pub min_interval: Option<std::time::Duration>,
-    /// `ok`, `failing`, `muted`, `empty` or `removed`.
-    pub state: String,
-}
+use super::{StoreError, parse_timestamp};
+use crate::model::{DuePending, EntryStatus, FeedState, StoredRobots, Validators};
 
 pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreError> {
     let state = conn
@@ -51,7 +36,7 @@ pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreErr
                     .get::<_, Option<i64>>(5)?
                     .and_then(|s| u64::try_from(s).ok())
                     .map(std::time::Duration::from_secs),
-                state: r.get(6)?,
+                status: r.get(6)?,
                 min_interval: r
                     .get::<_, Option<i64>>(7)?
                     .and_then(|s| u64::try_from(s).ok())
@@ -62,70 +47,62 @@ pub fn feed_state(conn: &Connection, feed_id: i64) -> Result<FeedState, StoreErr
     Ok(state.unwrap_or_default())
 }
 
-/// What the database knows about one entry of one feed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EntryStatus {
-    New,
-    Stored {
-        article_id: i64,
-        entry_updated_at: Option<DateTime<Utc>>,
-    },
-    Pending {
-        attempts: u32,
-        next_attempt_at: Option<DateTime<Utc>>,
-    },
-}
-
-pub fn entry_status(
+/// What the database knows of each of a feed's entries, in the order of
+/// `entry_ids`: one query for the whole document.
+pub fn entry_statuses(
     conn: &Connection,
     feed_id: i64,
-    entry_id: &str,
-) -> Result<EntryStatus, StoreError> {
-    let stored = conn
-        .prepare_cached(
-            "SELECT article_id, entry_updated_at FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2",
-        )?
-        .query_row(params![feed_id, entry_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-        })
-        .optional()?;
-    if let Some((article_id, updated)) = stored {
-        return Ok(EntryStatus::Stored {
-            article_id,
-            entry_updated_at: updated.as_deref().and_then(parse_timestamp),
-        });
+    entry_ids: &[&str],
+) -> Result<Vec<EntryStatus>, StoreError> {
+    if entry_ids.is_empty() {
+        return Ok(Vec::new());
     }
-    let pending = conn
-        .prepare_cached(
-            "SELECT attempts, next_attempt_at FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2",
-        )?
-        .query_row(params![feed_id, entry_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-        })
-        .optional()?;
-    Ok(match pending {
-        Some((attempts, next)) => EntryStatus::Pending {
-            attempts: attempts.clamp(0, u32::MAX as i64) as u32,
-            next_attempt_at: next.as_deref().and_then(parse_timestamp),
-        },
-        None => EntryStatus::New,
-    })
+    let ids = serde_json::Value::from(entry_ids.to_vec()).to_string();
+    // `pending_entries` is only asked about entries not stored: most of a
+    // document usually is.
+    let mut stmt = conn.prepare_cached(
+        "SELECT j.key, s.article_id, s.entry_updated_at,
+                CASE WHEN s.article_id IS NULL THEN EXISTS (
+                    SELECT 1 FROM pending_entries p WHERE p.feed_id = ?1 AND p.entry_id = j.value)
+                END
+         FROM json_each(?2) j
+         LEFT JOIN article_sources s ON s.feed_id = ?1 AND s.entry_id = j.value",
+    )?;
+    let mut statuses = vec![EntryStatus::New; entry_ids.len()];
+    let mut rows = stmt.query(params![feed_id, ids])?;
+    while let Some(r) = rows.next()? {
+        let status = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<bool>>(3)?) {
+            (Some(article_id), _) => EntryStatus::Stored {
+                article_id,
+                entry_updated_at: r
+                    .get::<_, Option<String>>(2)?
+                    .as_deref()
+                    .and_then(parse_timestamp),
+            },
+            (None, Some(true)) => EntryStatus::Pending,
+            (None, _) => continue,
+        };
+        if let Some(slot) = usize::try_from(r.get::<_, i64>(0)?)
+            .ok()
+            .and_then(|i| statuses.get_mut(i))
+        {
+            *slot = status;
+        }
+    }
+    Ok(statuses)
 }
 
-/// The article stored under a URL key (see `dedup::canonical::url_key`).
-pub fn article_by_url_key(conn: &Connection, key: &str) -> Result<Option<i64>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM articles WHERE url_key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
-}
-
-/// A pending entry whose retry is due.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DuePending {
-    pub entry_id: String,
-    pub entry_json: String,
-    pub attempts: u32,
+/// The articles stored under these URL keys (see
+/// `dedup::canonical::url_key`), by key: one query for them all.
+pub fn stored_pages(conn: &Connection, keys: &[&str]) -> Result<HashMap<String, i64>, StoreError> {
+    let keys = serde_json::Value::from(keys.to_vec()).to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.url_key, a.id FROM json_each(?1) j JOIN articles a ON a.url_key = j.value",
+    )?;
+    let rows = stmt
+        .query_map([keys], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// Pending entries of a feed due for another attempt at `now`.
@@ -197,4 +174,59 @@ pub fn last_poll(
 pub fn article_count(conn: &Connection) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(name: &str) -> Connection {
+        let dir = std::env::temp_dir().join(format!("feedsift-read-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a test directory");
+        let conn = super::super::open_writer(&dir.join("test.db")).expect("a database");
+        conn.execute_batch(
+            "INSERT INTO feeds(id, url, active, created_at) VALUES (1, 'https://a/feed', 1, 'x'), (2, 'https://b/feed', 1, 'x');
+             INSERT INTO articles(id, url, canonical_url, url_key, text, created_at, updated_at)
+                 VALUES (10, 'https://a/1', 'https://a/1', 'a/1', 't', 'x', 'x'),
+                        (11, 'https://a/2', 'https://a/2', 'a/2', 't', 'x', 'x');
+             INSERT INTO article_sources(article_id, feed_id, entry_id, first_seen_at, entry_updated_at)
+                 VALUES (10, 1, 'e1', 'x', '2026-03-02T08:00:00Z'), (11, 2, 'e2', 'x', NULL), (11, 1, 'e3', 'x', NULL);
+             INSERT INTO pending_entries(feed_id, entry_id, entry_json, attempts, last_error, first_seen_at)
+                 VALUES (1, 'e3', '{}', 1, 'HTTP 503', 'x'), (1, 'e4', '{}', 1, 'HTTP 404', 'x');",
+        )
+        .expect("fixture rows");
+        conn
+    }
+
+    #[test]
+    fn entry_statuses_answer_a_whole_document_in_its_order() {
+        let conn = db("statuses");
+        let got = entry_statuses(&conn, 1, &["e4", "e1", "e2", "e3", "e1", "new"]).expect("read");
+        let stored = |article_id, at: Option<&str>| EntryStatus::Stored {
+            article_id,
+            entry_updated_at: at.and_then(parse_timestamp),
+        };
+        assert_eq!(
+            got,
+            vec![
+                EntryStatus::Pending,
+                stored(10, Some("2026-03-02T08:00:00Z")),
+                // Another feed's entry of that name is not this feed's.
+                EntryStatus::New,
+                // Stored (from the feed's content) and its page retried.
+                stored(11, None),
+                stored(10, Some("2026-03-02T08:00:00Z")),
+                EntryStatus::New,
+            ]
+        );
+        assert_eq!(entry_statuses(&conn, 1, &[]).expect("read"), vec![]);
+    }
+
+    #[test]
+    fn stored_pages_finds_the_keys_that_are_stored() {
+        let conn = db("pages");
+        let got = stored_pages(&conn, &["a/2", "a/3", "a/1"]).expect("read");
+        assert_eq!(got, HashMap::from([("a/1".into(), 10), ("a/2".into(), 11)]));
+    }
 }

@@ -29,8 +29,6 @@
 //! one is left as it is (free pages are still reused) and the log says how
 //! to convert it while the daemon is stopped.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
@@ -51,16 +49,8 @@ pub const VACUUM_STEP_PAGES: u32 = 2048;
 /// Largest database converted to incremental auto-vacuum by a one-time
 /// VACUUM. VACUUM rewrites the whole file (needing as much free disk again,
 /// plus the WAL) while it holds the write lock; at 256 MB that is a few
-/// seconds, beyond that it would stall the poller for minutes on a small box.
+/// seconds, beyond that it would stall the polls for minutes on a small box.
 pub const CONVERT_MAX_BYTES: u64 = 256 * 1024 * 1024;
-
-/// Time between retention passes of the running daemon. Text is kept for
-/// `retention_days`, give or take this much.
-pub const PASS_EVERY: Duration = Duration::from_secs(3600);
-
-/// The daemon's first pass waits this long after start-up, so the polls that
-/// are due at start-up get the writer first.
-pub const FIRST_PASS_DELAY: Duration = Duration::from_secs(60);
 
 /// One unit of retention work for the writer.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,7 +170,7 @@ pub async fn run_pass(
         return Ok(report);
     }
     let cutoff = now - chrono::Duration::days(i64::from(retention_days));
-    while let Outcome::Purged(n) = writer.retention(Step::Purge { cutoff }).await? {
+    while let Outcome::Purged(n) = step(writer, Step::Purge { cutoff }).await? {
         report.purged += n;
         if n < PURGE_BATCH {
             break;
@@ -189,7 +179,7 @@ pub async fn run_pass(
     if report.purged == 0 {
         return Ok(report);
     }
-    match writer.retention(Step::EnableIncrementalVacuum).await? {
+    match step(writer, Step::EnableIncrementalVacuum).await? {
         Outcome::Converted => {
             report.converted = true;
             tracing::info!("database converted to incremental auto-vacuum (one-time VACUUM)");
@@ -205,7 +195,7 @@ pub async fn run_pass(
         _ => {}
     }
     loop {
-        match writer.retention(Step::Vacuum).await? {
+        match step(writer, Step::Vacuum).await? {
             Outcome::Vacuumed(n) if n > 0 => report.pages_freed += n,
             _ => break,
         }
@@ -219,21 +209,9 @@ pub async fn run_pass(
     Ok(report)
 }
 
-/// The daemon's retention loop: a pass shortly after start-up, then every
-/// [`PASS_EVERY`]. Never returns; the daemon aborts it at shutdown (each step
-/// is a whole transaction, so stopping between steps loses nothing), which
-/// drops its writer handle so the writer can finish.
-pub async fn run_periodically(writer: WriterHandle, retention_days: u32) {
-    if retention_days == 0 {
-        return;
-    }
-    tokio::time::sleep(FIRST_PASS_DELAY).await;
-    loop {
-        if let Err(e) = run_pass(&writer, retention_days, Utc::now()).await {
-            tracing::error!(error = %e, "retention pass failed; retried at the next pass");
-        }
-        tokio::time::sleep(PASS_EVERY).await;
-    }
+/// Runs one step through the writer, between polls.
+async fn step(writer: &WriterHandle, step: Step) -> Result<Outcome, StoreError> {
+    writer.maintain(move |conn| Ok(apply(conn, &step)?)).await
 }
 
 #[cfg(test)]
@@ -245,6 +223,7 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("feedsift-retention-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         dir.join("test.db")
     }
 

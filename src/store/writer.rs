@@ -15,15 +15,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use super::retention;
-use super::stories::{self, Stories};
-use super::{StoreError, timestamp};
-use crate::dedup::fingerprint::Profile;
-use crate::fetch::robots::StoredRobots;
+use super::StoreError;
+use super::apply::{apply_poll, save_robots, sync_feeds};
+use crate::dedup::stories::Stories;
+use crate::model::{Applied, FeedListing, FeedPoll, StoredRobots};
 
 /// Commands waiting for the writer; senders wait when it is full, which
 /// slows fetching down to what the disk can take.
@@ -42,158 +40,31 @@ pub const POLLS_UNDER_WAY: usize = 256;
 /// the write lock (readers are never blocked, but `feeds add` may wait).
 const MAX_BATCH: usize = 64;
 
-/// HTTP cache validators of a feed response.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+/// Why the writer did not store what it was sent.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriteError {
+    /// The command's own statements failed: its savepoint was rolled back,
+    /// the rest of its batch was committed.
+    #[error("{0}")]
+    Rejected(Arc<rusqlite::Error>),
+    /// The batch's commit failed: nothing of it was stored.
+    #[error("commit failed: {0}")]
+    Commit(Arc<rusqlite::Error>),
 }
 
-/// Where an entry was seen: the `(feed, entry)` key of dedup layer 1.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EntrySource {
-    pub entry_id: String,
-    pub entry_url: Option<String>,
-    pub entry_updated_at: Option<DateTime<Utc>>,
-}
-
-/// An article as the poller built it: from the page, or from the feed's own
-/// content when the page was not fetched or failed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArticleRecord {
-    pub url: String,
-    pub canonical_url: String,
-    /// [`crate::dedup::canonical::url_key`] of `canonical_url`: what pages
-    /// are compared by (http = https, no `www.`).
-    pub url_key: String,
-    /// The page declares another site's page as its canonical: that page's
-    /// url key (a syndication signal).
-    pub syndicated_from: Option<String>,
-    /// When `canonical_url` is the page's own declaration rather than its
-    /// address: the address and its key, used instead if the declared
-    /// canonical turns out to hold a different story.
-    pub own_address: Option<(String, String)>,
-    pub title: Option<String>,
-    pub byline: Option<String>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub fetched_at: Option<DateTime<Utc>>,
-    pub lang: Option<String>,
-    pub text: String,
-    pub extract_status: String,
-    /// Page metadata, when the page was fetched (see `extract::Extracted`).
-    pub modified_at: Option<DateTime<Utc>>,
-    pub site_name: Option<String>,
-    pub description: Option<String>,
-    pub image_url: Option<String>,
-}
-
-/// What one entry of a polled feed adds to the database. Most entries are
-/// articles, so the size difference with the other variants costs nothing.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum EntryWrite {
-    /// A page: a new article, another sighting of a stored one (same
-    /// canonical URL), or a refresh of this entry's article.
-    Article {
-        source: EntrySource,
-        article: ArticleRecord,
-    },
-    /// The entry's page is already stored as `article_id`: only a sighting.
-    Sighting {
-        source: EntrySource,
-        article_id: i64,
-    },
-    /// The page could not be fetched yet; retried on a schedule.
-    Pending {
-        source: EntrySource,
-        entry_json: String,
-        attempts: u32,
-        next_attempt_at: Option<DateTime<Utc>>,
-        error: String,
-    },
-}
-
-/// How the feed request itself went.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PollOutcome {
-    /// 304: nothing changed.
-    NotModified,
-    /// A document was fetched and parsed. `validators` is `None` when they
-    /// must not be kept (the document needed repairs, e.g. it was truncated),
-    /// so the next poll fetches it whole.
-    Fetched {
-        validators: Option<Validators>,
-        title: Option<String>,
-        site_url: Option<String>,
-        /// The shortest interval the document asks for (`<ttl>`, ...).
-        min_interval: Option<std::time::Duration>,
-        warning: Option<String>,
-        /// The document has items but none could be read: a soft failure.
-        unreadable_items: bool,
-    },
-    /// The poll failed; validators stay as they were.
-    Failed { error: String },
-    /// 410 Gone: the feed is muted (not polled on schedule) until a
-    /// manual poll succeeds.
-    Gone { error: String },
-}
-
-/// Everything one poll of one feed writes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedPoll {
-    pub feed_id: i64,
-    pub polled_at: DateTime<Utc>,
-    pub next_poll_at: DateTime<Utc>,
-    /// The interval the next poll was scheduled with (configured or adapted).
-    pub interval: std::time::Duration,
-    /// `interval` was adapted to the feed's publishing rate.
-    pub interval_adapted: bool,
-    pub outcome: PollOutcome,
-    /// The feed answered with a permanent redirect: poll this URL from now
-    /// on (feeds.toml is left as the user wrote it).
-    pub moved_to: Option<url::Url>,
-    pub entries: Vec<EntryWrite>,
-}
-
-/// What applying a [`FeedPoll`] changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Applied {
-    pub new_articles: usize,
-    /// Of the new articles, how many were marked `duplicate_of` a story.
-    pub duplicates: usize,
-    /// Sightings of an already stored article (another feed, tracking URL).
-    pub new_sources: usize,
-    pub updated: usize,
-    pub pending: usize,
-}
-
-impl std::ops::AddAssign for Applied {
-    fn add_assign(&mut self, o: Applied) {
-        self.new_articles += o.new_articles;
-        self.duplicates += o.duplicates;
-        self.new_sources += o.new_sources;
-        self.updated += o.updated;
-        self.pending += o.pending;
-    }
-}
-
-/// A feed as listed in feeds.toml, to be mirrored into the `feeds` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedListing {
-    pub url: String,
-    pub name: Option<String>,
-}
+/// Work on the writing connection outside the batch's transaction.
+type Maintenance = Box<dyn FnOnce(&mut Connection) + Send>;
 
 enum Command {
-    Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, String>>),
+    Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, WriteError>>),
     SaveRobots(String, StoredRobots),
-    SyncFeeds(Vec<FeedListing>, oneshot::Sender<Result<Vec<i64>, String>>),
+    SyncFeeds(
+        Vec<FeedListing>,
+        oneshot::Sender<Result<Vec<i64>, WriteError>>,
+    ),
     /// Runs after the batch it arrived in has committed, in transactions of
     /// its own (a VACUUM cannot run inside one).
-    Retention(
-        retention::Step,
-        oneshot::Sender<Result<retention::Outcome, String>>,
-    ),
+    Maintain(Maintenance),
 }
 
 /// The sending side; cheap to clone, one per poll task.
@@ -294,10 +165,7 @@ impl WriterHandle {
             .send(Command::Poll(Box::new(poll), reply))
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        answer
-            .await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::Write)
+        Ok(answer.await.map_err(|_| StoreError::WriterGone)??)
     }
 
     /// Keeps a robots.txt answer. A cache write: when the queue is full it
@@ -317,27 +185,29 @@ impl WriterHandle {
             .send(Command::SyncFeeds(feeds, reply))
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        answer
-            .await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::Write)
+        Ok(answer.await.map_err(|_| StoreError::WriterGone)??)
     }
 
     pub fn health(&self) -> Arc<WriterHealth> {
         self.health.clone()
     }
 
-    /// Runs one step of retention (see [`retention`]); resolves once done.
-    pub async fn retention(&self, step: retention::Step) -> Result<retention::Outcome, StoreError> {
+    /// Runs `work` on the writing connection after the polls queued before
+    /// it have committed, outside any transaction (it opens its own, or
+    /// runs a VACUUM); resolves with its result. Retention comes this way.
+    pub async fn maintain<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
+        let job: Maintenance = Box::new(move |conn| {
+            let _ = reply.send(work(conn));
+        });
         self.tx
-            .send(Command::Retention(step, reply))
+            .send(Command::Maintain(job))
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        answer
-            .await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::Write)
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 }
 
@@ -417,30 +287,30 @@ impl Writer {
                         let outcome = in_savepoint(&mut tx, |sp| sync_feeds(sp, &feeds));
                         replies.push(Reply::Sync(reply, outcome));
                     }
-                    Command::Retention(step, reply) => maintenance.push((step, reply)),
+                    Command::Maintain(job) => maintenance.push(job),
                 }
             }
             health.progress();
             tx.commit()
         })();
+        let commit = result.map_err(|e| WriteError::Commit(Arc::new(e)));
         for reply in replies {
-            reply.send(result.as_ref().map_err(|e| format!("commit failed: {e}")));
+            reply.send(&commit);
         }
-        for (step, reply) in maintenance {
+        for job in maintenance {
             self.health.progress();
-            let outcome = retention::apply(&mut self.conn, &step).map_err(|e| e.to_string());
-            let _ = reply.send(outcome);
+            job(&mut self.conn);
         }
     }
 }
 
 enum Reply {
     Poll(
-        oneshot::Sender<Result<Applied, String>>,
+        oneshot::Sender<Result<Applied, WriteError>>,
         Result<Applied, rusqlite::Error>,
     ),
     Sync(
-        oneshot::Sender<Result<Vec<i64>, String>>,
+        oneshot::Sender<Result<Vec<i64>, WriteError>>,
         Result<Vec<i64>, rusqlite::Error>,
     ),
 }
@@ -448,22 +318,20 @@ enum Reply {
 impl Reply {
     /// Answers the sender: its own outcome if the batch committed, else the
     /// commit error. A sender that stopped waiting is not an error.
-    fn send(self, commit: Result<&(), String>) {
+    fn send(self, commit: &Result<(), WriteError>) {
         fn answer<T>(
             own: Result<T, rusqlite::Error>,
-            commit: &Result<&(), String>,
-        ) -> Result<T, String> {
-            match commit {
-                Err(e) => Err(e.clone()),
-                Ok(()) => own.map_err(|e| e.to_string()),
-            }
+            commit: &Result<(), WriteError>,
+        ) -> Result<T, WriteError> {
+            commit.clone()?;
+            own.map_err(|e| WriteError::Rejected(Arc::new(e)))
         }
         match self {
             Reply::Poll(tx, own) => {
-                let _ = tx.send(answer(own, &commit));
+                let _ = tx.send(answer(own, commit));
             }
             Reply::Sync(tx, own) => {
-                let _ = tx.send(answer(own, &commit));
+                let _ = tx.send(answer(own, commit));
             }
         }
     }
@@ -486,373 +354,4 @@ fn in_savepoint<T>(
             Err(e)
         }
     }
-}
-
-fn save_robots(conn: &Connection, origin: &str, r: &StoredRobots) -> Result<(), rusqlite::Error> {
-    conn.prepare_cached(
-        "INSERT INTO robots_txt(origin, status, body, etag, last_modified, fetched_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(origin) DO UPDATE SET status = excluded.status, body = excluded.body, etag = excluded.etag,
-             last_modified = excluded.last_modified, fetched_at = excluded.fetched_at",
-    )?
-    .execute(params![
-        origin,
-        r.status,
-        r.body.as_ref(),
-        r.validators.etag,
-        r.validators.last_modified,
-        timestamp(r.fetched_at)
-    ])?;
-    Ok(())
-}
-
-fn sync_feeds(conn: &Connection, feeds: &[FeedListing]) -> Result<Vec<i64>, rusqlite::Error> {
-    let now = timestamp(Utc::now());
-    // Feeds still listed keep their state (a muted feed stays muted across
-    // restarts); only those no longer listed become 'removed'.
-    conn.execute("UPDATE feeds SET active = 0 WHERE active = 1", [])?;
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO feeds(url, name, active, created_at) VALUES (?1, ?2, 1, ?3)
-         ON CONFLICT(url) DO UPDATE SET name = excluded.name, active = 1,
-             state = CASE WHEN state = 'removed' THEN 'ok' ELSE state END
-         RETURNING id",
-    )?;
-    let ids = feeds
-        .iter()
-        .map(|f| upsert.query_row(params![f.url, f.name, now], |r| r.get(0)))
-        .collect::<Result<Vec<i64>, _>>()?;
-    conn.execute(
-        "UPDATE feeds SET state = 'removed' WHERE active = 0 AND state <> 'removed'",
-        [],
-    )?;
-    Ok(ids)
-}
-
-fn apply_poll(
-    conn: &Connection,
-    stories: &mut Stories,
-    poll: &FeedPoll,
-) -> Result<Applied, rusqlite::Error> {
-    let mut applied = Applied::default();
-    for entry in &poll.entries {
-        match entry {
-            EntryWrite::Article { source, article } => {
-                store_article(conn, stories, poll.feed_id, source, article, &mut applied)?
-            }
-            EntryWrite::Sighting { source, article_id } => {
-                if insert_source(conn, *article_id, poll.feed_id, source)? {
-                    applied.new_sources += 1;
-                }
-                clear_pending(conn, poll.feed_id, &source.entry_id)?;
-            }
-            EntryWrite::Pending {
-                source,
-                entry_json,
-                attempts,
-                next_attempt_at,
-                error,
-            } => {
-                conn.prepare_cached(
-                    "INSERT INTO pending_entries(feed_id, entry_id, entry_url, entry_json, attempts,
-                                                 next_attempt_at, last_error, first_seen_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT(feed_id, entry_id) DO UPDATE SET
-                        entry_url = excluded.entry_url, entry_json = excluded.entry_json,
-                        attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
-                        last_error = excluded.last_error",
-                )?
-                .execute(params![
-                    poll.feed_id,
-                    source.entry_id,
-                    source.entry_url,
-                    entry_json,
-                    attempts,
-                    next_attempt_at.map(timestamp),
-                    error,
-                    timestamp(poll.polled_at),
-                ])?;
-                applied.pending += 1;
-            }
-        }
-    }
-    update_feed(conn, poll)?;
-    if let Some(moved_to) = &poll.moved_to {
-        conn.prepare_cached(
-            "UPDATE feeds SET fetch_url = ?2 WHERE id = ?1 AND fetch_url IS NOT ?2",
-        )?
-        .execute(params![poll.feed_id, moved_to.as_str()])?;
-    }
-    Ok(applied)
-}
-
-fn store_article(
-    conn: &Connection,
-    stories: &mut Stories,
-    feed_id: i64,
-    source: &EntrySource,
-    article: &ArticleRecord,
-    applied: &mut Applied,
-) -> Result<(), rusqlite::Error> {
-    let now = timestamp(Utc::now());
-    let profile = Profile::of(&article.text);
-    let own: Option<i64> = conn
-        .prepare_cached(
-            "SELECT article_id FROM article_sources WHERE feed_id = ?1 AND entry_id = ?2",
-        )?
-        .query_row(params![feed_id, source.entry_id], |r| r.get(0))
-        .optional()?;
-    if let Some(article_id) = own {
-        // Layer 1: the same entry again (updated upstream, or its page
-        // finally fetched): refresh the row it already has. Its place among
-        // stories (duplicate_of) stays; its fingerprint is renewed.
-        update_article(conn, article_id, article, &profile, &now)?;
-        stories.remember(article_id, &profile.fingerprint);
-        conn.prepare_cached(
-            "UPDATE article_sources SET entry_updated_at = ?3 WHERE feed_id = ?1 AND entry_id = ?2",
-        )?
-        .execute(params![
-            feed_id,
-            source.entry_id,
-            source.entry_updated_at.map(timestamp)
-        ])?;
-        applied.updated += 1;
-        return clear_pending(conn, feed_id, &source.entry_id);
-    }
-    let mut url = article.canonical_url.as_str();
-    let mut key = article.url_key.as_str();
-    let mut same_page = stored_page(conn, key)?;
-    if let (Some(page), Some((own_url, own_key))) = (&same_page, &article.own_address) {
-        // The page's declared canonical is taken, by a different story: a
-        // broken canonical tag. Keep this page under its own address.
-        if page.is_other_story(&profile) {
-            tracing::info!(page = %own_url, declared = %url, "declared canonical holds another story; ignored");
-            (url, key) = (own_url.as_str(), own_key.as_str());
-            same_page = stored_page(conn, key)?;
-        }
-    }
-    if let Some(page) = same_page {
-        // Layer 2: the page is stored already: one more sighting.
-        if page.extract_status.as_deref() != Some("ok") && article.extract_status == "ok" {
-            update_article(conn, page.id, article, &profile, &now)?;
-            stories.remember(page.id, &profile.fingerprint);
-            applied.updated += 1;
-        }
-        if insert_source(conn, page.id, feed_id, source)? {
-            applied.new_sources += 1;
-        }
-        return clear_pending(conn, feed_id, &source.entry_id);
-    }
-    // Layer 3: a new page; is its text a story we have?
-    let verdict = stories.place(
-        conn,
-        &profile,
-        article.published_at,
-        article.syndicated_from.as_deref(),
-    )?;
-    let fp = &profile.fingerprint;
-    let article_id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO articles(url, canonical_url, url_key, title, byline, published_at, fetched_at, lang,
-                                  text, word_count, content_hash, minhash, duplicate_of, extract_status,
-                                  created_at, updated_at, modified_at, site_name, description, image_url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19)
-             RETURNING id",
-        )?
-        .query_row(
-            params![
-                article.url,
-                url,
-                key,
-                article.title,
-                article.byline,
-                article.published_at.map(timestamp),
-                article.fetched_at.map(timestamp),
-                article.lang,
-                article.text,
-                fp.word_count,
-                fp.content_hash.to_string(),
-                fp.sketch.map(|s| s.to_bytes().to_vec()),
-                verdict.duplicate_of,
-                article.extract_status,
-                now,
-                article.modified_at.map(timestamp),
-                article.site_name,
-                article.description,
-                article.image_url,
-            ],
-            |r| r.get(0),
-        )?;
-    if let Some(old_root) = verdict.replaces_root {
-        stories::repoint(conn, old_root, article_id)?;
-        applied.duplicates += 1;
-    }
-    if verdict.duplicate_of.is_some() {
-        applied.duplicates += 1;
-    }
-    stories.remember(article_id, fp);
-    applied.new_articles += 1;
-    insert_source(conn, article_id, feed_id, source)?;
-    clear_pending(conn, feed_id, &source.entry_id)
-}
-
-/// A stored page found by url key.
-struct StoredPage {
-    id: i64,
-    extract_status: Option<String>,
-    text: Option<String>,
-}
-
-impl StoredPage {
-    /// Both texts are long enough to judge and are not the same story.
-    fn is_other_story(&self, new: &Profile) -> bool {
-        let Some(text) = self.text.as_deref() else {
-            return false;
-        };
-        let stored = Profile::of(text);
-        stored.fingerprint.is_matchable()
-            && new.fingerprint.is_matchable()
-            && new.confirm(&stored).is_none()
-    }
-}
-
-fn stored_page(conn: &Connection, key: &str) -> Result<Option<StoredPage>, rusqlite::Error> {
-    conn.prepare_cached("SELECT id, extract_status, text FROM articles WHERE url_key = ?1")?
-        .query_row([key], |r| {
-            Ok(StoredPage {
-                id: r.get(0)?,
-                extract_status: r.get(1)?,
-                text: r.get(2)?,
-            })
-        })
-        .optional()
-}
-
-fn update_article(
-    conn: &Connection,
-    id: i64,
-    a: &ArticleRecord,
-    profile: &Profile,
-    now: &str,
-) -> Result<(), rusqlite::Error> {
-    let fp = &profile.fingerprint;
-    conn.prepare_cached(
-        "UPDATE articles SET url = ?2, title = coalesce(?3, title), byline = coalesce(?4, byline),
-                published_at = coalesce(?5, published_at), fetched_at = coalesce(?6, fetched_at),
-                lang = coalesce(?7, lang), text = ?8, word_count = ?9, content_hash = ?10, minhash = ?11,
-                extract_status = ?12, updated_at = ?13, modified_at = coalesce(?14, modified_at),
-                site_name = coalesce(?15, site_name), description = coalesce(?16, description),
-                image_url = coalesce(?17, image_url)
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        a.url,
-        a.title,
-        a.byline,
-        a.published_at.map(timestamp),
-        a.fetched_at.map(timestamp),
-        a.lang,
-        a.text,
-        fp.word_count,
-        fp.content_hash.to_string(),
-        fp.sketch.map(|s| s.to_bytes().to_vec()),
-        a.extract_status,
-        now,
-        a.modified_at.map(timestamp),
-        a.site_name,
-        a.description,
-        a.image_url,
-    ])?;
-    Ok(())
-}
-
-/// Records a sighting; false when this (feed, entry) was already recorded.
-fn insert_source(
-    conn: &Connection,
-    article_id: i64,
-    feed_id: i64,
-    s: &EntrySource,
-) -> Result<bool, rusqlite::Error> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO article_sources(article_id, feed_id, entry_id, entry_url, first_seen_at, entry_updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(feed_id, entry_id) DO NOTHING",
-        )?
-        .execute(params![
-            article_id,
-            feed_id,
-            s.entry_id,
-            s.entry_url,
-            timestamp(Utc::now()),
-            s.entry_updated_at.map(timestamp)
-        ])?;
-    Ok(n == 1)
-}
-
-fn clear_pending(conn: &Connection, feed_id: i64, entry_id: &str) -> Result<(), rusqlite::Error> {
-    conn.prepare_cached("DELETE FROM pending_entries WHERE feed_id = ?1 AND entry_id = ?2")?
-        .execute(params![feed_id, entry_id])?;
-    Ok(())
-}
-
-/// A feed removed from feeds.toml while its poll ran keeps `state =
-/// 'removed'`: the poll's outcome is recorded, its state is not.
-fn update_feed(conn: &Connection, poll: &FeedPoll) -> Result<(), rusqlite::Error> {
-    let polled = timestamp(poll.polled_at);
-    let next = timestamp(poll.next_poll_at);
-    let interval = i64::try_from(poll.interval.as_secs()).unwrap_or(i64::MAX);
-    let success = |state: &str, reason: Option<&str>, validators: Option<&Option<Validators>>| {
-        // `validators`: None leaves them as they are (304), Some(None)
-        // clears them (a document that needed repairs).
-        let (keep, v) = match validators {
-            None => (1, Validators::default()),
-            Some(v) => (0, v.clone().unwrap_or_default()),
-        };
-        conn.prepare_cached(
-            "UPDATE feeds SET last_polled_at = ?2, last_success_at = ?2, next_poll_at = ?3, interval_secs = ?4,
-                    error_count = 0, last_error = ?6, state_reason = ?6,
-                    state = CASE WHEN active THEN ?5 ELSE state END,
-                    etag = CASE WHEN ?7 THEN etag ELSE ?8 END,
-                    last_modified = CASE WHEN ?7 THEN last_modified ELSE ?9 END
-             WHERE id = ?1",
-        )?
-        .execute(params![poll.feed_id, polled, next, interval, state, reason, keep, v.etag, v.last_modified])
-    };
-    match &poll.outcome {
-        PollOutcome::NotModified => success("ok", None, None)?,
-        PollOutcome::Fetched {
-            validators,
-            title,
-            site_url,
-            min_interval,
-            warning,
-            unreadable_items,
-        } => {
-            let state = if *unreadable_items { "empty" } else { "ok" };
-            success(state, warning.as_deref(), Some(validators))?;
-            let min_interval = min_interval.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-            conn.prepare_cached(
-                "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url),
-                        min_interval_secs = ?4 WHERE id = ?1",
-            )?
-            .execute(params![poll.feed_id, title, site_url, min_interval])?
-        }
-        PollOutcome::Failed { error } | PollOutcome::Gone { error } => {
-            let state = if matches!(poll.outcome, PollOutcome::Gone { .. }) {
-                "muted"
-            } else {
-                "failing"
-            };
-            conn.prepare_cached(
-                "UPDATE feeds SET last_polled_at = ?2, next_poll_at = ?3, interval_secs = ?4,
-                        error_count = error_count + 1, last_error = ?5, state_reason = ?5,
-                        state = CASE WHEN active THEN ?6 ELSE state END
-                 WHERE id = ?1",
-            )?
-            .execute(params![poll.feed_id, polled, next, interval, error, state])?
-        }
-    };
-    conn.prepare_cached("UPDATE feeds SET interval_adapted = ?2 WHERE id = ?1")?
-        .execute(params![poll.feed_id, poll.interval_adapted])?;
-    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Article pages fetched lately, shared by every poll task.
+//! Article pages: fetched and extracted off the async workers, and
+//! remembered for a while so that polls running at once share them.
 //!
 //! The same page often arrives through several feeds in one round (a
 //! section feed and the front-page feed; a newsletter link with tracking
@@ -17,8 +18,10 @@ use tokio::sync::OnceCell;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::extract::Extracted;
-use crate::fetch::FetchError;
+use crate::encoding::{self, DocumentKind};
+use crate::extract::{self, Extracted, PageContext, SiteRules};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Resource};
+use crate::metrics::{METRICS, Target};
 
 /// How long a fetched page is reused. Long enough to cover one round of
 /// polls, short enough that a memo never stands in for a real re-fetch.
@@ -27,6 +30,7 @@ const KEEP_FOR: Duration = Duration::from_secs(600);
 /// Memo size that triggers a sweep of expired pages.
 const SWEEP_AT: usize = 512;
 
+/// A page fetched and extracted.
 #[derive(Debug, Clone)]
 pub struct PageOk {
     pub final_url: Url,
@@ -37,6 +41,7 @@ pub struct PageOk {
 #[derive(Debug, Clone)]
 pub enum PageError {
     Fetch(FetchError),
+    /// Extraction crashed (a panic caught on the blocking pool).
     Extract(String),
 }
 
@@ -78,4 +83,55 @@ impl PageMemo {
         };
         cell.get_or_init(|| fetch).await.clone()
     }
+}
+
+/// Fetches and extracts one article page.
+pub async fn fetch_page(
+    fetcher: Arc<Fetcher>,
+    link: Url,
+    allow_private: bool,
+    rules: Option<SiteRules>,
+) -> PageResult {
+    let started = std::time::Instant::now();
+    let fetched = fetcher
+        .fetch(&link, Resource::Page { allow_private }, None)
+        .await;
+    METRICS.fetched(Target::Page, started.elapsed());
+    let fetched = match fetched {
+        Ok(FetchOutcome::Fetched(f)) => f,
+        Ok(FetchOutcome::NotModified { .. }) => {
+            return Err(PageError::Fetch(FetchError::Network(
+                "page answered 304 to an unconditional request".into(),
+            )));
+        }
+        Err(e) => return Err(PageError::Fetch(e)),
+    };
+    let fetched_at = Utc::now();
+    let final_url = fetched.final_url.clone();
+    // Parsing is CPU work measured in milliseconds: keep it off the async
+    // workers, and a panic in it costs this page only.
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let decoded = encoding::decode(
+            &fetched.body,
+            fetched.content_type.as_deref(),
+            DocumentKind::Html,
+        );
+        let extracted = extract::extract(
+            &decoded.text,
+            &PageContext {
+                url: Some(&fetched.final_url),
+                rules: rules.as_ref(),
+            },
+        );
+        METRICS.extracted(started.elapsed());
+        extracted
+    })
+    .await
+    .map(|extracted| PageOk {
+        final_url,
+        fetched_at,
+        extracted,
+    })
+    .map_err(|e| PageError::Extract(e.to_string()))
 }

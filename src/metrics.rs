@@ -1,26 +1,18 @@
-//! Prometheus metrics: what the pipeline did since the process started,
-//! served as text at `/metrics` when `[settings].metrics_listen` is set.
+//! Prometheus metrics: what the pipeline did since the process started.
 //!
-//! The counters are one process-wide set of atomics: the poller records
-//! into them from any task without a handle being threaded through, and a
-//! one-shot `poll --all` records too (nobody reads them there). The HTTP
-//! side is a small hand-written responder on tokio, because one read-only
-//! endpoint does not justify a web framework in a daemon that has none.
+//! The counters are one process-wide set of atomics: the poll records into
+//! them from any task without a handle being threaded through, and a
+//! one-shot `poll --all` records too (nobody reads them there). They live
+//! outside the daemon so that the poll, which both the daemon and `poll
+//! --all` run, reports to them without depending on the service around it;
+//! the daemon serves them at `/metrics` (`daemon::metrics_endpoint`).
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
-use tokio::task::JoinHandle;
-
-use super::DaemonError;
-use super::poller::PollReport;
 use crate::fetch::FetchError;
+use crate::model::{Applied, PollResult};
 
 /// The process-wide metrics.
 pub static METRICS: Metrics = Metrics::new();
@@ -30,49 +22,6 @@ pub static METRICS: Metrics = Metrics::new();
 const LATENCY_BUCKETS: [f64; 15] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
-
-/// Scrapes answered at once; more are refused (closed) rather than queued,
-/// so a misbehaving scraper cannot pile up tasks.
-const MAX_CONNECTIONS: usize = 8;
-
-/// A scrape must send its request and take the answer within this long.
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The request head is a line and a few headers; anything longer is not a
-/// scraper.
-const MAX_REQUEST_HEAD: usize = 8 * 1024;
-
-/// How a poll of one feed ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Ok,
-    NotModified,
-    Failed,
-    /// 410 Gone: the feed is muted.
-    Gone,
-    /// Stopped by shutdown before the feed answered; nothing stored.
-    Abandoned,
-}
-
-impl Outcome {
-    const ALL: [Outcome; 5] = [
-        Outcome::Ok,
-        Outcome::NotModified,
-        Outcome::Failed,
-        Outcome::Gone,
-        Outcome::Abandoned,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::NotModified => "not_modified",
-            Outcome::Failed => "failed",
-            Outcome::Gone => "gone",
-            Outcome::Abandoned => "abandoned",
-        }
-    }
-}
 
 /// What was being fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +89,7 @@ impl ErrorKind {
             FetchError::TooManyRedirects
             | FetchError::RedirectLoop(_)
             | FetchError::BadRedirect(_) => ErrorKind::Redirect,
-            FetchError::Blocked(_) => ErrorKind::Blocked,
+            FetchError::Blocked(_) | FetchError::Options(_) => ErrorKind::Blocked,
             FetchError::Robots(_) => ErrorKind::Robots,
             FetchError::Network(_) => ErrorKind::Network,
         }
@@ -215,7 +164,7 @@ impl Histogram {
 }
 
 pub struct Metrics {
-    polls: [AtomicU64; Outcome::ALL.len()],
+    polls: [AtomicU64; PollResult::ALL.len()],
     errors: [[AtomicU64; ErrorKind::ALL.len()]; Target::ALL.len()],
     articles_stored: AtomicU64,
     duplicates: AtomicU64,
@@ -233,7 +182,7 @@ pub struct Metrics {
 impl Metrics {
     const fn new() -> Metrics {
         Metrics {
-            polls: [const { AtomicU64::new(0) }; Outcome::ALL.len()],
+            polls: [const { AtomicU64::new(0) }; PollResult::ALL.len()],
             errors: [const { [const { AtomicU64::new(0) }; ErrorKind::ALL.len()] };
                 Target::ALL.len()],
             articles_stored: AtomicU64::new(0),
@@ -249,26 +198,17 @@ impl Metrics {
         }
     }
 
-    /// Counts a finished poll: its outcome and what it stored.
-    pub fn poll(&self, report: &PollReport) {
-        let outcome = if report.abandoned {
-            Outcome::Abandoned
-        } else if report.muted {
-            Outcome::Gone
-        } else if report.error.is_some() {
-            Outcome::Failed
-        } else if report.not_modified {
-            Outcome::NotModified
-        } else {
-            Outcome::Ok
-        };
-        self.polls[outcome as usize].fetch_add(1, Relaxed);
-        let a = &report.applied;
+    /// Counts a finished poll: how it ended and what it stored.
+    pub fn poll(&self, result: PollResult, applied: &Applied) {
+        self.polls[result as usize].fetch_add(1, Relaxed);
         self.articles_stored
-            .fetch_add(a.new_articles as u64, Relaxed);
-        self.duplicates.fetch_add(a.duplicates as u64, Relaxed);
-        self.sightings.fetch_add(a.new_sources as u64, Relaxed);
-        self.articles_updated.fetch_add(a.updated as u64, Relaxed);
+            .fetch_add(applied.new_articles as u64, Relaxed);
+        self.duplicates
+            .fetch_add(applied.duplicates as u64, Relaxed);
+        self.sightings
+            .fetch_add(applied.new_sources as u64, Relaxed);
+        self.articles_updated
+            .fetch_add(applied.updated as u64, Relaxed);
     }
 
     pub fn error(&self, target: Target, kind: ErrorKind) {
@@ -310,25 +250,19 @@ impl Metrics {
     /// The Prometheus text exposition format, version 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(8 * 1024);
-        let mut family = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for (labels, value) in samples {
-                let _ = writeln!(out, "{name}{labels} {value}");
-            }
-        };
-        let polls: Vec<(String, u64)> = Outcome::ALL
+        let polls: Vec<(String, u64)> = PollResult::ALL
             .iter()
             .map(|o| {
                 (
-                    format!("{{outcome=\"{}\"}}", o.label()),
+                    format!("{{outcome=\"{}\"}}", o.as_str()),
                     self.polls[*o as usize].load(Relaxed),
                 )
             })
             .collect();
         family(
-            "feedsift_polls_total",
+            &mut out,
+            ("feedsift_polls_total", "counter"),
             "Feed polls finished, by outcome.",
-            "counter",
             &polls,
         );
         let mut errors = Vec::new();
@@ -341,54 +275,63 @@ impl Metrics {
             }
         }
         family(
-            "feedsift_errors_total",
+            &mut out,
+            ("feedsift_errors_total", "counter"),
             "Failed feed and page fetches, by resource and kind.",
-            "counter",
             &errors,
         );
-        let plain = |v: &AtomicU64| vec![(String::new(), v.load(Relaxed))];
-        family(
-            "feedsift_articles_stored_total",
-            "New articles stored (one per distinct page), duplicates included.",
-            "counter",
-            &plain(&self.articles_stored),
-        );
-        family(
-            "feedsift_duplicates_total",
-            "New articles marked as a copy of a story already stored.",
-            "counter",
-            &plain(&self.duplicates),
-        );
-        family(
-            "feedsift_sightings_total",
-            "Entries that were another sighting of an article already stored.",
-            "counter",
-            &plain(&self.sightings),
-        );
-        family(
-            "feedsift_articles_updated_total",
-            "Stored articles refreshed (updated upstream, or their page fetched at last).",
-            "counter",
-            &plain(&self.articles_updated),
-        );
-        family(
-            "feedsift_feeds",
-            "Feeds configured.",
-            "gauge",
-            &plain(&self.feeds),
-        );
-        family(
-            "feedsift_feeds_failing",
-            "Feeds whose last poll failed.",
-            "gauge",
-            &plain(&self.feeds_failing),
-        );
-        family(
-            "feedsift_polls_in_flight",
-            "Feed polls running now.",
-            "gauge",
-            &plain(&self.polls_in_flight),
-        );
+        let plain: [(&str, &str, &str, &AtomicU64); 7] = [
+            (
+                "feedsift_articles_stored_total",
+                "counter",
+                "New articles stored (one per distinct page), duplicates included.",
+                &self.articles_stored,
+            ),
+            (
+                "feedsift_duplicates_total",
+                "counter",
+                "New articles marked as a copy of a story already stored.",
+                &self.duplicates,
+            ),
+            (
+                "feedsift_sightings_total",
+                "counter",
+                "Entries that were another sighting of an article already stored.",
+                &self.sightings,
+            ),
+            (
+                "feedsift_articles_updated_total",
+                "counter",
+                "Stored articles refreshed (updated upstream, or their page fetched at last).",
+                &self.articles_updated,
+            ),
+            ("feedsift_feeds", "gauge", "Feeds configured.", &self.feeds),
+            (
+                "feedsift_feeds_failing",
+                "gauge",
+                "Feeds whose last poll failed.",
+                &self.feeds_failing,
+            ),
+            (
+                "feedsift_polls_in_flight",
+                "gauge",
+                "Feed polls running now.",
+                &self.polls_in_flight,
+            ),
+        ];
+        for (name, kind, help, value) in plain {
+            family(
+                &mut out,
+                (name, kind),
+                help,
+                &[(String::new(), value.load(Relaxed))],
+            );
+        }
+        self.render_histograms(&mut out);
+        out
+    }
+
+    fn render_histograms(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP feedsift_fetch_duration_seconds Time to get a feed or page, retries and politeness waits included.\n\
@@ -396,7 +339,7 @@ impl Metrics {
         );
         for t in Target::ALL {
             self.fetch_seconds[t as usize].render(
-                &mut out,
+                out,
                 "feedsift_fetch_duration_seconds",
                 &format!("resource=\"{}\"", t.label()),
             );
@@ -407,8 +350,15 @@ impl Metrics {
              # TYPE feedsift_extract_duration_seconds histogram"
         );
         self.extract_seconds
-            .render(&mut out, "feedsift_extract_duration_seconds", "");
-        out
+            .render(out, "feedsift_extract_duration_seconds", "");
+    }
+}
+
+/// One metric family: its help, type and samples.
+fn family(out: &mut String, (name, kind): (&str, &str), help: &str, samples: &[(String, u64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{labels} {value}");
     }
 }
 
@@ -429,99 +379,6 @@ impl std::fmt::Display for Summary {
             self.feeds, self.failing, self.articles, self.new_articles
         )
     }
-}
-
-/// Binds `addr` and serves `/metrics` until the returned task is aborted.
-pub async fn serve(addr: SocketAddr) -> Result<JoinHandle<()>, DaemonError> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| DaemonError::Other(format!("metrics_listen {addr}: {e}")))?;
-    let bound = listener.local_addr().unwrap_or(addr);
-    tracing::info!(addr = %bound, "serving Prometheus metrics at /metrics");
-    Ok(tokio::spawn(accept_loop(listener)))
-}
-
-async fn accept_loop(listener: TcpListener) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors and the like: wait, do not spin.
-                tracing::warn!(error = %e, "metrics listener cannot accept");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            continue;
-        };
-        tokio::spawn(async move {
-            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_TIMEOUT, answer(stream)).await {
-                tracing::debug!(error = %e, "metrics request failed");
-            }
-            drop(slot);
-        });
-    }
-}
-
-async fn answer(mut stream: TcpStream) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(512);
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        head.extend_from_slice(&buf[..n]);
-        if head.len() > MAX_REQUEST_HEAD {
-            return respond(
-                &mut stream,
-                "431 Request Header Fields Too Large",
-                "",
-                false,
-            )
-            .await;
-        }
-    }
-    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let path = target.split('?').next().unwrap_or("");
-    match (method, path) {
-        ("GET" | "HEAD", "/metrics") => {
-            let body = METRICS.render();
-            respond(&mut stream, "200 OK", &body, method == "HEAD").await
-        }
-        ("GET" | "HEAD", _) => {
-            respond(
-                &mut stream,
-                "404 Not Found",
-                "not found; try /metrics\n",
-                false,
-            )
-            .await
-        }
-        _ => respond(&mut stream, "405 Method Not Allowed", "", false).await,
-    }
-}
-
-async fn respond(
-    stream: &mut TcpStream,
-    status: &str,
-    body: &str,
-    head_only: bool,
-) -> std::io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    if !head_only {
-        stream.write_all(body.as_bytes()).await?;
-    }
-    stream.shutdown().await
 }
 
 #[cfg(test)]

@@ -1,0 +1,303 @@
+//! An [`ArticleRecord`] as an `articles` row. Its columns are listed once,
+//! in [`CONTENT`], for both the insert of a new page and the refresh of a
+//! stored one.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use chrono::Utc;
+use rusqlite::{Connection, ToSql, params_from_iter};
+
+use super::timestamp;
+use crate::dedup::fingerprint::Fingerprint;
+use crate::model::ArticleRecord;
+
+/// What a refresh does with a column.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnRefresh {
+    Replace,
+    /// Keep the stored value when the new one is NULL: a feed's stand-in
+    /// text carries no page metadata, and must not erase what a fetched
+    /// page gave.
+    KeepIfNull,
+}
+
+use OnRefresh::{KeepIfNull, Replace};
+
+/// The columns an article's content fills, in the order of
+/// [`Content::params`].
+const CONTENT: [(&str, OnRefresh); 15] = [
+    ("url", Replace),
+    ("title", KeepIfNull),
+    ("byline", KeepIfNull),
+    ("published_at", KeepIfNull),
+    ("fetched_at", KeepIfNull),
+    ("lang", KeepIfNull),
+    ("text", Replace),
+    ("word_count", Replace),
+    ("content_hash", Replace),
+    ("minhash", Replace),
+    ("extract_status", Replace),
+    ("modified_at", KeepIfNull),
+    ("site_name", KeepIfNull),
+    ("description", KeepIfNull),
+    ("image_url", KeepIfNull),
+];
+
+/// A new row also gets its place: `?16` canonical_url, `?17` url_key,
+/// `?18` duplicate_of, `?19` created_at (= updated_at).
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    let n = CONTENT.len();
+    let columns: Vec<&str> = CONTENT
+        .iter()
+        .map(|(c, _)| *c)
+        .chain([
+            "canonical_url",
+            "url_key",
+            "duplicate_of",
+            "created_at",
+            "updated_at",
+        ])
+        .collect();
+    let values: Vec<String> = (1..=n + 4)
+        .chain([n + 4])
+        .map(|i| format!("?{i}"))
+        .collect();
+    format!(
+        "INSERT INTO articles({}) VALUES ({}) RETURNING id",
+        columns.join(", "),
+        values.join(", ")
+    )
+});
+
+/// A refresh keeps the row's place: `?16` updated_at, `?17` id.
+static UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let n = CONTENT.len();
+    let sets: Vec<String> = CONTENT
+        .iter()
+        .enumerate()
+        .map(|(i, (column, on_refresh))| match on_refresh {
+            Replace => format!("{column} = ?{}", i + 1),
+            KeepIfNull => format!("{column} = coalesce(?{}, {column})", i + 1),
+        })
+        .collect();
+    format!(
+        "UPDATE articles SET {}, updated_at = ?{} WHERE id = ?{}",
+        sets.join(", "),
+        n + 1,
+        n + 2
+    )
+});
+
+/// Where a new row goes among stories.
+pub struct Place<'a> {
+    pub canonical_url: &'a str,
+    pub url_key: &'a str,
+    pub duplicate_of: Option<i64>,
+}
+
+/// Inserts a new article; returns its id.
+pub fn insert(
+    conn: &Connection,
+    article: &ArticleRecord,
+    fingerprint: &Fingerprint,
+    place: &Place,
+) -> Result<i64, rusqlite::Error> {
+    let content = Content::of(article, fingerprint);
+    let now = timestamp(Utc::now());
+    let extra: [&dyn ToSql; 4] = [
+        &place.canonical_url,
+        &place.url_key,
+        &place.duplicate_of,
+        &now,
+    ];
+    conn.prepare_cached(&INSERT)?.query_row(
+        params_from_iter(content.params().into_iter().chain(extra)),
+        |r| r.get(0),
+    )
+}
+
+/// Refreshes row `id` with a newer version of its article.
+pub fn update(
+    conn: &Connection,
+    id: i64,
+    article: &ArticleRecord,
+    fingerprint: &Fingerprint,
+) -> Result<(), rusqlite::Error> {
+    let content = Content::of(article, fingerprint);
+    let now = timestamp(Utc::now());
+    let extra: [&dyn ToSql; 2] = [&now, &id];
+    conn.prepare_cached(&UPDATE)?
+        .execute(params_from_iter(content.params().into_iter().chain(extra)))?;
+    Ok(())
+}
+
+/// The values of [`CONTENT`], converted to what the columns hold.
+struct Content<'a> {
+    article: &'a ArticleRecord,
+    published_at: Option<String>,
+    fetched_at: Option<String>,
+    modified_at: Option<String>,
+    word_count: u32,
+    content_hash: String,
+    minhash: Option<Vec<u8>>,
+    extract_status: Cow<'static, str>,
+}
+
+impl<'a> Content<'a> {
+    fn of(article: &'a ArticleRecord, fp: &Fingerprint) -> Content<'a> {
+        Content {
+            article,
+            published_at: article.published_at.map(timestamp),
+            fetched_at: article.fetched_at.map(timestamp),
+            modified_at: article.modified_at.map(timestamp),
+            word_count: fp.word_count,
+            content_hash: fp.content_hash.to_string(),
+            minhash: fp.sketch.map(|s| s.to_bytes().to_vec()),
+            extract_status: article.extraction.as_sql(),
+        }
+    }
+
+    fn params(&self) -> [&dyn ToSql; CONTENT.len()] {
+        let a = self.article;
+        [
+            &a.url,
+            &a.title,
+            &a.byline,
+            &self.published_at,
+            &self.fetched_at,
+            &a.lang,
+            &a.text,
+            &self.word_count,
+            &self.content_hash,
+            &self.minhash,
+            &self.extract_status,
+            &self.modified_at,
+            &a.site_name,
+            &a.description,
+            &a.image_url,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Extraction;
+
+    fn db() -> Connection {
+        let dir = std::env::temp_dir().join(format!("feedsift-articles-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a test directory");
+        super::super::open_writer(&dir.join("test.db")).expect("a database")
+    }
+
+    fn article() -> ArticleRecord {
+        let t = |s: &str| super::super::parse_timestamp(s);
+        ArticleRecord {
+            url: "https://news.example/a.html?utm_source=x".into(),
+            canonical_url: "https://news.example/a.html".into(),
+            url_key: "news.example/a.html".into(),
+            syndicated_from: None,
+            own_address: None,
+            title: Some("Harbour strike".into()),
+            byline: Some("A. Writer".into()),
+            published_at: t("2026-03-02T08:00:00Z"),
+            fetched_at: t("2026-03-02T09:00:00Z"),
+            lang: Some("en".into()),
+            text: "Dockers walked out on Monday.".into(),
+            extraction: Extraction::Extracted,
+            modified_at: t("2026-03-02T10:00:00Z"),
+            site_name: Some("News".into()),
+            description: Some("The strike".into()),
+            image_url: Some("https://news.example/a.jpg".into()),
+        }
+    }
+
+    type Row = Vec<Option<String>>;
+
+    fn row(conn: &Connection, id: i64) -> Row {
+        let columns: Vec<&str> = CONTENT
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| *c != "minhash")
+            .chain(["canonical_url", "url_key", "duplicate_of"])
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM articles WHERE id = ?1",
+            columns
+                .iter()
+                .map(|c| format!("CAST({c} AS TEXT)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        conn.query_row(&sql, [id], |r| {
+            (0..columns.len()).map(|i| r.get(i)).collect()
+        })
+        .expect("the row")
+    }
+
+    #[test]
+    fn every_field_reaches_its_column_and_a_refresh_keeps_page_metadata() {
+        let conn = db();
+        let a = article();
+        let fp = Fingerprint::of(&a.text);
+        let place = Place {
+            canonical_url: "https://news.example/a.html",
+            url_key: "news.example/a.html",
+            duplicate_of: None,
+        };
+        let id = insert(&conn, &a, &fp, &place).expect("inserted");
+        let s = |v: &str| Some(v.to_string());
+        let inserted = row(&conn, id);
+        assert_eq!(
+            inserted,
+            vec![
+                s("https://news.example/a.html?utm_source=x"),
+                s("Harbour strike"),
+                s("A. Writer"),
+                s("2026-03-02T08:00:00Z"),
+                s("2026-03-02T09:00:00Z"),
+                s("en"),
+                s("Dockers walked out on Monday."),
+                s(&fp.word_count.to_string()),
+                s(&fp.content_hash.to_string()),
+                s("ok"),
+                s("2026-03-02T10:00:00Z"),
+                s("News"),
+                s("The strike"),
+                s("https://news.example/a.jpg"),
+                s("https://news.example/a.html"),
+                s("news.example/a.html"),
+                None,
+            ]
+        );
+        // The feed's stand-in: new text and status, page metadata kept.
+        let stand_in = ArticleRecord {
+            url: "https://news.example/a.html".into(),
+            title: None,
+            byline: None,
+            published_at: None,
+            fetched_at: None,
+            lang: None,
+            text: "Dockers walked out.".into(),
+            extraction: Extraction::FetchFailed {
+                error: "HTTP 503".into(),
+            },
+            modified_at: None,
+            site_name: None,
+            description: None,
+            image_url: None,
+            ..article()
+        };
+        let fp = Fingerprint::of(&stand_in.text);
+        update(&conn, id, &stand_in, &fp).expect("updated");
+        let mut expected = inserted;
+        expected[0] = s("https://news.example/a.html");
+        expected[6] = s("Dockers walked out.");
+        expected[7] = s(&fp.word_count.to_string());
+        expected[8] = s(&fp.content_hash.to_string());
+        expected[9] = s("fetch_failed: HTTP 503");
+        assert_eq!(row(&conn, id), expected);
+    }
+}
