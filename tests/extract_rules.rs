@@ -229,11 +229,11 @@ fn the_lead_is_kept_with_the_body() {
          <h1>Foot tunnel to close</h1><div class=row><div class=col><div class=teaser><p>{lead}</p></div></div></div>\
          <div class=news-text>{body}</div></div></div></body></html>"
     );
-    // A named header, a standfirst set as a subheading, the body deep
-    // inside layout columns.
+    // A standfirst set as a subheading, the body deep inside layout
+    // columns.
     let in_named_header = format!(
         "<html><body><nav><a href=/>Home</a></nav><div class=page><article class=story>\
-         <header class=story-header><h1>Foot tunnel to close</h1><h2 class=excerpt>{lead}</h2>\
+         <header><h1>Foot tunnel to close</h1><h2 class=excerpt>{lead}</h2>\
          <p class=byline>By Sam Writer</p></header>\
          <div class=layout><div class=row><div class=col-8><div class=col-inner>\
          <div class=article-body>{body}</div></div></div></div></div></article>\

@@ -340,12 +340,15 @@ pub fn choose(flat: &Flat, json_ld_body: Option<&str>, regions: &Regions) -> Opt
 /// Leads outside the body (with the `<header>` rule in `clean`) gave
 /// multilingual must_contain 1312 -> 1328, dragnet-dev F1 0.961 -> 0.962,
 /// DEV F1 0.9894 -> 0.9889 (the DEV gold leaves standfirsts out). 3 -> 6
-/// levels (with heading leads and named headers): must_contain 1334 ->
-/// 1340; 4 and 5 gave 1337 and 1339; DEV, promo, dragnet unchanged.
+/// levels (with heading leads): must_contain 1334 -> 1337; DEV, promo,
+/// dragnet unchanged. Also searching a `<header>` named like boilerplate
+/// (`article-header`) gave 1340 but took standfirsts the DEV gold leaves
+/// out (one fixture page F1 1.0 -> 0.965): left out.
 const LEAD_LEVELS: usize = 6;
-/// A subheading this long before the body is a standfirst. 80 (the
-/// paragraph minimum) gave multilingual must_contain 1341 but DEV F1
-/// 0.989 -> 0.988; 120 gave 1340 with DEV unchanged; 200 gave 1338.
+/// A subheading this long before the body is a standfirst (measured with
+/// named headers searched too): 80, the paragraph minimum, gave
+/// multilingual must_contain 1341 but DEV F1 0.989 -> 0.988; 120 gave 1340
+/// with DEV unchanged; 200 gave 1338.
 const LEAD_HEADING_MIN_CHARS: u32 = 120;
 /// The enclosing article holds at most this much text besides the roots
 /// (relative to the roots' text): more, and it is a page region.
@@ -404,10 +407,7 @@ fn lead_paragraphs(flat: &Flat, body: u32, roots: &[u32], unlikely: &[bool]) -> 
     let mut i = article + 1;
     while i < first {
         let n = &flat.nodes[i as usize];
-        // The article's own `<header>` holds its standfirst whatever the
-        // header is named (`article-header`, `entry__header`).
-        let own_header = n.tag == Tag::Header;
-        if !own_header && (unlikely[i as usize] || (n.tag.is_block() && n.boilerplate_name)) {
+        if unlikely[i as usize] || (n.tag.is_block() && n.boilerplate_name) {
             i = n.end;
             continue;
         }
