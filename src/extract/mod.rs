@@ -10,7 +10,9 @@
 //! statistics bottom-up in one sweep; [`metadata`] reads the head nodes that
 //! walk collected; [`candidates`] picks the article subtree from those
 //! statistics (Readability-style votes, checked against semantic containers
-//! and the page's JSON-LD `articleBody`); [`clean`] drops widgets inside it
+//! and the page's JSON-LD `articleBody`), leaving out the reader comments
+//! [`comments`] recognises; [`clean`] drops widgets, comments and the
+//! [`teasers`] lists of other stories inside it
 //! by structure and class/id vocabulary; [`render`] writes the text as
 //! blocks; [`clean`] then drops promo blocks by wording and structure.
 //! Every pass is linear in the number of nodes and none recurses, so
@@ -18,11 +20,13 @@
 
 mod candidates;
 mod clean;
+mod comments;
 mod dom;
 mod hints;
 mod markdown;
 mod metadata;
 mod render;
+mod teasers;
 
 use chrono::{DateTime, Utc};
 use scraper::{Html, Selector};
@@ -134,15 +138,15 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         .rules
         .filter(|r| r.content.is_some() || !r.remove.is_empty());
     let rule_nodes = rules.map(|r| RuleNodes::find(doc, &flat, r));
+    let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
+    let regions = candidates::Regions::find(&flat, excluded);
+    let site = teasers::Site::new(ctx.url, meta.canonical_url.as_deref());
     let roots = match rule_nodes.as_ref().and_then(|r| r.content) {
         Some(root) => Some(vec![root]),
-        None => {
-            let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
-            candidates::choose(&flat, meta.article_body.as_deref(), excluded).map(|c| c.roots)
-        }
+        None => candidates::choose(&flat, meta.article_body.as_deref(), &regions).map(|c| c.roots),
     };
     if let Some(roots) = roots {
-        let mut removed = clean::removed_nodes(&flat, &roots);
+        let mut removed = clean::removed_nodes(&flat, &roots, &regions, &site);
         if let Some(rn) = &rule_nodes {
             for &i in &rn.removed {
                 removed[i as usize] = true;
