@@ -175,6 +175,9 @@ Examples:
         /// One JSON object per line (implied by several inputs).
         #[arg(long)]
         json: bool,
+        /// Print the article as Markdown (with --json: a `markdown` field too).
+        #[arg(long)]
+        markdown: bool,
         /// Saved pages, `-`, or http(s) URLs to fetch.
         #[arg(required = true, value_name = "FILE|URL")]
         files: Vec<String>,
@@ -294,9 +297,12 @@ fn run(cli: Cli) -> CliResult {
             feed: Some(url), ..
         } => commands::poll::poll_one(&cli.config, db, &url),
         Command::Poll { feed: None, .. } => commands::poll::poll_all(&cli.config, db),
-        Command::Extract { url, json, files } => {
-            commands::extract::run(&cli.config, &files, url.as_deref(), json)
-        }
+        Command::Extract {
+            url,
+            json,
+            markdown,
+            files,
+        } => commands::extract::run(&cli.config, &files, url.as_deref(), json, markdown),
         Command::Check => commands::check::run(&cli.config),
         Command::Feeds { action } => commands::feeds::run(&cli.config, db, action),
         Command::Inspect {

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 // ---- a feed's state
 
@@ -169,6 +170,54 @@ pub struct ArticleRecord {
     pub site_name: Option<String>,
     pub description: Option<String>,
     pub image_url: Option<String>,
+    /// `text` as Markdown, when the setting asks for it.
+    pub markdown: Option<String>,
+    pub details: EntryDetails,
+}
+
+/// What the feed's entry says about an article besides its text, stored
+/// in the `articles` columns of migration 0009 (README, "Schema").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryDetails {
+    /// The entry's summary as plain text.
+    pub summary: Option<String>,
+    /// Category terms, in document order, each once.
+    pub tags: Vec<String>,
+    pub enclosures: Vec<Enclosure>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    /// The page with the entry's comments.
+    pub comments_url: Option<String>,
+    /// The language the feed declares for the entry (`xml:lang`,
+    /// `dc:language`, else the feed's).
+    pub language: Option<String>,
+}
+
+/// An author or contributor.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Person {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Home page, absolute.
+    pub uri: Option<String>,
+}
+
+impl Person {
+    /// The name, else the email: what a byline shows.
+    pub fn display(&self) -> Option<&str> {
+        self.name.as_deref().or(self.email.as_deref())
+    }
+}
+
+/// A media file attached to an entry (podcast episode, video).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enclosure {
+    /// Absolute when a base URL was known.
+    pub url: String,
+    #[serde(rename = "type")]
+    pub media_type: Option<String>,
+    /// Size in bytes, when given and a number.
+    pub length: Option<u64>,
 }
 
 /// Where an article's text came from: extracted from its page, or the

@@ -1,7 +1,7 @@
-//! `feedsift extract [--url URL] [--json] FILE|URL...`: one page (or many)
-//! to clean text. Saved files are read without touching the network; an
-//! http(s) URL is fetched as the daemon fetches an article page (see
-//! [`fetch_url`]). Nothing is written to the database.
+//! `feedsift extract [--url URL] [--json] [--markdown] FILE|URL...`: one
+//! page (or many) to clean text. Saved files are read without touching the
+//! network; an http(s) URL is fetched as the daemon fetches an article page
+//! (see [`fetch_url`]). Nothing is written to the database.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -29,6 +29,8 @@ struct JsonLine<'a> {
     published: Option<String>,
     lang: Option<&'a str>,
     text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<&'a str>,
     status: &'a str,
 }
 
@@ -51,6 +53,8 @@ struct FetchedJson<'a> {
     word_count: u32,
     extract_status: &'a str,
     text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<&'a str>,
 }
 
 /// An input that is a web address rather than a file: an http(s) URL
@@ -63,7 +67,13 @@ fn as_web_url(input: &str) -> Option<Url> {
 /// Runs the command; `inputs` may contain `-` for stdin and http(s) URLs.
 /// Inputs that cannot be read or fetched are reported as they come; the
 /// others are still extracted, and the command fails at the end.
-pub fn run(config_path: &Path, inputs: &[String], url: Option<&str>, json: bool) -> CliResult {
+pub fn run(
+    config_path: &Path,
+    inputs: &[String],
+    url: Option<&str>,
+    json: bool,
+    markdown: bool,
+) -> CliResult {
     let url = url
         .map(Url::parse)
         .transpose()
@@ -71,7 +81,7 @@ pub fn run(config_path: &Path, inputs: &[String], url: Option<&str>, json: bool)
     let json = json || inputs.len() > 1;
     let web: Vec<Option<Url>> = inputs.iter().map(|i| as_web_url(i)).collect();
     let fetching = match web.iter().any(Option::is_some) {
-        true => Some(Fetching::new(config_path)?),
+        true => Some(Fetching::new(config_path, markdown)?),
         false => None,
     };
     let stdout = std::io::stdout();
@@ -104,6 +114,7 @@ pub fn run(config_path: &Path, inputs: &[String], url: Option<&str>, json: bool)
         let ctx = PageContext {
             url: url.as_ref(),
             rules: None,
+            markdown,
         };
         let article = extract::extract(&decoded.text, &ctx);
         let written = if json {
@@ -117,13 +128,18 @@ pub fn run(config_path: &Path, inputs: &[String], url: Option<&str>, json: bool)
                     .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                 lang: article.lang.as_deref(),
                 text: &article.text,
+                markdown: article.markdown.as_deref(),
                 status: article.status.as_str(),
             };
             serde_json::to_writer(&mut out, &line)
                 .map_err(std::io::Error::from)
                 .and_then(|()| out.write_all(b"\n"))
         } else {
-            writeln!(out, "{}", article.text)
+            let shown = match &article.markdown {
+                Some(md) => md,
+                None => &article.text,
+            };
+            writeln!(out, "{shown}")
         };
         if let Err(e) = written {
             return Err(write_failed(e));
@@ -150,12 +166,13 @@ fn write_failed(e: std::io::Error) -> CliError {
 /// client.
 struct Fetching {
     config: Config,
+    markdown: bool,
     rt: tokio::runtime::Runtime,
     fetcher: Arc<Fetcher>,
 }
 
 impl Fetching {
-    fn new(config_path: &Path) -> Result<Fetching, CliError> {
+    fn new(config_path: &Path, markdown: bool) -> Result<Fetching, CliError> {
         let config = if config_path.exists() {
             load_config(config_path, None)?
         } else {
@@ -168,6 +185,7 @@ impl Fetching {
             Fetcher::new(settings, None).map_err(|e| CliError::runtime(e).within("extract"))?;
         Ok(Fetching {
             config,
+            markdown,
             rt: runtime()?,
             fetcher: Arc::new(fetcher),
         })
@@ -185,7 +203,14 @@ impl Fetching {
             .map(RequestOptions::for_feed)
             .transpose()?;
         let rules = feed.and_then(|f| f.extract.clone());
-        let fetch = pages::fetch_page(self.fetcher.clone(), url.clone(), true, rules, options);
+        let fetch = pages::fetch_page(
+            self.fetcher.clone(),
+            url.clone(),
+            true,
+            rules,
+            options,
+            self.markdown,
+        );
         self.rt.block_on(fetch).map_err(|e| match e {
             PageError::Fetch(e) => e.to_string(),
             PageError::Extract(e) => format!("extraction failed: {e}"),
@@ -201,7 +226,7 @@ fn origin_feed<'c>(feeds: &'c [FeedConfig], url: &Url) -> Option<&'c FeedConfig>
 fn write_fetched(out: &mut impl Write, page: &PageOk, json: bool) -> std::io::Result<()> {
     let a: &Extracted = &page.extracted;
     if !json {
-        return writeln!(out, "{}", a.text);
+        return writeln!(out, "{}", a.markdown.as_deref().unwrap_or(&a.text));
     }
     let time =
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -223,6 +248,7 @@ fn write_fetched(out: &mut impl Write, page: &PageOk, json: bool) -> std::io::Re
         word_count: Profile::of(&a.text).fingerprint.word_count,
         extract_status: a.status.as_str(),
         text: &a.text,
+        markdown: a.markdown.as_deref(),
     };
     serde_json::to_writer(&mut *out, &line)?;
     out.write_all(b"\n")

@@ -181,10 +181,12 @@ impl Reloader {
                 fetcher: pipeline.fetcher(fetch).map_err(|e| e.to_string())?,
                 allow_private_networks: new.settings.allow_private_networks,
                 max_entries_per_poll: new.settings.max_entries_per_poll,
+                markdown: new.settings.markdown,
                 ..pipeline.ctx.clone()
             })
         };
         let targets = pipeline.sync_feeds(&new).await.map_err(|e| e.to_string())?;
+        pipeline.webhooks.retarget(&new);
         let (done, summary) = oneshot::channel();
         scheduler
             .send(Control::Retarget { targets, ctx, done })

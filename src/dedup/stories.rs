@@ -308,6 +308,8 @@ mod tests {
             site_name: None,
             description: None,
             image_url: None,
+            markdown: None,
+            details: Default::default(),
         }
     }
 

@@ -35,7 +35,9 @@ use crate::extract::{self, ExtractStatus};
 use crate::feed::FeedEntry;
 use crate::fetch::FetchError;
 use crate::filter::FilterRules;
-use crate::model::{ArticleRecord, DuePending, EntrySource, EntryStatus, EntryWrite, Extraction};
+use crate::model::{
+    ArticleRecord, DuePending, EntryDetails, EntrySource, EntryStatus, EntryWrite, Extraction,
+};
 
 /// `full_text = "auto"` fetches the page when the feed's own content is
 /// shorter than this: news feeds carry either a teaser (a sentence or two,
@@ -131,6 +133,8 @@ pub struct Work {
     address: Address,
     /// The feed's content for the entry, as text.
     feed_text: String,
+    /// Store the article as Markdown too (`[settings] markdown`).
+    markdown: bool,
     action: Action,
     /// The feed's filter, when only the page's text can decide.
     text_rules: Option<FilterRules>,
@@ -178,6 +182,7 @@ impl Work {
                 link,
                 address,
                 feed_text,
+                markdown: false,
                 action: Action::FromFeed,
                 text_rules: None,
             };
@@ -201,6 +206,7 @@ impl Work {
             link,
             address,
             feed_text,
+            markdown: false,
             action,
             text_rules: None,
         }
@@ -215,6 +221,13 @@ impl Work {
             screen::Verdict::Drop(reason) => self.action = Action::Filtered(reason),
             screen::Verdict::NeedsText => self.text_rules = Some(rules.clone()),
         }
+        self
+    }
+
+    /// Also stores the article as Markdown: the page's, or the feed's
+    /// content rendered.
+    pub fn with_markdown(mut self, markdown: bool) -> Work {
+        self.markdown = markdown;
         self
     }
 
@@ -248,6 +261,7 @@ impl Work {
                     self.address,
                     self.feed_text,
                     Extraction::FromFeed,
+                    self.markdown,
                 );
                 Next::Write(vec![article(source, stored)])
             }
@@ -263,6 +277,7 @@ impl Work {
                 address: self.address,
                 feed_text: self.feed_text,
                 text_rules: self.text_rules,
+                markdown: self.markdown,
             }),
         }
     }
@@ -281,9 +296,16 @@ pub struct PageWork {
     address: Address,
     feed_text: String,
     text_rules: Option<FilterRules>,
+    markdown: bool,
 }
 
 impl PageWork {
+    /// The feed's content standing in for the page.
+    fn stand_in(&self, address: Address, extraction: Extraction) -> ArticleRecord {
+        let text = self.feed_text.clone();
+        from_feed(&self.entry, address, text, extraction, self.markdown)
+    }
+
     /// Pages are shared between polls under this key.
     pub fn key(&self) -> &str {
         &self.address.key
@@ -316,18 +338,19 @@ impl PageWork {
             Err(PageError::Fetch(e)) => return self.page_failed(&e, now),
             Err(PageError::Extract(error)) => {
                 let extraction = Extraction::ExtractFailed { error };
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                let stored = self.stand_in(self.address.clone(), extraction);
                 return vec![article(self.source, stored)];
             }
         };
         let address = Address::of_page(&self.link, &final_url, extracted.canonical_url.as_deref());
         let extraction = extraction_of(extracted.status);
         if !extraction.is_extracted() || extracted.text.trim().is_empty() {
-            let mut stored = from_feed(&self.entry, address, self.feed_text, extraction);
+            let mut stored = self.stand_in(address, extraction);
             stored.fetched_at = Some(fetched_at);
             return vec![article(self.source, stored)];
         }
         let entry = self.entry;
+        let details = details_of(&entry);
         let stored = ArticleRecord {
             url: address.url,
             canonical_url: address.canonical_url,
@@ -347,6 +370,8 @@ impl PageWork {
             site_name: extracted.site_name,
             description: extracted.description,
             image_url: extracted.image_url,
+            markdown: extracted.markdown,
+            details,
         };
         vec![article(self.source, stored)]
     }
@@ -372,20 +397,20 @@ impl PageWork {
                 let given_up = attempts as usize > MISSING_PAGE_RETRY_WAITS.len();
                 if given_up && !self.feed_text.trim().is_empty() {
                     // Keep what the feed said.
-                    let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                    let stored = self.stand_in(self.address.clone(), extraction);
                     writes.insert(0, article(self.source, stored));
                 }
                 writes
             }
             _ if error.is_transient() => {
                 let retry = pending(&TRANSIENT_RETRY_WAITS);
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                let stored = self.stand_in(self.address.clone(), extraction);
                 // The article first: storing it clears any pending row,
                 // then the retry is recorded.
                 vec![article(self.source, stored), retry]
             }
             _ => {
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                let stored = self.stand_in(self.address.clone(), extraction);
                 vec![article(self.source, stored)]
             }
         }
@@ -421,7 +446,19 @@ fn from_feed(
     address: Address,
     text: String,
     extraction: Extraction,
+    markdown: bool,
 ) -> ArticleRecord {
+    let markdown = markdown
+        .then(|| {
+            let html = entry.content_html.as_deref()?;
+            let base = [entry.base.as_deref(), entry.link.as_deref()]
+                .into_iter()
+                .flatten()
+                .find_map(|u| Url::parse(u).ok());
+            Some(extract::fragment_to_markdown(html, base.as_ref()))
+        })
+        .flatten()
+        .filter(|md| !md.is_empty());
     ArticleRecord {
         url: address.url,
         canonical_url: address.canonical_url,
@@ -439,6 +476,39 @@ fn from_feed(
         site_name: None,
         description: None,
         image_url: None,
+        markdown,
+        details: details_of(entry),
+    }
+}
+
+/// What the entry says besides its text, as stored with the article.
+fn details_of(entry: &FeedEntry) -> EntryDetails {
+    let summary = entry
+        .summary
+        .as_ref()
+        .map(|s| {
+            if s.is_markup() {
+                extract::fragment_to_text(&s.value)
+            } else {
+                s.value.trim().to_string()
+            }
+        })
+        .filter(|s| !s.is_empty());
+    let mut tags: Vec<String> = Vec::with_capacity(entry.tags.len());
+    for tag in &entry.tags {
+        let term = tag.term.trim();
+        if !term.is_empty() && !tags.iter().any(|t| t == term) {
+            tags.push(term.to_string());
+        }
+    }
+    EntryDetails {
+        summary,
+        tags,
+        enclosures: entry.enclosures.clone(),
+        authors: entry.authors.clone(),
+        contributors: entry.contributors.clone(),
+        comments_url: entry.comments.clone(),
+        language: entry.language.clone(),
     }
 }
 

@@ -394,7 +394,11 @@ impl<'a> Pages<'a> {
         let mut left = jobs.clone();
         let mut work: Vec<Work> = jobs
             .into_iter()
-            .map(|job| Work::plan(job, &config.url, config.full_text).screened(&config.filter))
+            .map(|job| {
+                Work::plan(job, &config.url, config.full_text)
+                    .with_markdown(self.ctx.markdown)
+                    .screened(&config.filter)
+            })
             .collect();
         self.find_stored_pages(&mut work)?;
         self.ctx
@@ -472,6 +476,7 @@ impl<'a> Pages<'a> {
             self.allow_private,
             self.target.config.extract.clone(),
             options,
+            self.ctx.markdown,
         );
         let page = self.ctx.pages.get_or_fetch(&key, fetch).await;
         match &page {

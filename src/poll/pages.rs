@@ -128,6 +128,7 @@ pub async fn fetch_page(
     allow_private: bool,
     rules: Option<SiteRules>,
     options: Option<RequestOptions>,
+    markdown: bool,
 ) -> PageResult {
     let started = std::time::Instant::now();
     let resource = Resource::Page { allow_private };
@@ -161,6 +162,7 @@ pub async fn fetch_page(
             &PageContext {
                 url: Some(&fetched.final_url),
                 rules: rules.as_ref(),
+                markdown,
             },
         );
         METRICS.extracted(started.elapsed());

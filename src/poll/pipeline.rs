@@ -15,6 +15,7 @@ use crate::fetch::{FetchError, FetchSettings, Fetcher};
 use crate::model::{FeedListing, StoredRobots};
 use crate::store::writer::{self, WriterHandle};
 use crate::store::{self, ReadPool, StoreError, lock, stories};
+use crate::webhook::Webhooks;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -35,6 +36,8 @@ pub struct PollContext {
     pub allow_private_networks: bool,
     /// `[settings].max_entries_per_poll`.
     pub max_entries_per_poll: usize,
+    /// Store articles as Markdown too (`[settings] markdown`).
+    pub markdown: bool,
     /// Pages fetched lately, so one page listed by several feeds at once is
     /// fetched once.
     pub pages: Arc<PageMemo>,
@@ -49,6 +52,8 @@ pub struct Pipeline {
     pub ctx: PollContext,
     pub writer_thread: std::thread::JoinHandle<()>,
     pub shutdown: watch::Sender<bool>,
+    /// Announce new stories after each commit (feeds.toml `[webhook]`).
+    pub webhooks: Webhooks,
 }
 
 impl Pipeline {
@@ -70,12 +75,14 @@ impl Pipeline {
         let (writer, writer_thread) = writer::spawn_locked(conn, stories, lock);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let reader = ReadPool::new(&config.settings.database);
+        let webhooks = Webhooks::start(config, reader.clone(), writer.commits())?;
         let ctx = PollContext {
             fetcher: fetcher(fetch, &reader, &writer)?,
             reader,
             writer,
             allow_private_networks: config.settings.allow_private_networks,
             max_entries_per_poll: config.settings.max_entries_per_poll,
+            markdown: config.settings.markdown,
             pages: Arc::new(PageMemo::new()),
             shutdown: shutdown_rx,
         };
@@ -83,6 +90,7 @@ impl Pipeline {
             ctx,
             writer_thread,
             shutdown,
+            webhooks,
         })
     }
 
@@ -114,10 +122,12 @@ impl Pipeline {
             ctx,
             writer_thread,
             shutdown,
+            webhooks,
         } = self;
         drop(ctx);
         drop(shutdown);
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+        webhooks.finish().await;
     }
 
     pub fn writer(&self) -> &WriterHandle {

@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 
 use super::StoreError;
 use super::apply::{apply_entries, apply_poll, save_robots, sync_feeds};
@@ -78,6 +78,7 @@ pub struct WriterHandle {
     tx: mpsc::Sender<Command>,
     health: Arc<WriterHealth>,
     polls: Arc<Semaphore>,
+    commits: watch::Receiver<u64>,
 }
 
 /// A poll's place among the [`POLLS_UNDER_WAY`]; held until it is applied.
@@ -144,12 +145,24 @@ impl Drop for StoppedOnDrop {
 }
 
 impl WriterHandle {
-    fn new(tx: mpsc::Sender<Command>, health: Arc<WriterHealth>) -> WriterHandle {
+    fn new(
+        tx: mpsc::Sender<Command>,
+        health: Arc<WriterHealth>,
+        commits: watch::Receiver<u64>,
+    ) -> WriterHandle {
         WriterHandle {
             tx,
             health,
             polls: Arc::new(Semaphore::new(POLLS_UNDER_WAY)),
+            commits,
         }
+    }
+
+    /// Counts committed batches: changes after each commit, and closes when
+    /// the writer has finished. What reacts to new rows (webhooks) waits
+    /// on it instead of polling the database.
+    pub fn commits(&self) -> watch::Receiver<u64> {
+        self.commits.clone()
     }
 
     /// Waits until fewer than [`POLLS_UNDER_WAY`] polls are under way: a
@@ -252,25 +265,30 @@ fn spawn_with(
 ) -> (WriterHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::new());
+    let (commits, commits_rx) = watch::channel(0);
     let writer = Writer {
         conn,
         stories,
         health: health.clone(),
         lock,
         failing: false,
+        commits,
     };
     let thread = std::thread::Builder::new()
         .name("feedsift-writer".into())
         .spawn(move || writer.run(rx));
     match thread {
-        Ok(join) => (WriterHandle::new(tx, health), join),
+        Ok(join) => (WriterHandle::new(tx, health, commits_rx), join),
         // Without a thread there is no writer: hand back a handle whose
         // sends fail with WriterGone, and a thread that ends at once.
         Err(e) => {
             tracing::error!(error = %e, "cannot start the database writer thread");
             health.stopped.store(true, Ordering::Release);
             let (tx, _) = mpsc::channel(1);
-            (WriterHandle::new(tx, health), std::thread::spawn(|| ()))
+            (
+                WriterHandle::new(tx, health, commits_rx),
+                std::thread::spawn(|| ()),
+            )
         }
     }
 }
@@ -282,6 +300,7 @@ struct Writer {
     lock: Option<WriterLock>,
     /// The last batch failed to commit (see [`Writer::record_health`]).
     failing: bool,
+    commits: watch::Sender<u64>,
 }
 
 impl Writer {
@@ -361,6 +380,9 @@ impl Writer {
         })();
         let commit = result.map_err(WriteError::Commit);
         self.record_health(commit.as_ref().err());
+        if commit.is_ok() {
+            self.commits.send_modify(|n| *n += 1);
+        }
         for reply in replies {
             reply.send(&commit);
         }
