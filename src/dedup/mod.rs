@@ -49,5 +49,7 @@ pub mod canonical;
 pub mod fingerprint;
 pub mod index;
 pub mod lookup;
+pub mod origin;
 pub mod root;
+pub mod site_blocks;
 pub mod stories;

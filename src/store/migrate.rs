@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_interval_adapted",
         include_str!("../../migrations/0008_interval_adapted.sql"),
     ),
+    (
+        "0012_site_blocks",
+        include_str!("../../migrations/0012_site_blocks.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
