@@ -129,12 +129,15 @@ fn amp_page(s: &Story, url: &str, site: &str) -> String {
     )
 }
 
+/// The portal's teasers of its other stories are inline paragraphs of the
+/// story body, as many portals' wire pages have them: the extractor keeps
+/// them, only learning can tell them from the story.
 fn portal_page(s: &Story, site: &str, teasers: &[(String, String)]) -> String {
     let teasers: String = teasers
         .iter()
         .map(|(title, lead)| {
             format!(
-                "<li><a href=\"/wire/{}\">{}</a><p>{}</p></li>\n",
+                "<p><a href=\"/wire/{}\">{}</a> — {}</p>\n",
                 title.len(),
                 html_escape(title),
                 html_escape(lead)
@@ -146,9 +149,8 @@ fn portal_page(s: &Story, site: &str, teasers: &[(String, String)]) -> String {
 <div class="topbar"><a href="/">{site}</a> <a href="/mail">Mail</a> <a href="/weather">Weather</a> <a href="/login">Sign in</a></div>
 <div class="layout"><div class="main-col"><article class="story"><h1>{t}</h1><div class="story-meta">Wire report</div>
 <div class="story-body">
-{body}<div class="wire-more"><h3>More from the wire</h3><ul>
-{teasers}</ul></div>
-</div></article></div>
+{body}<p><strong>More from the wire</strong></p>
+{teasers}</div></article></div>
 <div class="side-col"><h3>Most read</h3><ol><li><a href="/m1">Lottery numbers</a></li><li><a href="/m2">Traffic updates</a></li></ol></div></div>
 <footer>{site} &middot; Terms &middot; Privacy &middot; Ad choices</footer></body></html>"#,
         t = html_escape(&s.title),
@@ -198,7 +200,7 @@ impl Scenario {
             },
         ];
         let mut rng = Rng(seed);
-        let originals: Vec<Story> = (0..8)
+        let originals: Vec<Story> = (0..9)
             .map(|_| {
                 let n = 8 + rng.below(4);
                 texts::story(&mut rng, n)
@@ -274,6 +276,29 @@ impl Scenario {
             "/2026/11/06/copy-b/".into(),
             c,
             day(6, 14, 0),
+            Some(o),
+        );
+        // Half of story 8, edited, on the site's first day: its house blurbs
+        // (~180 words) are not learned yet when it is judged.
+        let c = texts::republish(
+            &mut rng,
+            &originals[8],
+            &Edits {
+                truncate: Some(0.5),
+                light_edits: true,
+                split_and_merge: true,
+                footer: footer(1),
+                ..NONE
+            },
+            "Harbour Herald",
+        );
+        let o = herald_url(&sc, 8);
+        sc.add(
+            1,
+            VOICE,
+            "/2026/11/02/copy-c/".into(),
+            c,
+            day(10, 12, 0),
             Some(o),
         );
         let r = texts::roundup(&mut rng, &originals[7], "the Harbour Herald");
@@ -705,7 +730,7 @@ fn run(seed: u64) -> (usize, usize, usize) {
 
 #[test]
 fn syndicated_copies_on_four_templates_are_marked_and_nothing_else_is_merged() {
-    for seed in [1, 2] {
+    for seed in [1, 2, 3] {
         run(seed);
     }
 }

@@ -108,25 +108,21 @@ pub fn learnable(text: &str) -> Vec<(u64, u32)> {
 pub fn filter(text: &str, is_known: impl Fn(u64) -> bool) -> Option<String> {
     let all = blocks(text);
     let total: u32 = all.iter().map(|b| b.words).sum();
-    let drop: Vec<bool> = all
+    let drop: HashSet<u64> = all
         .iter()
-        .map(|b| is_known(b.hash) && !is_most_of(b.words, total))
+        .filter(|b| is_known(b.hash) && !is_most_of(b.words, total))
+        .map(|b| b.hash)
         .collect();
     let dropped: u32 = all
         .iter()
-        .zip(&drop)
-        .filter(|(_, d)| **d)
-        .map(|(b, _)| b.words)
+        .filter(|b| drop.contains(&b.hash))
+        .map(|b| b.words)
         .sum();
     if dropped == 0 || f64::from(total - dropped) < MIN_KEPT_SHARE * f64::from(total) {
         return None;
     }
     Some(rejoin(text, |line| {
-        let words = normalized_words(line);
-        words.is_empty() || {
-            let hash = xxh3_64(words.join(" ").as_bytes());
-            !(is_known(hash) && !is_most_of(words.len() as u32, total))
-        }
+        blocks(line).first().is_none_or(|b| !drop.contains(&b.hash))
     }))
 }
 
