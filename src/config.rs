@@ -1,23 +1,32 @@
-//! feeds.toml: the serde types, defaults and validation.
+//! feeds.toml: the configuration types, defaults and validation.
 //!
 //! Every error names `file:line:column` and what is wrong, because the person
-//! reading it is editing that file. Unknown keys are errors: a misspelt
-//! `intervall` silently ignored would poll at the wrong rate for months.
+//! reading it is editing that file, and a file's errors are reported all at
+//! once ([`error`]). Unknown keys are errors: a misspelt `intervall`
+//! silently ignored would poll at the wrong rate for months.
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-use toml::Spanned;
 use url::Url;
 
+use crate::dedup::canonical::url_key;
 use crate::extract::SiteRules;
+use crate::filter::FilterRules;
 
 pub mod edit;
+pub mod error;
+mod filters;
+pub mod http;
 pub mod opml;
+mod raw;
+mod selector;
+
+pub use error::{ConfigError, Position, Problem};
+pub use http::FeedHttp;
 
 /// Defaults for `[settings]`, chosen for a small box polling tens to
 /// thousands of feeds without upsetting anyone.
@@ -39,11 +48,20 @@ pub mod defaults {
     pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
     pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
     pub const DEDUP_WINDOW_DAYS: u32 = 30;
+    /// Bounds of an adaptive interval: never more often than every 5
+    /// minutes (politeness), never less than daily (a quiet feed that
+    /// wakes up is noticed within a day).
+    pub const MIN_INTERVAL: Duration = Duration::from_secs(5 * 60);
+    pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 }
 
 /// The shortest interval a feed may be polled at: anything faster is
 /// impolite to the site and never useful for news.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The longest `max_interval` allowed: a feed is never left alone for
+/// more than a week (as with a server's `Retry-After`).
+pub const MAX_MAX_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A loaded, validated feeds.toml.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +76,16 @@ pub struct Config {
 pub struct Settings {
     /// Absolute, or relative to the working directory when the config path was.
     pub database: PathBuf,
+    /// A feed's interval until its publishing rate is known; with
+    /// `adaptive = false`, its interval for good.
     pub poll_interval: Duration,
+    /// Intervals of feeds without their own `interval` follow how often
+    /// they publish.
+    pub adaptive: bool,
+    /// Bounds of an adaptive interval (`max_interval` also caps the
+    /// backoff after failures and what a feed or server asks for).
+    pub min_interval: Duration,
+    pub max_interval: Duration,
     pub user_agent: String,
     pub max_concurrent_fetches: usize,
     pub per_host_concurrency: usize,
@@ -92,10 +119,18 @@ pub enum FullText {
 pub struct FeedConfig {
     pub url: Url,
     pub name: Option<String>,
+    /// Pins the feed's interval.
     pub interval: Option<Duration>,
+    /// This feed's bounds, in place of `[settings]`'s.
+    pub min_interval: Option<Duration>,
+    pub max_interval: Option<Duration>,
     pub full_text: FullText,
     pub tags: Vec<String>,
     pub extract: Option<SiteRules>,
+    /// Request options: headers, credentials, cookies, user agent, proxy.
+    pub http: FeedHttp,
+    /// Which entries are kept.
+    pub filter: FilterRules,
     /// 1-based line of the `[[feed]]` entry, for messages about it.
     pub line: usize,
 }
@@ -103,104 +138,101 @@ pub struct FeedConfig {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let source = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: path.to_path_buf(),
-            position: None,
-            message: format!("cannot read: {e}"),
-        })?;
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::whole_file(path, format!("cannot read: {e}")))?;
         Config::parse(path, &source)
     }
 
     /// Parses config text; `path` is used for messages and relative paths.
     pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
-        let located = |span: Option<Range<usize>>, message: String| ConfigError {
-            path: path.to_path_buf(),
-            position: span.map(|s| Position::of_offset(source, s.start)),
-            message,
-        };
-        let raw: RawConfig = toml::from_str(source)
-            .map_err(|e| located(e.span(), e.message().trim().to_string()))?;
-        let base = path.parent().unwrap_or(Path::new(""));
-        let settings = raw.settings.unwrap_or_default().validate(base, &located)?;
-        let mut feeds: Vec<FeedConfig> = Vec::with_capacity(raw.feed.len());
-        for spanned in raw.feed {
-            let span = spanned.span();
-            let feed = spanned
-                .into_inner()
-                .validate(span.clone(), source, &located)?;
-            if let Some(earlier) = feeds.iter().find(|f| f.url == feed.url) {
-                return Err(located(
-                    Some(span),
-                    format!(
-                        "feed {} is listed twice (first at line {})",
-                        feed.url, earlier.line
-                    ),
-                ));
-            }
-            feeds.push(feed);
-        }
-        Ok(Config {
-            path: path.to_path_buf(),
-            settings,
-            feeds,
-        })
+        raw::parse(path, source)
     }
 
-    /// The interval a feed is polled at when nothing else decides.
+    /// The interval a feed starts at: its own, else `poll_interval`.
     pub fn interval_of(&self, feed: &FeedConfig) -> Duration {
         feed.interval.unwrap_or(self.settings.poll_interval)
     }
-}
 
-/// A config error with its place in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub path: PathBuf,
-    pub position: Option<Position>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.position {
-            Some(p) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.path.display(),
-                p.line,
-                p.column,
-                self.message
-            ),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+    /// How a feed is scheduled: the one place the rule is decided.
+    pub fn schedule_of(&self, feed: &FeedConfig) -> Schedule {
+        let max = feed.max_interval.unwrap_or(self.settings.max_interval);
+        match feed.interval {
+            Some(interval) => Schedule::Pinned { interval, max },
+            None if !self.settings.adaptive => Schedule::Pinned {
+                interval: self.settings.poll_interval,
+                max,
+            },
+            None => Schedule::Adaptive {
+                initial: self.settings.poll_interval,
+                bounds: IntervalBounds {
+                    min: feed.min_interval.unwrap_or(self.settings.min_interval),
+                    max,
+                },
+            },
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+/// The identity of a feed: two URLs with the same identity are one feed
+/// (`check`, `feeds add` and `feeds import` all ask this). http and https,
+/// `www.`, a trailing slash, tracking parameters and the fragment do not
+/// make another feed.
+pub fn feed_identity(url: &Url) -> String {
+    url_key(url)
+}
 
-/// 1-based line and column (in characters).
+/// Shortest and longest wait of an adaptive interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    pub line: usize,
-    pub column: usize,
+pub struct IntervalBounds {
+    pub min: Duration,
+    pub max: Duration,
 }
 
-impl Position {
-    fn of_offset(source: &str, offset: usize) -> Position {
-        let offset = floor_char_boundary(source, offset.min(source.len()));
-        let before = &source[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        Position { line, column }
+/// When a feed is polled (see README "Scheduling").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// Every `interval`, whatever the feed's publishing rate; a server's
+    /// hints and failures lengthen a wait up to `max`.
+    Pinned { interval: Duration, max: Duration },
+    /// From `initial`, then half the median gap between recent entries,
+    /// within `bounds`.
+    Adaptive {
+        initial: Duration,
+        bounds: IntervalBounds,
+    },
+}
+
+impl Schedule {
+    pub fn is_pinned(&self) -> bool {
+        matches!(self, Schedule::Pinned { .. })
+    }
+
+    /// The longest wait between two polls (backoff and server hints
+    /// included; a `Retry-After` may ask for more).
+    pub fn max(&self) -> Duration {
+        match self {
+            Schedule::Pinned { max, .. } => *max,
+            Schedule::Adaptive { bounds, .. } => bounds.max,
+        }
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
+impl fmt::Display for Schedule {
+    /// `30m, pinned` or `adaptive from 15m, within 5m–1d`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Pinned { interval, .. } => {
+                write!(f, "{}, pinned", format_duration(*interval))
+            }
+            Schedule::Adaptive { initial, bounds } => write!(
+                f,
+                "adaptive from {}, within {}\u{2013}{}",
+                format_duration(*initial),
+                format_duration(bounds.min),
+                format_duration(bounds.max)
+            ),
+        }
     }
-    i
 }
 
 /// Parses `90s`, `15m`, `2h`, `1d`, and sums such as `1h30m`.
@@ -258,279 +290,6 @@ pub fn format_duration(d: Duration) -> String {
         }
     }
     out
-}
-
-// ---- raw serde types: exactly the file's shape, validated into the above.
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    settings: Option<RawSettings>,
-    #[serde(default)]
-    feed: Vec<Spanned<RawFeed>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    database: Option<Spanned<String>>,
-    poll_interval: Option<Spanned<String>>,
-    user_agent: Option<Spanned<String>>,
-    max_concurrent_fetches: Option<Spanned<i64>>,
-    per_host_concurrency: Option<Spanned<i64>>,
-    per_host_delay: Option<Spanned<String>>,
-    allow_private_networks: Option<bool>,
-    respect_robots: Option<bool>,
-    max_feed_bytes: Option<Spanned<i64>>,
-    max_page_bytes: Option<Spanned<i64>>,
-    connect_timeout: Option<Spanned<String>>,
-    request_timeout: Option<Spanned<String>>,
-    retention_days: Option<Spanned<i64>>,
-    dedup_window_days: Option<Spanned<i64>>,
-    metrics_listen: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFeed {
-    url: Spanned<String>,
-    name: Option<String>,
-    interval: Option<Spanned<String>>,
-    full_text: Option<FullText>,
-    #[serde(default)]
-    tags: Vec<String>,
-    extract: Option<RawExtract>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExtract {
-    content: Option<Spanned<String>>,
-    #[serde(default)]
-    remove: Vec<Spanned<String>>,
-}
-
-type Locate<'a> = dyn Fn(Option<Range<usize>>, String) -> ConfigError + 'a;
-
-fn duration_setting(
-    value: Option<Spanned<String>>,
-    default: Duration,
-    min: Duration,
-    name: &str,
-    locate: &Locate,
-) -> Result<Duration, ConfigError> {
-    let Some(value) = value else {
-        return Ok(default);
-    };
-    let d = parse_duration(value.get_ref()).map_err(|m| locate(Some(value.span()), m))?;
-    if d < min {
-        return Err(locate(
-            Some(value.span()),
-            format!("{name} must be at least {}", format_duration(min)),
-        ));
-    }
-    Ok(d)
-}
-
-fn count_setting(
-    value: Option<Spanned<i64>>,
-    default: u64,
-    range: std::ops::RangeInclusive<u64>,
-    name: &str,
-    locate: &Locate,
-) -> Result<u64, ConfigError> {
-    let Some(value) = value else {
-        return Ok(default);
-    };
-    let n = *value.get_ref();
-    match u64::try_from(n) {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(locate(
-            Some(value.span()),
-            format!(
-                "{name} must be between {} and {}, not {n}",
-                range.start(),
-                range.end()
-            ),
-        )),
-    }
-}
-
-impl RawSettings {
-    fn validate(self, base: &Path, locate: &Locate) -> Result<Settings, ConfigError> {
-        let database = match self.database {
-            Some(db) if db.get_ref().trim().is_empty() => {
-                return Err(locate(Some(db.span()), "database must not be empty".into()));
-            }
-            Some(db) => base.join(db.into_inner()),
-            None => base.join(defaults::DATABASE),
-        };
-        let user_agent = match self.user_agent {
-            Some(ua) if ua.get_ref().trim().is_empty() => {
-                return Err(locate(
-                    Some(ua.span()),
-                    "user_agent must not be empty".into(),
-                ));
-            }
-            Some(ua) => ua.into_inner(),
-            None => defaults::USER_AGENT.to_string(),
-        };
-        let metrics_listen = match self.metrics_listen {
-            None => None,
-            Some(addr) => Some(addr.get_ref().parse::<SocketAddr>().map_err(|_| {
-                locate(
-                    Some(addr.span()),
-                    format!(
-                        "metrics_listen {:?} is not an address:port such as 127.0.0.1:9187",
-                        addr.get_ref()
-                    ),
-                )
-            })?),
-        };
-        const MIB: u64 = 1024 * 1024;
-        Ok(Settings {
-            database,
-            poll_interval: duration_setting(
-                self.poll_interval,
-                defaults::POLL_INTERVAL,
-                MIN_INTERVAL,
-                "poll_interval",
-                locate,
-            )?,
-            user_agent,
-            max_concurrent_fetches: count_setting(
-                self.max_concurrent_fetches,
-                defaults::MAX_CONCURRENT_FETCHES as u64,
-                1..=1024,
-                "max_concurrent_fetches",
-                locate,
-            )? as usize,
-            per_host_concurrency: count_setting(
-                self.per_host_concurrency,
-                defaults::PER_HOST_CONCURRENCY as u64,
-                1..=64,
-                "per_host_concurrency",
-                locate,
-            )? as usize,
-            per_host_delay: duration_setting(
-                self.per_host_delay,
-                defaults::PER_HOST_DELAY,
-                Duration::ZERO,
-                "per_host_delay",
-                locate,
-            )?,
-            allow_private_networks: self.allow_private_networks.unwrap_or(false),
-            respect_robots: self.respect_robots.unwrap_or(true),
-            max_feed_bytes: count_setting(
-                self.max_feed_bytes,
-                defaults::MAX_FEED_BYTES,
-                1024..=1024 * MIB,
-                "max_feed_bytes",
-                locate,
-            )?,
-            max_page_bytes: count_setting(
-                self.max_page_bytes,
-                defaults::MAX_PAGE_BYTES,
-                1024..=1024 * MIB,
-                "max_page_bytes",
-                locate,
-            )?,
-            connect_timeout: duration_setting(
-                self.connect_timeout,
-                defaults::CONNECT_TIMEOUT,
-                Duration::from_secs(1),
-                "connect_timeout",
-                locate,
-            )?,
-            request_timeout: duration_setting(
-                self.request_timeout,
-                defaults::REQUEST_TIMEOUT,
-                Duration::from_secs(1),
-                "request_timeout",
-                locate,
-            )?,
-            retention_days: count_setting(
-                self.retention_days,
-                0,
-                0..=100_000,
-                "retention_days",
-                locate,
-            )? as u32,
-            dedup_window_days: count_setting(
-                self.dedup_window_days,
-                defaults::DEDUP_WINDOW_DAYS as u64,
-                1..=100_000,
-                "dedup_window_days",
-                locate,
-            )? as u32,
-            metrics_listen,
-        })
-    }
-}
-
-impl RawFeed {
-    fn validate(
-        self,
-        span: Range<usize>,
-        source: &str,
-        locate: &Locate,
-    ) -> Result<FeedConfig, ConfigError> {
-        let url_span = self.url.span();
-        let url = Url::parse(self.url.get_ref().trim()).map_err(|e| {
-            locate(
-                Some(url_span.clone()),
-                format!("invalid feed url {:?}: {e}", self.url.get_ref()),
-            )
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(locate(
-                Some(url_span),
-                format!("feed url {url} must be http or https"),
-            ));
-        }
-        let interval = match self.interval {
-            None => None,
-            Some(i) => Some(duration_setting(
-                Some(i),
-                Duration::ZERO,
-                MIN_INTERVAL,
-                "interval",
-                locate,
-            )?),
-        };
-        let extract = match self.extract {
-            None => None,
-            Some(rules) => Some(rules.validate(locate)?),
-        };
-        Ok(FeedConfig {
-            url,
-            name: self.name.filter(|n| !n.trim().is_empty()),
-            interval,
-            full_text: self.full_text.unwrap_or_default(),
-            tags: self.tags,
-            extract,
-            line: Position::of_offset(source, span.start).line,
-        })
-    }
-}
-
-impl RawExtract {
-    fn validate(self, locate: &Locate) -> Result<SiteRules, ConfigError> {
-        let check = |s: &Spanned<String>| -> Result<String, ConfigError> {
-            scraper::Selector::parse(s.get_ref())
-                .map(|_| s.get_ref().clone())
-                .map_err(|e| {
-                    locate(
-                        Some(s.span()),
-                        format!("invalid CSS selector {:?}: {e}", s.get_ref()),
-                    )
-                })
-        };
-        Ok(SiteRules {
-            content: self.content.as_ref().map(check).transpose()?,
-            remove: self.remove.iter().map(check).collect::<Result<_, _>>()?,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -594,48 +353,364 @@ url = "https://example.com/atom.xml"
         assert_eq!(c.feeds[1].line, 17);
     }
 
+    /// The problems of a file that must fail, as `line:column: message`.
+    fn problems(src: &str) -> Vec<String> {
+        let e = parse(src).unwrap_err();
+        e.problems
+            .iter()
+            .map(|p| match p.position {
+                Some(at) => format!("{}:{}: {}", at.line, at.column, p.message),
+                None => p.message.clone(),
+            })
+            .collect()
+    }
+
     #[test]
-    fn unknown_key_names_line_and_column() {
+    fn unknown_key_names_line_and_column_and_the_key_meant() {
         let e = parse("[[feed]]\nurl = \"https://a.example/\"\nintervall = \"5m\"\n").unwrap_err();
-        assert_eq!(e.position, Some(Position { line: 3, column: 1 }));
-        assert!(e.message.contains("intervall"), "{e}");
+        assert_eq!(e.first().position, Some(Position { line: 3, column: 1 }));
+        assert!(e.first().message.contains("intervall"), "{e}");
+        assert!(
+            e.first().message.contains("did you mean `interval`?"),
+            "{e}"
+        );
         assert!(e.to_string().starts_with("conf/feeds.toml:3:1: "), "{e}");
+        assert_eq!(e.to_string().lines().count(), 1, "one problem, one line");
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported_in_line_order() {
+        let e = parse(
+            r#"[settings]
+poll_interval = "10"
+per_host_concurrency = 0
+colour = "blue"
+
+[[feed]]
+url = "example.org/rss.xml"
+
+[[feed]]
+url = "https://a.example/feed"
+intervall = "5m"
+interval = "5x"
+
+[[feed]]
+url = "https://b.example/feed"
+tags = "world"
+
+[[feed]]
+url = "https://c.example/feed"
+[feed.extract]
+content = "div["
+remove = ["p:hover", ".ok"]
+"#,
+        )
+        .unwrap_err();
+        let lines: Vec<String> = e
+            .problems
+            .iter()
+            .map(|p| format!("{}", p.position.unwrap().line))
+            .collect();
+        assert_eq!(
+            lines,
+            ["2", "3", "4", "7", "11", "12", "16", "21", "22"],
+            "{e}"
+        );
+        let text = e.to_string();
+        assert!(text.starts_with("conf/feeds.toml: 9 problems\n"), "{text}");
+        for line in text.lines().skip(1) {
+            assert!(line.starts_with("conf/feeds.toml:"), "{line}");
+        }
+        assert!(text.contains(":2:17: invalid duration"), "{text}");
+        assert!(text.contains(":7:7: feed url \"example.org/rss.xml\" has no scheme: write \"https://example.org/rss.xml\""), "{text}");
+        assert!(text.contains("did you mean `interval`?"), "{text}");
+        assert!(
+            text.contains(":16:8: invalid type: string \"world\", expected a sequence in [[feed]]"),
+            "{text}"
+        );
+        assert!(!text.contains("report this"), "{text}");
+        assert_eq!(
+            e.summary(),
+            "conf/feeds.toml:2:17: invalid duration \"10\": a unit is missing after 10 (e.g. 10m) (and 8 more)"
+        );
     }
 
     #[test]
     fn bad_values_are_located() {
-        let e = parse("[[feed]]\nurl = \"ftp://a.example/\"\n").unwrap_err();
-        assert_eq!(e.position.unwrap().line, 2);
-        assert!(e.message.contains("http or https"));
-
-        let e = parse("[settings]\npoll_interval = \"10\"\n").unwrap_err();
         assert_eq!(
-            e.position,
-            Some(Position {
-                line: 2,
-                column: 17
+            problems("[[feed]]\nurl = \"ftp://a.example/\"\n"),
+            ["2:7: feed url ftp://a.example/ must be http or https"]
+        );
+        assert_eq!(
+            problems("[settings]\npoll_interval = \"10\"\n"),
+            ["2:17: invalid duration \"10\": a unit is missing after 10 (e.g. 10m)"]
+        );
+        let p = problems("[settings]\nper_host_concurrency = 0\n");
+        assert!(p[0].contains("between 1 and 64"), "{p:?}");
+        let p = problems(
+            "[[feed]]\nurl = \"https://a.example/\"\n[feed.extract]\ncontent = \"div[\"\n",
+        );
+        assert_eq!(
+            p,
+            [
+                "4:11: invalid CSS selector \"div[\": it ends too early (an unclosed `[`, `(` or quote, or nothing after `.`, `#` or `:`?)"
+            ]
+        );
+        let p = problems(
+            "[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/\"\n",
+        );
+        assert_eq!(
+            p,
+            ["3:1: feed https://a.example/ is listed twice (first at line 1)"]
+        );
+        let p = problems("[[feed]]\nurl = \"https://a.example/\"\nfull_text = \"sometimes\"\n");
+        assert!(
+            p[0].starts_with("3:13: unknown variant `sometimes`"),
+            "{p:?}"
+        );
+        let p = problems("[settings\n");
+        assert!(p[0].starts_with("1:"), "{p:?}");
+        let p = problems("[[feed]]\nurl = \"localhost:8080/rss\"\n");
+        assert_eq!(
+            p,
+            [
+                "2:7: feed url \"localhost:8080/rss\" has no scheme: write \"https://localhost:8080/rss\" (or \"http://localhost:8080/rss\" for a site without TLS)"
+            ]
+        );
+        let p = problems("[[feed]]\nurl = \"https://me:hunter2@a.example/\"\n");
+        assert!(
+            p[0].contains("carries a password") && !p[0].contains("hunter2"),
+            "{p:?}"
+        );
+        let p = problems("[feeds]\nurl = \"x\"\n");
+        assert_eq!(
+            p,
+            ["1:2: unknown key `feeds` at the top level (did you mean `feed`?)"]
+        );
+    }
+
+    #[test]
+    fn one_feed_identity_for_check_and_feeds_add() {
+        let src = "[[feed]]\nurl = \"http://www.example.org/rss.xml\"\n\n[[feed]]\nurl = \"https://example.org/rss.xml/\"\n";
+        assert_eq!(
+            problems(src),
+            [
+                "4:1: feed https://example.org/rss.xml/ is the feed at line 1 (http://www.example.org/rss.xml): http/https, www., a trailing slash and tracking parameters do not make another feed; keep one of them"
+            ]
+        );
+        // feeds add asks the same question through edit::lookup.
+        let one = parse("[[feed]]\nurl = \"http://www.example.org/rss.xml\"\n").unwrap();
+        let other = Url::parse("https://example.org/rss.xml/").unwrap();
+        assert!(matches!(
+            edit::lookup(&one.feeds, &other),
+            edit::Lookup::Equivalent(_)
+        ));
+        assert_eq!(feed_identity(&one.feeds[0].url), feed_identity(&other));
+        // Different paths or queries are different feeds.
+        assert!(parse("[[feed]]\nurl = \"https://example.org/rss.xml\"\n[[feed]]\nurl = \"https://example.org/rss.xml?cat=2\"\n").is_ok());
+    }
+
+    #[test]
+    fn scheduling_pinned_and_adaptive() {
+        let c = parse(
+            r#"[settings]
+poll_interval = "10m"
+min_interval = "2m"
+max_interval = "6h"
+
+[[feed]]
+url = "https://a.example/"
+
+[[feed]]
+url = "https://b.example/"
+interval = "30m"
+
+[[feed]]
+url = "https://c.example/"
+max_interval = "1h"
+min_interval = "10m"
+"#,
+        )
+        .unwrap();
+        let m = |s: u64| Duration::from_secs(s * 60);
+        assert_eq!(
+            c.schedule_of(&c.feeds[0]),
+            Schedule::Adaptive {
+                initial: m(10),
+                bounds: IntervalBounds {
+                    min: m(2),
+                    max: m(360)
+                }
+            }
+        );
+        assert_eq!(
+            c.schedule_of(&c.feeds[1]),
+            Schedule::Pinned {
+                interval: m(30),
+                max: m(360)
+            }
+        );
+        assert_eq!(
+            c.schedule_of(&c.feeds[2]).to_string(),
+            "adaptive from 10m, within 10m\u{2013}1h"
+        );
+        assert_eq!(c.schedule_of(&c.feeds[1]).to_string(), "30m, pinned");
+        // Defaults: 15m, 5m-1d, adaptive.
+        let d = parse("[[feed]]\nurl = \"https://a.example/\"\n").unwrap();
+        assert_eq!(
+            d.schedule_of(&d.feeds[0]).to_string(),
+            "adaptive from 15m, within 5m\u{2013}1d"
+        );
+        let pinned = parse("[settings]\nadaptive = false\npoll_interval = \"2m\"\n[[feed]]\nurl = \"https://a.example/\"\n").unwrap();
+        assert_eq!(
+            pinned.schedule_of(&pinned.feeds[0]).to_string(),
+            "2m, pinned"
+        );
+    }
+
+    #[test]
+    fn scheduling_mistakes() {
+        assert_eq!(
+            problems("[settings]\nmin_interval = \"2h\"\nmax_interval = \"1h\"\n"),
+            ["3:16: max_interval 1h is shorter than min_interval 2h"]
+        );
+        assert_eq!(
+            problems("[settings]\nmax_interval = \"30d\"\n"),
+            ["2:16: max_interval must be at most 7d: a feed is never left alone longer"]
+        );
+        assert_eq!(
+            problems("[settings]\npoll_interval = \"2d\"\n"),
+            ["2:17: poll_interval 2d is longer than max_interval 1d"]
+        );
+        assert_eq!(
+            problems(
+                "[[feed]]\nurl = \"https://a.example/\"\ninterval = \"2h\"\nmax_interval = \"1h\"\n"
+            ),
+            ["3:12: interval 2h is longer than max_interval 1h"]
+        );
+        assert_eq!(
+            problems(
+                "[[feed]]\nurl = \"https://a.example/\"\ninterval = \"2h\"\nmin_interval = \"1h\"\n"
+            ),
+            ["4:16: min_interval only bounds an adaptive interval, and its interval pins it"]
+        );
+        assert_eq!(
+            problems(
+                "[settings]\nadaptive = false\n[[feed]]\nurl = \"https://a.example/\"\nmin_interval = \"1h\"\n"
+            ),
+            [
+                "5:16: min_interval only bounds an adaptive interval, and [settings] adaptive = false pins it"
+            ]
+        );
+    }
+
+    #[test]
+    fn filters_are_parsed_and_bad_regexes_located() {
+        let c = parse(
+            r#"[[feed]]
+url = "https://a.example/"
+[feed.filter]
+exclude = [
+  { title = '(?i)\bsponsored\b' },
+  { url = "/live/", title = "(?i)live" },
+]
+include = [{ tag = "(?i)^politics$" }]
+"#,
+        )
+        .unwrap();
+        let f = &c.feeds[0].filter;
+        assert_eq!((f.exclude.len(), f.include.len()), (2, 1));
+        assert_eq!(f.exclude[1].line, 6);
+        assert_eq!(
+            f.exclude[1].to_string(),
+            "title ~ \"(?i)live\" and url ~ \"/live/\" (line 6)"
+        );
+        assert_eq!(
+            problems(
+                "[[feed]]\nurl = \"https://a.example/\"\n[feed.filter]\nexclude = [{ title = \"(unclosed\" }, {}]\ninclude = [{ titel = \"x\" }]\n"
+            ),
+            [
+                "4:22: invalid regular expression \"(unclosed\" for title: unclosed group",
+                "4:37: a filter rule needs at least one of title, url, author, tag or text",
+                "5:12: a filter rule needs at least one of title, url, author, tag or text",
+                "5:14: unknown key `titel` in a filter rule (did you mean `title`?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn http_options_are_parsed_and_secrets_stay_out_of_the_file() {
+        let c = parse(
+            r#"[[feed]]
+url = "https://a.example/"
+[feed.http]
+headers = { "Accept-Language" = "de", "X-Api-Version" = "2" }
+cookie = "consent=yes"
+username = "alice"
+password_file = "secrets/a.pw"
+user_agent = "Mozilla/5.0 (compatible; feedsift)"
+proxy = "http://proxy.internal:3128"
+
+[[feed]]
+url = "https://b.example/"
+[feed.http]
+token_env = "B_TOKEN"
+cookie_file = "/run/credentials/feedsift.service/b-cookie"
+proxy = "none"
+"#,
+        )
+        .unwrap();
+        let a = &c.feeds[0].http;
+        assert_eq!(a.headers.len(), 2);
+        assert_eq!(
+            a.auth,
+            Some(http::Auth::Basic {
+                username: "alice".into(),
+                password: Some(http::SecretSource::File(PathBuf::from("conf/secrets/a.pw")))
             })
         );
+        assert_eq!(a.cookie, Some(http::Value::Literal("consent=yes".into())));
+        assert!(matches!(a.proxy, http::ProxySetting::Url(_)));
+        let b = &c.feeds[1].http;
+        assert_eq!(
+            b.auth,
+            Some(http::Auth::Bearer(http::SecretSource::Env(
+                "B_TOKEN".into()
+            )))
+        );
+        assert_eq!(b.proxy, http::ProxySetting::Direct);
+        assert!(c.feeds.iter().all(|f| f.filter.is_empty()));
 
-        let e = parse("[settings]\nper_host_concurrency = 0\n").unwrap_err();
-        assert!(e.message.contains("between 1 and 64"), "{e}");
-
-        let e =
-            parse("[[feed]]\nurl = \"https://a.example/\"\n[feed.extract]\ncontent = \"div[\"\n")
-                .unwrap_err();
-        assert_eq!(e.position.unwrap().line, 4);
-        assert!(e.message.contains("invalid CSS selector"));
-
-        let e = parse(
-            "[[feed]]\nurl = \"https://a.example/\"\n[[feed]]\nurl = \"https://a.example/\"\n",
-        )
-        .unwrap_err();
-        assert!(e.message.contains("listed twice (first at line 1)"), "{e}");
-
-        let e = parse("[[feed]]\nurl = \"https://a.example/\"\nfull_text = \"sometimes\"\n")
-            .unwrap_err();
-        assert_eq!(e.position.unwrap().line, 3);
-        let e = parse("[settings\n").unwrap_err();
-        assert_eq!(e.position.unwrap().line, 1);
+        let p = problems(
+            r#"[[feed]]
+url = "https://a.example/"
+[feed.http]
+password = "hunter2"
+token_env = "T"
+token_file = "t"
+headers = { Authorization = "Basic x", "X-Ok" = "1" }
+proxy = "socks5://127.0.0.1:9050"
+usrname = "bob"
+"#,
+        );
+        assert_eq!(p.len(), 5, "{p:#?}");
+        assert!(
+            p[0].starts_with("4:12: password cannot be written in feeds.toml"),
+            "{p:?}"
+        );
+        assert!(!p.iter().any(|m| m.contains("hunter2")), "{p:?}");
+        assert!(
+            p[1].starts_with("6:14: token_env and token_file are both given"),
+            "{p:?}"
+        );
+        assert!(
+            p[2].starts_with("7:13: header \"Authorization\" cannot be set here"),
+            "{p:?}"
+        );
+        assert!(p[3].contains("SOCKS proxies are not supported"), "{p:?}");
+        assert!(
+            p[4].contains("unknown key `usrname` in [feed.http] (did you mean `username`?)"),
+            "{p:?}"
+        );
     }
 }

@@ -18,6 +18,7 @@
 //! | [`dedup`] | canonical URLs, fingerprints, the duplicate decision |
 //! | [`store`] | SQLite: migrations, the single writer, reads and queries |
 //! | [`poll`] | the poll of one feed: pure plan, thin I/O |
+//! | [`filter`] | per-feed include/exclude rules on entries |
 //! | [`metrics`] | process-wide counters |
 //! | [`daemon`] | the service: scheduler, reload, systemd, metrics endpoint |
 //! | [`commands`] | the CLI subcommands |
@@ -34,6 +35,7 @@ pub mod encoding;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod filter;
 pub mod metrics;
 pub mod model;
 pub mod poll;

@@ -1,19 +1,35 @@
 //! The `feedsift` binary: parses the command line, sets up logging, calls
 //! the library, and turns a command's failure into the exit code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use feedsift::commands;
 use feedsift::commands::error::{CliResult, Failure};
 use feedsift::commands::logging::LogFormat;
+
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Global options (before or after the command)";
+
+/// Where contrib/systemd/feedsift.service keeps its files (`--system`).
+const SYSTEM_CONFIG: &str = "/etc/feedsift/feeds.toml";
+const SYSTEM_DB: &str = "/var/lib/feedsift/feedsift.db";
 
 #[derive(Parser)]
 #[command(
     name = "feedsift",
     version,
-    about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite"
+    about = "Feed aggregator daemon: polls feeds, extracts clean article text, deduplicates, stores in SQLite",
+    after_help = "\
+Examples:
+  feedsift feeds add https://example.org/     # find a site's feed and add it to ./feeds.toml
+  feedsift poll --all                         # poll every feed once, store new articles in ./feedsift.db
+  feedsift run                                # the daemon: poll on schedule until Ctrl-C
+  sudo feedsift --system status               # health of the feeds of the installed service
+
+`feedsift COMMAND --help` shows a command's options and examples."
 )]
 struct Cli {
     /// The feeds.toml to use.
@@ -21,33 +37,126 @@ struct Cli {
         long,
         global = true,
         env = "FEEDSIFT_CONFIG",
-        default_value = "feeds.toml"
+        default_value = "feeds.toml",
+        value_name = "FILE",
+        help_heading = GLOBAL
     )]
     config: PathBuf,
     /// The SQLite database (overrides [settings].database).
-    #[arg(long, global = true, env = "FEEDSIFT_DB")]
+    #[arg(long, global = true, env = "FEEDSIFT_DB", value_name = "FILE", help_heading = GLOBAL)]
     db: Option<PathBuf>,
-    /// Log level or filter (overrides RUST_LOG), e.g. `debug` or `feedsift=trace`.
-    #[arg(long, global = true)]
+    /// Use the installed service's files: /etc/feedsift/feeds.toml and
+    /// /var/lib/feedsift/feedsift.db (see contrib/systemd/feedsift.service).
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    system: bool,
+    /// Log level (error, warn, info, debug, trace, off) or target=level
+    /// filters such as feedsift=debug,info; overrides RUST_LOG. Default: info.
+    #[arg(
+        long,
+        global = true,
+        value_name = "LEVEL",
+        value_parser = commands::logging::parse_level,
+        help_heading = GLOBAL
+    )]
     log_level: Option<String>,
     /// Log line format: text for people, json (one object per line) for log shippers.
-    #[arg(long, global = true, value_enum, env = "FEEDSIFT_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, value_enum, env = "FEEDSIFT_LOG_FORMAT", default_value_t = LogFormat::Text, value_name = "FORMAT", help_heading = GLOBAL)]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
 
+impl Cli {
+    /// Parses the command line. Global options are listed once, in
+    /// `feedsift --help`; a command's help shows its own options and
+    /// examples. `--system` chooses the service's files.
+    fn parse_args() -> Cli {
+        let mut command = Cli::command();
+        let globals: Vec<clap::Arg> = command
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .cloned()
+            .collect();
+        for sub in command.get_subcommands_mut() {
+            list_globals_once(sub, &globals);
+        }
+        let matches = command.get_matches_mut();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        if cli.system {
+            if let Err(message) = cli.use_system_paths(&matches) {
+                command
+                    .error(clap::error::ErrorKind::ArgumentConflict, message)
+                    .exit();
+            }
+        }
+        cli
+    }
+
+    /// `--system`: the service's feeds.toml and database, unless the
+    /// command line names another (the environment's FEEDSIFT_CONFIG and
+    /// FEEDSIFT_DB do not count: `--system` is asked for by name).
+    fn use_system_paths(&mut self, matches: &ArgMatches) -> Result<(), String> {
+        let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        if given("config") || given("db") {
+            return Err(
+                "--system chooses /etc/feedsift/feeds.toml and /var/lib/feedsift/feedsift.db; \
+                 leave out --config and --db, or leave out --system"
+                    .into(),
+            );
+        }
+        self.config = Path::new(SYSTEM_CONFIG).to_path_buf();
+        self.db = Some(Path::new(SYSTEM_DB).to_path_buf());
+        Ok(())
+    }
+}
+
+/// Gives a command hidden copies of the global options, so they stay valid
+/// there (clap then does not add visible ones), and says where they are
+/// described.
+fn list_globals_once(command: &mut clap::Command, globals: &[clap::Arg]) {
+    let mut taken = std::mem::take(command);
+    for arg in globals {
+        if !taken.get_arguments().any(|a| a.get_id() == arg.get_id()) {
+            taken = taken.arg(arg.clone().hide(true));
+        }
+    }
+    let note = "Global options (--config, --db, --system, --log-level, --log-format): see `feedsift --help`.";
+    let help = match taken.get_after_help() {
+        Some(h) => format!("{h}\n\n{note}"),
+        None => note.to_owned(),
+    };
+    taken = taken.after_help(help);
+    for sub in taken.get_subcommands_mut() {
+        list_globals_once(sub, globals);
+    }
+    *command = taken;
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the daemon: poll every feed on its schedule until SIGTERM/SIGINT.
+    #[command(after_help = "\
+Examples:
+  feedsift run                          # ./feeds.toml, writing ./feedsift.db
+  feedsift --config ~/news/feeds.toml run
+As a service, see contrib/systemd/feedsift.service and the README (Running as a service).")]
     Run,
     /// Poll feeds now, store every new article, print a summary and exit.
+    #[command(after_help = "\
+Examples:
+  feedsift poll --all                   # every feed in ./feeds.toml, once
+  feedsift --db /tmp/try.db poll --all  # into another database")]
     Poll {
         /// Poll every configured feed (required: the only mode for now).
         #[arg(long, required = true)]
         all: bool,
     },
     /// Extract the article text from saved pages (`-` reads stdin).
+    #[command(after_help = "\
+Examples:
+  feedsift extract page.html
+  curl -s https://example.org/story | feedsift extract --url https://example.org/story -
+  feedsift extract --json saved/*.html > articles.jsonl")]
     Extract {
         /// The URL the page came from (resolves relative links, dates in paths).
         #[arg(long)]
@@ -58,14 +167,27 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
-    /// Validate feeds.toml; errors name file:line:column.
+    /// Validate feeds.toml: every problem, as file:line:column.
+    #[command(after_help = "\
+Examples:
+  feedsift check
+  sudo feedsift --system check          # the service's /etc/feedsift/feeds.toml")]
     Check,
     /// Manage feeds.toml: add, remove, list, import and export OPML (comments are kept).
+    #[command(after_help = "\
+Examples:
+  feedsift feeds add https://example.org/rss.xml --tag world
+  feedsift feeds list
+  feedsift feeds import subscriptions.opml")]
     Feeds {
         #[command(subcommand)]
         action: commands::feeds::FeedsCommand,
     },
     /// Show what feedsift sees in a feed: format, charset, entries, repairs.
+    #[command(after_help = "\
+Examples:
+  feedsift inspect https://example.org/rss.xml
+  feedsift inspect saved.xml --content-type 'text/xml; charset=iso-8859-1' --json")]
     Inspect {
         /// A feed file (`-` reads stdin) or URL (fetched with the settings of
         /// feeds.toml when there is one).
@@ -81,12 +203,22 @@ enum Command {
         base_url: Option<String>,
     },
     /// Per-feed health: state, last success, last error, next poll, counts.
+    #[command(after_help = "\
+Examples:
+  feedsift status
+  feedsift status --json | jq '.[] | select(.state != \"ok\")'
+  sudo feedsift --system status         # the installed service's feeds")]
     Status {
         /// Print JSON (every field, RFC 3339 times) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Full-text search over stored stories (FTS5 query syntax).
+    #[command(after_help = "\
+Examples:
+  feedsift search harbour strike
+  feedsift search '\"harbour strike\" OR title:dockers' --limit 5
+  feedsift search --literal covid-19")]
     Search {
         /// Words, "phrases", AND/OR/NOT, prefix*, title:word.
         #[arg(required = true)]
@@ -102,6 +234,10 @@ enum Command {
         literal: bool,
     },
     /// Stories with their sources as JSON lines, in change order.
+    #[command(after_help = "\
+Examples:
+  feedsift export --since 7d > week.jsonl
+  feedsift export --after-id 1234       # only what changed after change_seq 1234")]
     Export {
         /// Only stories published (else first stored) since: 2026-11-20, an RFC 3339 time, or 7d / 36h back.
         #[arg(long, value_name = "TIME")]
@@ -115,7 +251,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     commands::logging::init(cli.log_level.as_deref(), cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -89,7 +89,7 @@ impl ErrorKind {
             FetchError::TooManyRedirects
             | FetchError::RedirectLoop(_)
             | FetchError::BadRedirect(_) => ErrorKind::Redirect,
-            FetchError::Blocked(_) => ErrorKind::Blocked,
+            FetchError::Blocked(_) | FetchError::Options(_) => ErrorKind::Blocked,
             FetchError::Robots(_) => ErrorKind::Robots,
             FetchError::Network(_) => ErrorKind::Network,
         }

@@ -298,7 +298,16 @@ fn deviations_are_read_and_reported() {
     let (stdout, stderr) = import(&config, &fixture("deviations.opml"));
     assert!(stderr.contains("not well-formed XML"), "{stderr}");
     assert!(stdout.contains("skipped gopher://"), "{stdout}");
-    assert!(stdout.contains("1 skipped"), "{stdout}");
+    // Outlines that are not feeds are listed too, not dropped in silence.
+    assert!(
+        stdout.contains("skipped https://links.example.com/: an outline of type=\"link\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("skipped A note: remember to re-subscribe to the podcast: "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 skipped"), "{stdout}");
     assert_eq!(
         rows(&load(&config)),
         vec![

@@ -1030,6 +1030,24 @@ fn in_path(program: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()))
 }
 
+/// Writes a unit file as installed: with the binary where it expects it.
+fn write_installed(path: &Path, text: &str) {
+    std::fs::write(path, text.replace("/usr/local/bin/feedsift", common::bin())).unwrap();
+}
+
+/// `systemd-analyze verify`: success, and what it complained about.
+fn verify(path: &Path) -> (bool, String) {
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn the_unit_passes_systemd_analyze_verify_and_rates_at_most_2_0() {
     if !in_path("systemd-analyze") {
@@ -1052,19 +1070,9 @@ fn the_unit_passes_systemd_analyze_verify_and_rates_at_most_2_0() {
     ));
     // Checked as installed, with the binary where the unit expects it.
     let path = dir.join("feedsift.service");
-    std::fs::write(
-        &path,
-        unit.replace("/usr/local/bin/feedsift", common::bin()),
-    )
-    .unwrap();
-
-    let out = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&path)
-        .output()
-        .unwrap();
-    let complaints = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{complaints}");
+    write_installed(&path, &unit);
+    let (verified, complaints) = verify(&path);
+    assert!(verified, "{complaints}");
     assert!(
         !complaints.contains("feedsift.service"),
         "verify complains: {complaints}"
@@ -1087,4 +1095,89 @@ fn the_unit_passes_systemd_analyze_verify_and_rates_at_most_2_0() {
         .unwrap_or_else(|| panic!("no exposure level in {report}"));
     assert!(exposure <= 2.0, "exposure {exposure}\n{report}");
     assert!(out.status.success(), "over the 2.0 threshold\n{report}");
+}
+
+/// The `Key=value` lines of a unit file, in order, for one key.
+fn unit_values<'a>(unit: &'a str, key: &str) -> Vec<&'a str> {
+    unit.lines()
+        .filter_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+        .collect()
+}
+
+#[test]
+fn a_reload_checks_the_file_first_and_fails_on_errors() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let unit = std::fs::read_to_string(format!("{root}/contrib/systemd/feedsift.service")).unwrap();
+    let reload = unit_values(&unit, "ExecReload");
+    const CHECK: &str = "/usr/local/bin/feedsift --config /etc/feedsift/feeds.toml check";
+    assert_eq!(
+        reload,
+        [CHECK, "/bin/kill -HUP $MAINPID"],
+        "check, then signal"
+    );
+    // `--system` names the unit's files.
+    let start = unit_values(&unit, "ExecStart");
+    assert_eq!(
+        start,
+        [
+            "/usr/local/bin/feedsift --config /etc/feedsift/feeds.toml --db /var/lib/feedsift/feedsift.db run"
+        ]
+    );
+
+    // What systemd runs on `systemctl reload`, against a broken file: a
+    // failing exit (the reload job fails) and every error on stderr (the
+    // journal).
+    let dir = scratch("unit-reload-check");
+    let bad = dir.join("feeds.toml");
+    std::fs::write(
+        &bad,
+        "[[feed]]\nurl = \"example.org/rss\"\nintervall = \"5m\"\n",
+    )
+    .unwrap();
+    let command = CHECK
+        .replace("/usr/local/bin/feedsift", common::bin())
+        .replace("/etc/feedsift/feeds.toml", bad.to_str().unwrap());
+    let argv: Vec<&str> = command.split(' ').collect();
+    let out = Command::new(argv[0]).args(&argv[1..]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("feeds.toml:2:7: feed url \"example.org/rss\" has no scheme"),
+        "{err}"
+    );
+    assert!(
+        err.contains("feeds.toml:3:1: unknown key `intervall`"),
+        "{err}"
+    );
+
+    // The drop-in for systemd >= 253 keeps the same check and lets systemd
+    // send the signal itself.
+    let drop_in =
+        std::fs::read_to_string(format!("{root}/contrib/systemd/notify-reload.conf")).unwrap();
+    assert_eq!(unit_values(&drop_in, "Type"), ["notify-reload"]);
+    assert_eq!(unit_values(&drop_in, "ExecReload"), ["", CHECK]);
+    let version = Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u32>().ok())
+        });
+    // systemd 252 (this project's CI image, Debian 12) does not know
+    // Type=notify-reload; where systemd does, the pair must verify.
+    if version.is_some_and(|v| v >= 253) {
+        let d = dir.join("feedsift.service.d");
+        std::fs::create_dir_all(&d).unwrap();
+        write_installed(&d.join("notify-reload.conf"), &drop_in);
+        let path = dir.join("feedsift.service");
+        write_installed(&path, &unit);
+        let (verified, complaints) = verify(&path);
+        assert!(
+            verified && !complaints.contains("feedsift.service"),
+            "{complaints}"
+        );
+    }
 }

@@ -24,8 +24,10 @@ use url::Url;
 use super::error::{CliError, CliResult, Failure};
 use super::{load_config, runtime};
 use crate::config::edit::{self, EditError, FeedsFile, Lookup, NewFeed};
-use crate::config::{FeedConfig, FullText, MIN_INTERVAL, format_duration, opml, parse_duration};
-use crate::dedup::canonical::url_key;
+use crate::config::{
+    FeedConfig, FullText, MIN_INTERVAL, Schedule, feed_identity, format_duration, opml,
+    parse_duration,
+};
 use crate::encoding::{self, DocumentKind};
 use crate::feed::{self, ParsedFeed, discover};
 use crate::fetch::{FetchOutcome, FetchSettings, Fetched, Fetcher, Resource};
@@ -33,6 +35,10 @@ use crate::fetch::{FetchOutcome, FetchSettings, Fetched, Fetcher, Resource};
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
     /// Add a feed (or a page that links to its feed) after checking that it parses.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds add https://example.org/rss.xml --tag world --interval 30m
+  feedsift feeds add example.org                # https:// is assumed; its announced feed is used")]
     Add {
         /// The feed's URL, or a web page announcing its feed.
         url: String,
@@ -47,16 +53,36 @@ pub enum FeedsCommand {
         tags: Vec<String>,
     },
     /// Remove a feed (exact URL or an equivalent spelling of it).
-    Remove { url: String },
+    #[command(after_help = "\
+Examples:
+  feedsift feeds remove https://example.org/rss.xml
+  feedsift feeds remove http://www.example.org/rss.xml/   # the same feed, spelled differently")]
+    Remove {
+        /// The feed's URL as in feeds.toml, or another spelling of it.
+        url: String,
+    },
     /// List the configured feeds.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds list
+  feedsift feeds list --json | jq -r '.[].url'")]
     List {
         /// Print a JSON array instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Add the feeds of an OPML file (folders and categories become tags).
-    Import { file: String },
+    #[command(after_help = "\
+Examples:
+  feedsift feeds import miniflux-export.opml")]
+    Import {
+        /// The OPML file another reader exported.
+        file: String,
+    },
     /// Print every feed as OPML 2.0.
+    #[command(after_help = "\
+Examples:
+  feedsift feeds export > feedsift.opml")]
     Export,
 }
 
@@ -105,13 +131,13 @@ fn clean_tags(tags: Vec<String>) -> Result<Vec<String>, String> {
 
 fn add(
     config_path: &Path,
-    url: &str,
+    url_text: &str,
     name: Option<String>,
     interval: Option<String>,
     tags: Vec<String>,
 ) -> CliResult {
     const CMD: &str = "add";
-    let url = match edit::feed_url(url) {
+    let url = match edit::feed_url(url_text) {
         Ok(u) => u,
         Err(e) => return fail(CMD, Failure::Usage, e),
     };
@@ -154,6 +180,18 @@ fn add(
     };
     let found = match rt.block_on(find_feed(&fetcher, &url)) {
         Ok(found) => found,
+        Err(message) if !edit::has_scheme(url_text) && url.scheme() == "https" => {
+            let mut plain = url.clone();
+            let _ = plain.set_scheme("http");
+            return fail(
+                CMD,
+                Failure::Runtime,
+                format!(
+                    "{message}\n(no scheme was given, so https:// was tried; for a site that \
+                     only speaks plain HTTP, run: feedsift feeds add {plain})"
+                ),
+            );
+        }
         Err(message) => return fail(CMD, Failure::Runtime, message),
     };
     if let Some(link) = &found.discovered {
@@ -215,14 +253,11 @@ fn duplicate(feeds: &[FeedConfig], url: &Url) -> Option<String> {
             "{url} is already in feeds.toml (line {})",
             feeds[i].line
         )),
-        Lookup::Equivalent(list) => {
-            let f = &feeds[list[0]];
-            Some(format!(
-                "{url} is already in feeds.toml as {} (line {}): the same feed once http/https, \
-                 www. and trailing slashes are ignored",
-                f.url, f.line
-            ))
-        }
+        Lookup::Equivalent(i) => Some(format!(
+            "{url} is already in feeds.toml as {} (line {}): the same feed once http/https, \
+             www. and trailing slashes are ignored",
+            feeds[i].url, feeds[i].line
+        )),
     }
 }
 
@@ -313,26 +348,12 @@ fn remove(config_path: &Path, url: &str) -> CliResult {
     let feeds = &file.config().feeds;
     let index = match edit::lookup(feeds, &url) {
         Lookup::Exact(i) => i,
-        Lookup::Equivalent(list) if list.len() == 1 => {
+        Lookup::Equivalent(i) => {
             println!(
                 "{url} matches {} (the same feed written differently)",
-                feeds[list[0]].url
+                feeds[i].url
             );
-            list[0]
-        }
-        Lookup::Equivalent(list) => {
-            let spelled: Vec<String> = list
-                .iter()
-                .map(|&i| format!("{} (line {})", feeds[i].url, feeds[i].line))
-                .collect();
-            return fail(
-                CMD,
-                Failure::Usage,
-                format!(
-                    "{url} matches several entries: {}; give the exact URL of the one to remove",
-                    spelled.join(", ")
-                ),
-            );
+            i
         }
         Lookup::Absent => {
             return fail(
@@ -377,6 +398,15 @@ struct Listed<'a> {
     interval: String,
     interval_secs: u64,
     interval_is_default: bool,
+    /// `adaptive` or `pinned` (README "Scheduling").
+    schedule: &'static str,
+    /// The bounds of an adaptive interval (`null` when pinned).
+    min_interval_secs: Option<u64>,
+    /// The longest wait between polls.
+    max_interval_secs: u64,
+    /// The schedule as the table shows it.
+    #[serde(skip)]
+    shown: String,
     tags: &'a [String],
     full_text: &'static str,
     /// Line of the `[[feed]]` header in feeds.toml.
@@ -398,12 +428,24 @@ fn list(config_path: &Path, json: bool) -> CliResult {
         .iter()
         .map(|f| {
             let interval = config.interval_of(f);
+            let schedule = config.schedule_of(f);
             Listed {
                 url: f.url.as_str(),
                 name: f.name.as_deref(),
                 interval: format_duration(interval),
                 interval_secs: interval.as_secs(),
                 interval_is_default: f.interval.is_none(),
+                schedule: if schedule.is_pinned() {
+                    "pinned"
+                } else {
+                    "adaptive"
+                },
+                min_interval_secs: match schedule {
+                    Schedule::Adaptive { bounds, .. } => Some(bounds.min.as_secs()),
+                    Schedule::Pinned { .. } => None,
+                },
+                max_interval_secs: schedule.max().as_secs(),
+                shown: schedule.to_string(),
                 tags: &f.tags,
                 full_text: full_text_name(f.full_text),
                 line: f.line,
@@ -426,18 +468,14 @@ fn list(config_path: &Path, json: bool) -> CliResult {
 }
 
 fn write_table(out: &mut impl Write, rows: &[Listed]) -> std::io::Result<()> {
-    let header = ["NAME", "URL", "INTERVAL", "TAGS", "FULL_TEXT"];
+    let header = ["NAME", "URL", "SCHEDULE", "TAGS", "FULL_TEXT"];
     let cells: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
             [
                 r.name.unwrap_or("-").to_owned(),
                 r.url.to_owned(),
-                if r.interval_is_default {
-                    format!("{} (default)", r.interval)
-                } else {
-                    r.interval.clone()
-                },
+                r.shown.clone(),
                 if r.tags.is_empty() {
                     "-".to_owned()
                 } else {
@@ -534,12 +572,12 @@ fn import(config_path: &Path, opml_path: &Path) -> CliResult {
         .config()
         .feeds
         .iter()
-        .map(|f| (url_key(&f.url), f))
+        .map(|f| (feed_identity(&f.url), f))
         .collect();
     let mut present = Vec::new();
     let mut new = Vec::new();
     for feed in &doc.feeds {
-        match existing.get(&url_key(&feed.url)) {
+        match existing.get(&feed_identity(&feed.url)) {
             Some(have) => present.push(format!(
                 "already in feeds.toml: {} (line {})",
                 feed.url, have.line

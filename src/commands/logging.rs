@@ -29,14 +29,75 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber. `level` (`--log-level`) wins over
-/// `RUST_LOG`; the default is `info`.
-pub fn init(level: Option<&str>, format: LogFormat) {
-    let filter = match level {
-        Some(l) => EnvFilter::try_new(l),
-        None => EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new("info")),
+/// Libraries whose log lines are about the documents they parse, not
+/// about feedsift: html5ever says "foster parenting not implemented" for
+/// every misnested table on the web. Shown only at `error` unless a filter
+/// names them (`--log-level info,html5ever=warn`).
+const QUIET_TARGETS: &[&str] = &["html5ever", "markup5ever", "selectors", "cssparser"];
+
+/// The level names a filter may use.
+const LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace", "off"];
+
+/// Checks a `--log-level` value: a level (`debug`), or comma-separated
+/// directives each a level or `target=level` (`feedsift=debug,info`).
+/// tracing would take any word as a target name, so `verbose` would
+/// silently mean "trace for a module called verbose"; here it is refused
+/// with the valid levels.
+pub fn parse_level(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let bad = |what: &str| {
+        Err(format!(
+            "{what} is not a log level; use one of {} or target=level directives such as \
+             feedsift=debug,info",
+            LEVELS.join(", ")
+        ))
+    };
+    if text.is_empty() {
+        return bad("an empty value");
     }
-    .unwrap_or_else(|_| EnvFilter::new("info"));
+    for directive in text.split(',').map(str::trim) {
+        let level = match directive.rsplit_once('=') {
+            Some((target, level)) if !target.trim().is_empty() => level,
+            Some(_) => return bad(&format!("{directive:?}")),
+            None => directive,
+        };
+        if !LEVELS.contains(&level.trim().to_ascii_lowercase().as_str()) {
+            return bad(&format!("{:?}", level.trim()));
+        }
+    }
+    EnvFilter::try_new(text).map_err(|e| format!("{text:?}: {e}"))?;
+    Ok(text.to_owned())
+}
+
+/// The filter to install: `level` (already checked), else `RUST_LOG`,
+/// else `info`; then [`QUIET_TARGETS`] at `error` unless named.
+fn filter_text(level: Option<&str>, rust_log: Option<String>) -> String {
+    let chosen = match (level, rust_log) {
+        (Some(l), _) => l.to_owned(),
+        (None, Some(env)) if EnvFilter::try_new(&env).is_ok() => env,
+        (None, Some(env)) => {
+            eprintln!("feedsift: RUST_LOG={env:?} is not a valid filter; logging at info");
+            "info".to_owned()
+        }
+        (None, None) => "info".to_owned(),
+    };
+    let mut text = chosen.clone();
+    for target in QUIET_TARGETS {
+        if !chosen.contains(target) {
+            text.push_str(&format!(",{target}=error"));
+        }
+    }
+    text
+}
+
+/// Installs the global subscriber. `level` (`--log-level`, checked by
+/// [`parse_level`]) wins over `RUST_LOG`; the default is `info`.
+pub fn init(level: Option<&str>, format: LogFormat) {
+    let rust_log = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let filter =
+        EnvFilter::try_new(filter_text(level, rust_log)).unwrap_or_else(|_| EnvFilter::new("info"));
     let journal = stderr_is_journal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -104,5 +165,55 @@ where
         };
         write!(writer, "<{priority}>")?;
         self.0.format_event(ctx, writer, event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_and_directives_are_accepted_words_are_not() {
+        for ok in [
+            "debug",
+            "INFO",
+            "feedsift=debug,info",
+            "feedsift::fetch=trace",
+            "off",
+            "warn,html5ever=warn",
+        ] {
+            assert_eq!(parse_level(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        for bad in [
+            "verbose",
+            "feedsift",
+            "feedsift=loud",
+            "=debug",
+            "",
+            "info,",
+        ] {
+            let e = parse_level(bad).unwrap_err();
+            assert!(
+                e.contains("error, warn, info, debug, trace, off"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn parser_chatter_is_quiet_unless_asked_for() {
+        assert_eq!(
+            filter_text(None, None),
+            "info,html5ever=error,markup5ever=error,selectors=error,cssparser=error"
+        );
+        assert_eq!(
+            filter_text(Some("debug,html5ever=warn"), Some("trace".into())),
+            "debug,html5ever=warn,markup5ever=error,selectors=error,cssparser=error"
+        );
+        assert!(
+            filter_text(None, Some("feedsift=debug".into()))
+                .starts_with("feedsift=debug,html5ever=error")
+        );
+        assert!(filter_text(None, Some("=nonsense[".into())).starts_with("info,"));
     }
 }

@@ -26,8 +26,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 use url::Url;
 
-use super::{Config, ConfigError, FeedConfig};
-use crate::dedup::canonical::url_key;
+use super::{Config, ConfigError, FeedConfig, feed_identity};
 
 /// What a feeds.toml created by `feeds add`/`feeds import` starts with: the
 /// settings header, so people see where settings go, and a pointer to the
@@ -65,14 +64,14 @@ pub struct NewFeed {
 }
 
 /// How a URL matches the configured feeds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
     /// The same URL, character for character after URL parsing.
     Exact(usize),
-    /// Not the same string but the same feed for dedup purposes (http ≡
-    /// https, `www.`, trailing slash, tracking parameters): indexes into
-    /// the feed list, in file order.
-    Equivalent(Vec<usize>),
+    /// Not the same string but the same feed ([`feed_identity`]): http ≡
+    /// https, `www.`, trailing slash, tracking parameters. A valid config
+    /// holds at most one feed per identity.
+    Equivalent(usize),
     Absent,
 }
 
@@ -81,17 +80,10 @@ pub fn lookup(feeds: &[FeedConfig], url: &Url) -> Lookup {
     if let Some(i) = feeds.iter().position(|f| &f.url == url) {
         return Lookup::Exact(i);
     }
-    let key = url_key(url);
-    let same: Vec<usize> = feeds
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| url_key(&f.url) == key)
-        .map(|(i, _)| i)
-        .collect();
-    if same.is_empty() {
-        Lookup::Absent
-    } else {
-        Lookup::Equivalent(same)
+    let identity = feed_identity(url);
+    match feeds.iter().position(|f| feed_identity(&f.url) == identity) {
+        Some(i) => Lookup::Equivalent(i),
+        None => Lookup::Absent,
     }
 }
 
@@ -107,12 +99,7 @@ pub fn feed_url(text: &str) -> Result<Url, String> {
         } else {
             format!("http:{rest}")
         }
-    } else if !text.contains("://")
-        && text
-            .split(':')
-            .next()
-            .is_none_or(|before| before == text || before.contains('.'))
-    {
+    } else if !text.contains("://") && (!text.contains(':') || has_port(text)) {
         // `host/path` or `host:port/path`, not `mailto:` and friends.
         format!("https://{text}")
     } else {
@@ -129,6 +116,22 @@ pub fn feed_url(text: &str) -> Result<Url, String> {
         return Err(format!("{text:?} has no host"));
     }
     Ok(url)
+}
+
+/// `host:port` or `host:port/path`: digits after the first colon, up to
+/// the end or a slash.
+fn has_port(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(host, rest)| {
+        let port = rest.split('/').next().unwrap_or_default();
+        !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Whether `text` names its scheme; without one [`feed_url`] assumes
+/// `https://`.
+pub fn has_scheme(text: &str) -> bool {
+    let text = text.trim();
+    text.contains("://") || text.starts_with("feed:") || (text.contains(':') && !has_port(text))
 }
 
 /// feeds.toml opened for editing.
@@ -781,7 +784,7 @@ url = \"https://d.example/feed\"
         assert_eq!(lookup(feeds, &u("https://b.example/rss")), Lookup::Exact(1));
         assert_eq!(
             lookup(feeds, &u("http://www.b.example/rss/")),
-            Lookup::Equivalent(vec![1])
+            Lookup::Equivalent(1)
         );
         assert_eq!(lookup(feeds, &u("https://z.example/")), Lookup::Absent);
     }
@@ -792,6 +795,12 @@ url = \"https://d.example/feed\"
         assert_eq!(ok(" https://a.example/feed "), "https://a.example/feed");
         assert_eq!(ok("a.example/feed"), "https://a.example/feed");
         assert_eq!(ok("a.example:8080/feed"), "https://a.example:8080/feed");
+        assert_eq!(ok("localhost:8080/feed"), "https://localhost:8080/feed");
+        assert_eq!(ok("127.0.0.1:8080"), "https://127.0.0.1:8080/");
+        assert!(!has_scheme("localhost:8080/feed"));
+        assert!(!has_scheme("a.example/feed"));
+        assert!(has_scheme("http://a.example/feed"));
+        assert!(has_scheme("mailto:x@a.example"));
         assert_eq!(ok("feed://a.example/rss"), "http://a.example/rss");
         assert_eq!(ok("feed:https://a.example/rss"), "https://a.example/rss");
         assert!(

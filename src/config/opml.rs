@@ -38,8 +38,8 @@ use quick_xml::{Writer, XmlVersion};
 use url::Url;
 
 use super::edit::feed_url;
-use super::{FeedConfig, FullText, MIN_INTERVAL, format_duration, parse_duration};
-use crate::dedup::canonical::url_key;
+use super::{FeedConfig, FullText, MIN_INTERVAL, feed_identity, format_duration, parse_duration};
+
 use crate::encoding::{self, DocumentKind};
 
 /// The XML namespace of feedsift's own outline attributes.
@@ -128,6 +128,7 @@ struct Outline {
     title: Option<String>,
     xml_url: Option<String>,
     url: Option<String>,
+    html_url: Option<String>,
     kind: Option<String>,
     category: Option<String>,
     interval: Option<String>,
@@ -174,7 +175,7 @@ fn read(text: &str) -> Result<OpmlImport, OpmlError> {
                 in_title = true;
             } else if name.eq_ignore_ascii_case("outline") {
                 let outline = attributes(&reader, element, &mut import.warnings, text)?;
-                let folder = take_outline(outline, &stack, &mut import, &mut seen);
+                let folder = take_outline(outline, is_empty, &stack, &mut import, &mut seen);
                 if !is_empty {
                     stack.push(Frame { folder });
                 }
@@ -256,6 +257,7 @@ fn attributes(
             (ResolveResult::Unbound, "title") => &mut outline.title,
             (ResolveResult::Unbound, "xmlurl") => &mut outline.xml_url,
             (ResolveResult::Unbound, "url") => &mut outline.url,
+            (ResolveResult::Unbound, "htmlurl") => &mut outline.html_url,
             (ResolveResult::Unbound, "type") => &mut outline.kind,
             (ResolveResult::Unbound, "category") => &mut outline.category,
             (ResolveResult::Unknown(prefix), _) => {
@@ -276,9 +278,12 @@ fn attributes(
 }
 
 /// Files an outline: a feed goes into `import`, a folder returns the name
-/// its children inherit.
+/// its children inherit, and anything else that carries an address or
+/// has no children is listed as skipped, with why. `leaf` is a
+/// self-closed outline (no children, so not a folder).
 fn take_outline(
     outline: Outline,
+    leaf: bool,
     stack: &[Frame],
     import: &mut OpmlImport,
     seen: &mut HashMap<String, usize>,
@@ -296,7 +301,10 @@ fn take_outline(
     let address = non_empty(outline.xml_url.as_deref())
         .or_else(|| non_empty(outline.url.as_deref()).filter(|_| feed_typed));
     let Some(address) = address else {
-        // A folder (or a note, which has no children and so no effect).
+        if let Some(skipped) = not_a_feed(&outline, kind.as_deref(), label.as_deref(), leaf) {
+            import.skipped.push(skipped);
+        }
+        // A folder.
         return label;
     };
     let what = address.to_owned();
@@ -364,7 +372,7 @@ fn take_outline(
             None
         }
     });
-    let key = url_key(&url);
+    let key = feed_identity(&url);
     if let Some(&i) = seen.get(&key) {
         let first = &mut import.feeds[i];
         for tag in tags {
@@ -397,6 +405,46 @@ fn push_tag(tags: &mut Vec<String>, tag: &str) {
 /// A name or tag for feeds.toml: entities left over from double escaping
 /// decoded, whitespace collapsed, characters TOML and XML cannot carry
 /// dropped; `None` when nothing is left.
+/// Why an outline without a feed address is not imported; `None` for a
+/// folder. Readers differ in what they write, so nothing that might be a
+/// subscription disappears without a word.
+fn not_a_feed(
+    outline: &Outline,
+    kind: Option<&str>,
+    label: Option<&str>,
+    leaf: bool,
+) -> Option<Skipped> {
+    let url = non_empty(outline.url.as_deref());
+    let html = non_empty(outline.html_url.as_deref());
+    let (what, reason) = match (url, kind, html) {
+        (Some(url), None, _) => (
+            url,
+            "an outline with url= but no type=\"rss\", so not known to be a feed; \
+             `feedsift feeds add URL` checks it and adds it if it is one"
+                .to_owned(),
+        ),
+        (Some(url), Some(k), _) => (
+            url,
+            format!("an outline of type=\"{k}\" (a link or an included list), not a feed"),
+        ),
+        (None, _, Some(html)) => (
+            html,
+            "a web site without a feed address (htmlUrl only); `feedsift feeds add URL` \
+             finds the feed a page announces"
+                .to_owned(),
+        ),
+        (None, _, None) if leaf => (
+            label.unwrap_or("an outline without a name"),
+            "an outline without a feed address (no xmlUrl) and nothing inside it".to_owned(),
+        ),
+        (None, _, None) => return None,
+    };
+    Some(Skipped {
+        what: what.to_owned(),
+        reason,
+    })
+}
+
 fn clean_name(raw: &str) -> Option<String> {
     clean_text(&decode_entities(raw))
 }
@@ -603,7 +651,10 @@ mod tests {
         assert_eq!(doc.feeds[1].tags, vec!["Tech"]);
         assert_eq!(doc.feeds[2].url.as_str(), "http://top.example/rss");
         assert!(doc.feeds[2].tags.is_empty());
-        assert!(doc.skipped.is_empty() && doc.repairs.is_empty());
+        assert!(doc.repairs.is_empty());
+        // Listed, so that nothing an import leaves out goes unmentioned.
+        assert_eq!(doc.skipped.len(), 1);
+        assert_eq!(doc.skipped[0].what, "a note without a feed");
     }
 
     #[test]
@@ -642,6 +693,49 @@ mod tests {
         assert_eq!(doc.skipped.len(), 2, "{:?}", doc.skipped);
         assert!(doc.skipped[0].reason.contains("http or https"));
         assert!(doc.skipped[1].reason.contains("FreshRSS"));
+    }
+
+    #[test]
+    fn outlines_that_are_not_feeds_are_listed_not_dropped() {
+        let doc = parse_str(
+            r#"<opml version="2.0"><body>
+<outline text="News">
+  <outline text="Typed" type="rss" xmlUrl="https://typed.example/rss"/>
+  <outline text="Url only" url="https://urlonly.example/feed.xml"/>
+  <outline text="A link" type="link" url="https://link.example/"/>
+  <outline text="Site only" htmlUrl="https://site.example/"/>
+  <outline text="A note"/>
+</outline>
+<outline text="Empty folder"></outline>
+</body></opml>"#,
+        );
+        assert_eq!(doc.feeds.len(), 1);
+        let skipped: Vec<(&str, &str)> = doc
+            .skipped
+            .iter()
+            .map(|s| (s.what.as_str(), s.reason.split(',').next().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (
+                    "https://urlonly.example/feed.xml",
+                    "an outline with url= but no type=\"rss\""
+                ),
+                (
+                    "https://link.example/",
+                    "an outline of type=\"link\" (a link or an included list)"
+                ),
+                (
+                    "https://site.example/",
+                    "a web site without a feed address (htmlUrl only); `feedsift feeds add URL` finds the feed a page announces"
+                ),
+                (
+                    "A note",
+                    "an outline without a feed address (no xmlUrl) and nothing inside it"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -130,8 +130,8 @@ impl Reloader {
         let new = match load(&self.current.path, self.db_override.as_deref()) {
             Ok(new) => new,
             Err(e) => {
-                tracing::error!(error = %e, "config not reloaded; running on with the previous one");
-                notifier.status(&format!("config not reloaded: {e}"));
+                tracing::error!(error = %e.summary(), "config not reloaded; running on with the previous one");
+                notifier.status(&format!("config not reloaded: {}", e.summary()));
                 if cause == Cause::Signal {
                     notifier.ready();
                 }

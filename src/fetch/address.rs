@@ -71,15 +71,22 @@ fn is_global_v6(ip: Ipv6Addr) -> bool {
 /// article fetch makes is the address we checked (no second lookup to race).
 pub struct PublicOnlyResolver {
     pub policy: Arc<AddressPolicy>,
+    /// Names resolved without the check: the configured proxies, which
+    /// the operator chose and which often live on a private network.
+    pub trusted_hosts: HashSet<String>,
 }
 
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let policy = self.policy.clone();
         let host = name.as_str().to_string();
+        let trusted = self.trusted_hosts.contains(&host);
         Box::pin(async move {
             let resolved: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if trusted {
+                return Ok(Box::new(resolved.into_iter()) as Addrs);
+            }
             let public: Vec<SocketAddr> = resolved
                 .iter()
                 .copied()
@@ -98,6 +105,31 @@ impl Resolve for PublicOnlyResolver {
             Ok(Box::new(public.into_iter()) as Addrs)
         })
     }
+}
+
+/// Refuses a URL whose name resolves to any non-public address; used
+/// before a request through a proxy, which resolves the name itself. A
+/// name this machine cannot resolve is left to the proxy (behind a proxy,
+/// local DNS often knows only the local network).
+pub async fn check_name(
+    policy: &AddressPolicy,
+    url: &url::Url,
+) -> Result<(), crate::fetch::FetchError> {
+    let Some(host) = url.host_str() else {
+        return Ok(());
+    };
+    let Ok(resolved) = tokio::net::lookup_host((host, 0)).await else {
+        return Ok(());
+    };
+    for addr in resolved {
+        if !policy.is_public(addr.ip()) {
+            return Err(crate::fetch::FetchError::Blocked(format!(
+                "{host} resolves to {}, a non-public address",
+                addr.ip()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The resolver refused every address of a name.

@@ -11,14 +11,16 @@
 
 pub mod address;
 pub mod headers;
+pub mod options;
 pub mod politeness;
+pub mod proxy;
 pub mod robots;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -27,10 +29,12 @@ use reqwest::{Client, StatusCode, redirect};
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::config::Settings;
+use crate::config::{FeedConfig, Settings};
 use crate::model::Validators;
 use address::{AddressPolicy, PublicOnlyResolver};
+pub use options::RequestOptions;
 use politeness::HostGates;
+use proxy::{ProxyEnv, Route};
 use robots::RobotsCache;
 
 /// Redirect hops followed before giving up (issue: at most 5).
@@ -173,6 +177,10 @@ pub enum FetchError {
     Robots(String),
     #[error("{0}")]
     Network(String),
+    /// The feed's request options could not be made (a secret's file or
+    /// environment variable is missing, ...): nothing was sent.
+    #[error("request options: {0}")]
+    Options(String),
 }
 
 impl FetchError {
@@ -204,10 +212,13 @@ impl FetchError {
 
 /// The shared HTTP client. Cheap to share behind an `Arc`.
 pub struct Fetcher {
-    /// For feeds and for pages that may reach private addresses.
-    trusted: Client,
-    /// For pages: its resolver only returns public addresses.
-    guarded: Client,
+    /// One reqwest client per route and address rule, made when first
+    /// needed: feeds (and pages that may reach private addresses) use a
+    /// plain resolver, other pages one that only returns public addresses.
+    clients: Mutex<HashMap<(Route, bool), Client>>,
+    proxy_env: ProxyEnv,
+    /// The options of a request that has none of its own.
+    plain: RequestOptions,
     global: Semaphore,
     gates: HostGates,
     robots: RobotsCache,
@@ -216,38 +227,88 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// `robots_store` keeps robots.txt answers between runs (the daemon
-    /// passes the database; `None` keeps them in memory only).
+    /// passes the database; `None` keeps them in memory only). Proxies
+    /// come from the environment ([`proxy`]).
     pub fn new(
         settings: FetchSettings,
         robots_store: Option<Arc<dyn robots::RobotsStore>>,
     ) -> Result<Fetcher, FetchError> {
+        Fetcher::with_proxy_env(settings, robots_store, ProxyEnv::from_process())
+    }
+
+    /// As [`Fetcher::new`], with the proxy settings given.
+    pub fn with_proxy_env(
+        settings: FetchSettings,
+        robots_store: Option<Arc<dyn robots::RobotsStore>>,
+        proxy_env: ProxyEnv,
+    ) -> Result<Fetcher, FetchError> {
         // reqwest is built without a default TLS provider so that no
         // C crypto library is needed; install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let policy = Arc::new(settings.policy.clone());
-        let build = |guarded: bool| {
-            let mut b = Client::builder()
-                .user_agent(settings.user_agent.clone())
-                .redirect(redirect::Policy::none())
-                .connect_timeout(settings.connect_timeout)
-                .pool_idle_timeout(Duration::from_secs(30))
-                .pool_max_idle_per_host(settings.per_host_concurrency);
-            if guarded {
-                b = b.dns_resolver(Arc::new(PublicOnlyResolver {
-                    policy: policy.clone(),
-                }));
-            }
-            b.build()
-                .map_err(|e| FetchError::Network(format!("cannot build the HTTP client: {e}")))
-        };
-        Ok(Fetcher {
-            trusted: build(false)?,
-            guarded: build(true)?,
+        let fetcher = Fetcher {
+            clients: Mutex::new(HashMap::new()),
+            proxy_env,
+            plain: RequestOptions::default(),
             global: Semaphore::new(settings.max_concurrent.max(1)),
             gates: HostGates::new(settings.per_host_concurrency, settings.per_host_delay),
             robots: RobotsCache::new(robots_store),
             settings,
-        })
+        };
+        // The usual two clients now, so a broken setup shows at start.
+        fetcher.client(&Route::Environment, false)?;
+        fetcher.client(&Route::Environment, true)?;
+        Ok(fetcher)
+    }
+
+    /// The client for a route; `guarded` resolves names to public
+    /// addresses only (the proxy's own name excepted).
+    fn client(&self, route: &Route, guarded: bool) -> Result<Client, FetchError> {
+        let key = (route.clone(), guarded);
+        if let Some(c) = self.clients.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(c);
+        }
+        let s = &self.settings;
+        let mut b = Client::builder()
+            .user_agent(s.user_agent.clone())
+            .redirect(redirect::Policy::none())
+            .connect_timeout(s.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(s.per_host_concurrency)
+            // Proxies are chosen here, not by reqwest's own reading of the
+            // environment, so that one rule decides (see `proxy`).
+            .no_proxy();
+        let proxy_hosts = match route {
+            Route::Environment => {
+                let env = self.proxy_env.clone();
+                if env.http.is_some() || env.https.is_some() {
+                    b = b.proxy(reqwest::Proxy::custom(move |url| {
+                        env.proxy_for(url).cloned()
+                    }));
+                }
+                self.proxy_env.proxy_hosts()
+            }
+            Route::Direct => Vec::new(),
+            Route::Via(proxy) => {
+                let p = reqwest::Proxy::all(proxy.clone()).map_err(|e| {
+                    FetchError::Options(format!("proxy {}: {e}", config_redact(proxy)))
+                })?;
+                b = b.proxy(p);
+                proxy.host_str().map(str::to_owned).into_iter().collect()
+            }
+        };
+        if guarded {
+            b = b.dns_resolver(Arc::new(PublicOnlyResolver {
+                policy: Arc::new(s.policy.clone()),
+                trusted_hosts: proxy_hosts.into_iter().collect(),
+            }));
+        }
+        let client = b
+            .build()
+            .map_err(|e| FetchError::Network(format!("cannot build the HTTP client: {e}")))?;
+        if let Ok(mut m) = self.clients.lock() {
+            m.insert(key, client.clone());
+        }
+        Ok(client)
     }
 
     pub fn settings(&self) -> &FetchSettings {
@@ -263,9 +324,37 @@ impl Fetcher {
         resource: Resource,
         validators: Option<&Validators>,
     ) -> Result<FetchOutcome, FetchError> {
+        self.fetch_with(url, resource, validators, &self.plain)
+            .await
+    }
+
+    /// Fetches a configured feed with its `[feed.http]` options (secrets
+    /// are read now; a missing one fails the fetch before anything is
+    /// sent). `url` is where it is fetched from (a permanent move may
+    /// have changed it); credentials still go only to the origin of the
+    /// URL in feeds.toml.
+    pub async fn fetch_feed(
+        &self,
+        url: &Url,
+        feed: &FeedConfig,
+        validators: Option<&Validators>,
+    ) -> Result<FetchOutcome, FetchError> {
+        let options = RequestOptions::for_feed(feed).map_err(FetchError::Options)?;
+        self.fetch_with(url, Resource::Feed, validators, &options)
+            .await
+    }
+
+    /// [`Fetcher::fetch`] with per-feed request options.
+    pub async fn fetch_with(
+        &self,
+        url: &Url,
+        resource: Resource,
+        validators: Option<&Validators>,
+        options: &RequestOptions,
+    ) -> Result<FetchOutcome, FetchError> {
         let mut attempt = 1;
         loop {
-            let result = self.fetch_once(url, resource, validators).await;
+            let result = self.fetch_once(url, resource, validators, options).await;
             let err = match result {
                 Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => e,
                 other => return other,
@@ -287,6 +376,7 @@ impl Fetcher {
         url: &Url,
         resource: Resource,
         validators: Option<&Validators>,
+        options: &RequestOptions,
     ) -> Result<FetchOutcome, FetchError> {
         let mut current = url.clone();
         let mut visited: HashSet<Url> = HashSet::new();
@@ -296,18 +386,18 @@ impl Fetcher {
             if !visited.insert(current.clone()) {
                 return Err(FetchError::RedirectLoop(current.to_string()));
             }
-            self.check_destination(&current, resource).await?;
+            self.check_destination(&current, resource, &options.route)
+                .await?;
             let (limit, accept) = match resource {
                 Resource::Feed => (self.settings.max_feed_bytes, ACCEPT_FEED),
                 Resource::Page { .. } => (self.settings.max_page_bytes, ACCEPT_PAGE),
                 Resource::Robots { .. } => (robots::MAX_ROBOTS_BYTES, ACCEPT_TEXT),
             };
-            let client = if resource.allow_private() {
-                &self.trusted
-            } else {
-                &self.guarded
-            };
-            let mut request = client.get(current.clone()).header(header::ACCEPT, accept);
+            let client = self.client(&options.route, !resource.allow_private())?;
+            let mut request = options.apply(
+                &current,
+                client.get(current.clone()).header(header::ACCEPT, accept),
+            );
             if let Some(v) = validators {
                 if let Some(etag) = v
                     .etag
@@ -429,7 +519,12 @@ impl Fetcher {
     }
 
     /// Refuses article URLs the address policy or robots.txt forbids.
-    async fn check_destination(&self, url: &Url, resource: Resource) -> Result<(), FetchError> {
+    async fn check_destination(
+        &self,
+        url: &Url,
+        resource: Resource,
+        route: &Route,
+    ) -> Result<(), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::Blocked(format!(
                 "{} URLs are not fetched",
@@ -449,6 +544,11 @@ impl Fetcher {
             };
             if let Some(ip) = literal.filter(|ip| !self.settings.policy.is_public(*ip)) {
                 return Err(FetchError::Blocked(format!("{ip} is not a public address")));
+            }
+            // Through a proxy, the proxy resolves the name and our guarded
+            // resolver never sees it: look it up here first.
+            if literal.is_none() && route.proxy_for(&self.proxy_env, url).is_some() {
+                address::check_name(&self.settings.policy, url).await?;
             }
         }
         let page = matches!(resource, Resource::Page { .. });
@@ -472,7 +572,12 @@ impl Fetcher {
         allow_private: bool,
         validators: Option<&'a Validators>,
     ) -> Pin<Box<dyn Future<Output = Result<FetchOutcome, FetchError>> + Send + 'a>> {
-        Box::pin(self.fetch_once(url, Resource::Robots { allow_private }, validators))
+        Box::pin(self.fetch_once(
+            url,
+            Resource::Robots { allow_private },
+            validators,
+            &self.plain,
+        ))
     }
 }
 
@@ -523,18 +628,71 @@ async fn drain(mut response: reqwest::Response) {
     }
 }
 
+fn config_redact(url: &Url) -> String {
+    crate::config::http::redact_password(url)
+}
+
+/// What a TLS failure means for the person reading it.
+fn tls_reason(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+            "the server did not answer in TLS (does it speak plain HTTP on this port? \
+             then use an http:// URL)"
+                .into()
+        }
+        rustls::Error::InvalidCertificate(c) => format!("invalid certificate: {c}"),
+        other => other.to_string(),
+    }
+}
+
+/// Every error in `e`'s chain, outermost first. An `io::Error`'s
+/// `source()` skips the error it wraps, so those are looked into.
+fn causes<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut out = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        out.push(err);
+        next = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    out
+}
+
 fn network_error(e: reqwest::Error) -> FetchError {
-    // Walk the source chain: the resolver's refusal is a block, not a
-    // network hiccup, and the innermost message is the useful one.
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    let mut innermost = e.to_string();
-    while let Some(s) = source {
-        if let Some(blocked) = s.downcast_ref::<address::BlockedAddress>() {
+    // The resolver's refusal is a block, not a network hiccup; a TLS
+    // failure says what it means; otherwise the innermost message is the
+    // useful one.
+    let chain = causes(&e);
+    for cause in &chain {
+        if let Some(blocked) = cause.downcast_ref::<address::BlockedAddress>() {
             return FetchError::Blocked(blocked.to_string());
         }
-        innermost = s.to_string();
-        source = s.source();
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return FetchError::Network(format!("TLS failed: {}", tls_reason(tls)));
+        }
+        let hung_up = cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            // tokio-rustls's words for a peer that hung up mid-handshake.
+            io.kind() == std::io::ErrorKind::UnexpectedEof
+                && io.to_string().contains("tls handshake")
+        });
+        if hung_up {
+            return FetchError::Network(
+                "TLS failed: the server closed the connection during the handshake (does it \
+                 speak plain HTTP on this port? then use an http:// URL)"
+                    .into(),
+            );
+        }
     }
+    let innermost = chain
+        .last()
+        .map_or_else(|| e.to_string(), |c| c.to_string());
     if e.is_timeout() {
         return FetchError::Network(format!("timed out: {innermost}"));
     }

@@ -34,7 +34,7 @@ use url::Url;
 
 use crate::config::FeedConfig;
 use crate::feed::{self, ParsedFeed};
-use crate::fetch::{FetchError, FetchOutcome, Fetched, Resource};
+use crate::fetch::{FetchError, FetchOutcome, Fetched};
 use crate::metrics::{ErrorKind, METRICS, Target};
 use crate::model::{Applied, EntryWrite, FeedPoll, PollResult};
 use crate::store::{StoreError, read};
@@ -175,7 +175,7 @@ async fn fetch_feed(
     let started = Instant::now();
     let mut shutdown = ctx.shutdown.clone();
     let outcome = tokio::select! {
-        outcome = ctx.fetcher.fetch(url, Resource::Feed, validators) => outcome,
+        outcome = ctx.fetcher.fetch_feed(url, &target.config, validators) => outcome,
         Ok(_) = shutdown.wait_for(|stop| *stop) => return None,
     };
     METRICS.fetched(Target::Feed, started.elapsed());

@@ -98,7 +98,7 @@ impl Pipeline {
                 id,
                 config: f.clone(),
                 interval: config.interval_of(f),
-                fixed_interval: f.interval.is_some(),
+                fixed_interval: config.schedule_of(f).is_pinned(),
             })
             .collect())
     }

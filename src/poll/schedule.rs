@@ -1,17 +1,33 @@
 //! When a feed is polled next: pure functions of what the last poll saw.
+//!
+//! The rule (README "Scheduling", [`crate::config::Schedule`]): a pinned
+//! feed waits its interval; an adaptive one half the median gap between
+//! its recent entries, within its bounds. What the feed or server asks
+//! for raises a wait, failures back off, and no wait passes the feed's
+//! `max_interval` — except a server's `Retry-After`, honoured up to a
+//! week. The `*_within`/`*_capped` forms take a feed's bounds; the plain
+//! forms use the defaults.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rand::RngExt;
 
-/// The longest a feed ever waits between polls, even when failing: a feed
-/// is never given up on.
-pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+use crate::config::{IntervalBounds, defaults};
 
-/// Bounds of an interval adapted to a feed's publishing rate: never more
-/// often than every 5 minutes (politeness), never less than daily.
-pub const MIN_ADAPTIVE_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// The longest a feed waits between polls by default, even when failing:
+/// a feed is never given up on (`max_interval`).
+pub const MAX_INTERVAL: Duration = defaults::MAX_INTERVAL;
+
+/// The default lower bound of an interval adapted to a feed's publishing
+/// rate (`min_interval`): never more often than every 5 minutes.
+pub const MIN_ADAPTIVE_INTERVAL: Duration = defaults::MIN_INTERVAL;
+
+/// The default bounds of an adaptive interval.
+pub const DEFAULT_BOUNDS: IntervalBounds = IntervalBounds {
+    min: MIN_ADAPTIVE_INTERVAL,
+    max: MAX_INTERVAL,
+};
 
 /// Entries the adaptive interval looks at: the recent past, not the
 /// feed's whole archive.
@@ -35,14 +51,25 @@ pub fn after_success(
     interval: Duration,
     lower_bounds: &[Option<Duration>],
 ) -> DateTime<Utc> {
+    after_success_capped(now, interval, lower_bounds, MAX_INTERVAL)
+}
+
+/// [`after_success`] for a feed whose longest wait is `cap`: the feed's
+/// or server's lower bounds are honoured up to it, not past it.
+pub fn after_success_capped(
+    now: DateTime<Utc>,
+    interval: Duration,
+    lower_bounds: &[Option<Duration>],
+    cap: Duration,
+) -> DateTime<Utc> {
     let floor = lower_bounds
         .iter()
         .flatten()
         .copied()
         .max()
         .unwrap_or(Duration::ZERO)
-        .min(MAX_INTERVAL);
-    now + to_chrono(spread(interval, floor, MAX_INTERVAL))
+        .min(cap);
+    now + to_chrono(spread(interval.min(cap), floor, cap))
 }
 
 /// Next poll after `consecutive_errors` failed polls in a row (1 for the
@@ -56,10 +83,22 @@ pub fn after_failure(
     consecutive_errors: u32,
     retry_after: Option<Duration>,
 ) -> DateTime<Utc> {
+    after_failure_capped(now, interval, consecutive_errors, retry_after, MAX_INTERVAL)
+}
+
+/// [`after_failure`] for a feed whose longest wait is `cap`: the backoff
+/// stops at it; a `Retry-After` still counts past it.
+pub fn after_failure_capped(
+    now: DateTime<Utc>,
+    interval: Duration,
+    consecutive_errors: u32,
+    retry_after: Option<Duration>,
+    cap: Duration,
+) -> DateTime<Utc> {
     let doublings = consecutive_errors.saturating_sub(1).min(16);
-    let backoff = interval.saturating_mul(1 << doublings).min(MAX_INTERVAL);
+    let backoff = interval.saturating_mul(1 << doublings).min(cap);
     let floor = retry_after.unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER);
-    now + to_chrono(spread(backoff, floor, MAX_INTERVAL.max(floor)))
+    now + to_chrono(spread(backoff, floor, cap.max(floor)))
 }
 
 /// A wait of about `wanted`, at least `floor` and at most `cap`: uniform
@@ -80,6 +119,14 @@ fn spread(wanted: Duration, floor: Duration, cap: Duration) -> Duration {
 /// of a gap), within [`MIN_ADAPTIVE_INTERVAL`] and [`MAX_INTERVAL`].
 /// `None` with fewer than three dated entries.
 pub fn adaptive_interval(dates: impl Iterator<Item = DateTime<Utc>>) -> Option<Duration> {
+    adaptive_interval_within(dates, DEFAULT_BOUNDS)
+}
+
+/// [`adaptive_interval`] within a feed's own bounds.
+pub fn adaptive_interval_within(
+    dates: impl Iterator<Item = DateTime<Utc>>,
+    bounds: IntervalBounds,
+) -> Option<Duration> {
     let mut dates: Vec<DateTime<Utc>> = dates.collect();
     dates.sort_unstable_by(|a, b| b.cmp(a));
     dates.dedup();
@@ -93,7 +140,7 @@ pub fn adaptive_interval(dates: impl Iterator<Item = DateTime<Utc>>) -> Option<D
         .collect();
     gaps.sort_unstable();
     let median = gaps[gaps.len() / 2];
-    Some((median / 2).clamp(MIN_ADAPTIVE_INTERVAL, MAX_INTERVAL))
+    Some((median / 2).clamp(bounds.min, bounds.max.max(bounds.min)))
 }
 
 pub fn to_chrono(d: Duration) -> chrono::Duration {
@@ -273,5 +320,77 @@ mod tests {
             now,
         );
         within(&w, 6480.0, 7920.0);
+    }
+
+    #[test]
+    fn a_feeds_cap_bounds_every_wait_but_retry_after() {
+        let now = Utc::now();
+        let cap = Duration::from_secs(2 * 3600);
+        // <ttl> of a day asked for, the feed's cap is 2 h: 2 h.
+        let w = waits(
+            || {
+                after_success_capped(
+                    now,
+                    Duration::from_secs(900),
+                    &[Some(Duration::from_secs(86400))],
+                    cap,
+                )
+            },
+            now,
+        );
+        within(&w, 7200.0, 7200.0);
+        // A pinned interval above the cap is cut to it (config refuses
+        // that, the function does not rely on it).
+        let w = waits(
+            || after_success_capped(now, Duration::from_secs(3 * 3600), &[], cap),
+            now,
+        );
+        within(&w, 6480.0, 7200.0);
+        // Backoff: 15 min doubling, stopped at 2 h.
+        let i = Duration::from_secs(900);
+        for (n, lo, hi) in [
+            (2, 1620.0, 1980.0),
+            (4, 6480.0, 7200.0),
+            (9, 6480.0, 7200.0),
+        ] {
+            let w = waits(|| after_failure_capped(now, i, n, None, cap), now);
+            within(&w, lo, hi);
+        }
+        // Retry-After of 5 h is still honoured past the cap.
+        let w = waits(
+            || after_failure_capped(now, i, 1, Some(Duration::from_secs(5 * 3600)), cap),
+            now,
+        );
+        within(&w, 18000.0, 18000.0);
+    }
+
+    #[test]
+    fn adaptive_interval_within_a_feeds_bounds() {
+        let t0 = Utc::now();
+        let every =
+            |minutes: i64, n: i64| (0..n).map(move |i| t0 - chrono::Duration::minutes(minutes * i));
+        let bounds = IntervalBounds {
+            min: Duration::from_secs(30 * 60),
+            max: Duration::from_secs(3 * 3600),
+        };
+        // Publishes every 10 min: 5 min adapted, raised to the 30 min floor.
+        assert_eq!(
+            adaptive_interval_within(every(10, 10), bounds),
+            Some(bounds.min)
+        );
+        // Weekly: a day adapted, cut to the 3 h cap.
+        assert_eq!(
+            adaptive_interval_within(every(7 * 24 * 60, 10), bounds),
+            Some(bounds.max)
+        );
+        assert_eq!(
+            adaptive_interval_within(every(120, 10), bounds),
+            Some(Duration::from_secs(3600))
+        );
+        // The defaults are the plain function's.
+        assert_eq!(
+            adaptive_interval_within(every(60, 10), DEFAULT_BOUNDS),
+            adaptive_interval(every(60, 10))
+        );
     }
 }

@@ -188,6 +188,7 @@ mod tests {
     fn db() -> Connection {
         let dir = std::env::temp_dir().join(format!("feedsift-articles-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a test directory");
         super::super::open_writer(&dir.join("test.db")).expect("a database")
     }
 

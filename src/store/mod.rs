@@ -7,6 +7,7 @@
 
 mod apply;
 mod articles;
+mod location;
 pub mod migrate;
 pub mod query;
 pub mod read;
@@ -42,6 +43,8 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}: {message}", path.display())]
+    Location { path: PathBuf, message: String },
     #[error(
         "the database has schema version {found}, written by a newer feedsift; this build knows up to version {supported}. Upgrade feedsift (or use another --db)"
     )]
@@ -59,15 +62,11 @@ pub enum StoreError {
     WriterGone,
 }
 
-/// Opens the writing connection: creates the file if needed, applies
-/// migrations and sets the durability pragmas.
+/// Opens the writing connection: creates the file if needed (never its
+/// directory, see [`location`]), applies migrations and sets the
+/// durability pragmas.
 pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
+    location::check(path)?;
     let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
         source,
@@ -86,6 +85,7 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
 /// Opens a read-only connection to an existing database, refusing one whose
 /// schema is newer than this build understands.
 pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    location::check(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -183,6 +183,7 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("feedsift-store-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         dir.join("test.db")
     }
 

@@ -440,6 +440,7 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("feedsift-query-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let conn = open_writer(&dir.join("test.db")).unwrap();
         conn.execute(
             "INSERT INTO feeds(id, url, created_at) VALUES (1, 'https://f.test/rss', 'x')",

@@ -183,6 +183,7 @@ mod tests {
     fn db(name: &str) -> Connection {
         let dir = std::env::temp_dir().join(format!("feedsift-read-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a test directory");
         let conn = super::super::open_writer(&dir.join("test.db")).expect("a database");
         conn.execute_batch(
             "INSERT INTO feeds(id, url, active, created_at) VALUES (1, 'https://a/feed', 1, 'x'), (2, 'https://b/feed', 1, 'x');

@@ -223,6 +223,7 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("feedsift-retention-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         dir.join("test.db")
     }
 
