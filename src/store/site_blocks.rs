@@ -10,7 +10,7 @@
 //! fingerprint, and re-indexed: a re-filter of the stored text, not a
 //! re-fetch, so it costs a read and an update per page.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
@@ -20,12 +20,15 @@ use crate::dedup::site_blocks::{
 };
 use crate::dedup::stories::Stories;
 
-/// The host's known blocks.
-fn known(conn: &Connection, host: &str) -> Result<HashSet<u64>, rusqlite::Error> {
-    let mut stmt =
-        conn.prepare_cached("SELECT block FROM site_blocks WHERE host = ?1 AND pages >= ?2")?;
-    let rows = stmt.query_map(params![host, PAGES_TO_LEARN], |r| r.get::<_, i64>(0))?;
-    rows.map(|h| h.map(|h| h as u64)).collect()
+/// The host's known blocks, each with the page it was first seen on.
+fn known(conn: &Connection, host: &str) -> Result<HashMap<u64, i64>, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT block, first_page FROM site_blocks WHERE host = ?1 AND pages >= ?2",
+    )?;
+    let rows = stmt.query_map(params![host, PAGES_TO_LEARN], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?))
+    })?;
+    rows.collect()
 }
 
 /// The page's text without its site's known boilerplate, or `None` when
@@ -42,7 +45,7 @@ pub fn clean(
     if known.is_empty() {
         return Ok(None);
     }
-    Ok(site_blocks::filter(text, |h| known.contains(&h)))
+    Ok(site_blocks::filter(text, |h| known.contains_key(&h)))
 }
 
 /// Learns from stored article `id` (its page at `page_url`, its text as
@@ -73,7 +76,8 @@ pub fn learn(
         .execute(params![id, host])?;
     let mut learned = false;
     let mut count = conn.prepare_cached(
-        "INSERT INTO site_blocks(host, block, pages, words, last_page) VALUES (?1, ?2, 1, ?3, ?4)
+        "INSERT INTO site_blocks(host, block, pages, words, first_page, last_page)
+         VALUES (?1, ?2, 1, ?3, ?4, ?4)
          ON CONFLICT(host, block) DO UPDATE SET pages = pages + 1, last_page = excluded.last_page
          RETURNING pages",
     )?;
@@ -88,15 +92,17 @@ pub fn learn(
     Ok(())
 }
 
-/// Keeps the host's tables within [`MAX_BLOCKS_PER_HOST`] unlearned blocks
-/// and [`RECENT_PAGES_PER_HOST`] pages.
+/// Keeps the host's tables within [`MAX_BLOCKS_PER_HOST`] blocks and
+/// [`RECENT_PAGES_PER_HOST`] pages, least recently seen forgotten first: a
+/// blurb still on the site's pages is seen again with each of them, while
+/// the teasers of last month's stories age out.
 fn bound(conn: &Connection, host: &str) -> Result<(), rusqlite::Error> {
     conn.prepare_cached(
         "DELETE FROM site_blocks WHERE host = ?1 AND block IN (
-             SELECT block FROM site_blocks WHERE host = ?1 AND pages < ?2
-             ORDER BY last_page DESC LIMIT -1 OFFSET ?3)",
+             SELECT block FROM site_blocks WHERE host = ?1
+             ORDER BY last_page DESC LIMIT -1 OFFSET ?2)",
     )?
-    .execute(params![host, PAGES_TO_LEARN, MAX_BLOCKS_PER_HOST as i64])?;
+    .execute(params![host, MAX_BLOCKS_PER_HOST as i64])?;
     conn.prepare_cached(
         "DELETE FROM site_pages WHERE host = ?1 AND article_id IN (
              SELECT article_id FROM site_pages WHERE host = ?1
@@ -127,7 +133,12 @@ fn clean_recent(
     )?;
     let now = super::timestamp(chrono::Utc::now());
     for (id, text) in pages {
-        let Some(cleaned) = site_blocks::filter(&text, |h| known.contains(&h)) else {
+        // A block is never cleaned from the page it was first seen on: a
+        // teaser quoting a story's lead is the site's, the lead is the
+        // story's.
+        let Some(cleaned) =
+            site_blocks::filter(&text, |h| known.get(&h).is_some_and(|first| *first != id))
+        else {
             continue;
         };
         let fp = Fingerprint::of(&cleaned);
@@ -147,4 +158,102 @@ fn clean_recent(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::index::DEFAULT_WINDOW_SECS;
+
+    fn db(name: &str) -> Connection {
+        let dir = std::env::temp_dir().join(format!(
+            "feedsift-site-blocks-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a test directory");
+        super::super::open_writer(&dir.join("test.db")).expect("a database")
+    }
+
+    /// Stores a page as its own story, as the writer does: cleaned, then
+    /// learned from.
+    fn store(conn: &Connection, stories: &mut Stories, url: &str, extracted: &str) -> i64 {
+        let key = url.trim_start_matches("https://");
+        let text = clean(conn, url, extracted)
+            .expect("clean")
+            .unwrap_or_else(|| extracted.to_string());
+        let id: i64 = conn
+            .query_row(
+                "INSERT INTO articles(url, canonical_url, url_key, text, extract_status, created_at, updated_at)
+                 VALUES (?1, ?1, ?2, ?3, 'ok', '2026-11-30T00:00:00Z', '2026-11-30T00:00:00Z') RETURNING id",
+                params![url, key, text],
+                |r| r.get(0),
+            )
+            .expect("insert");
+        learn(conn, stories, id, url, extracted).expect("learn");
+        id
+    }
+
+    fn text(conn: &Connection, id: i64) -> String {
+        conn.query_row("SELECT text FROM articles WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("text")
+    }
+
+    const NEW: &str =
+        "A brand new story, with more words of its own than the teaser has, about the harbour.";
+    const TEASER: &str =
+        "The new ferry timetable starts on Monday with two extra crossings every evening.";
+
+    #[test]
+    fn a_teaser_quoting_a_story_lead_is_cleaned_from_other_pages_but_not_from_that_story() {
+        let conn = db("lead");
+        let mut stories = Stories::rebuild(DEFAULT_WINDOW_SECS, 0, []);
+        let ferry = store(
+            &conn,
+            &mut stories,
+            "https://site.example/ferry",
+            &format!(
+                "{TEASER}\n\nThe operator hired four more crew for the winter, and said the \
+                 older of its two boats would be refitted in the spring at the yard upriver."
+            ),
+        );
+        let others: Vec<i64> = (0..3)
+            .map(|i| {
+                let own = format!("Story {i} has its own first paragraph about topic {i}.\n\nAnd a second one, number {i}, with more words in it.");
+                store(
+                    &conn,
+                    &mut stories,
+                    &format!("https://site.example/s{i}"),
+                    &format!("{own}\n\n{TEASER}"),
+                )
+            })
+            .collect();
+        assert!(
+            text(&conn, ferry).starts_with(TEASER),
+            "{}",
+            text(&conn, ferry)
+        );
+        for id in others {
+            assert!(!text(&conn, id).contains(TEASER), "{}", text(&conn, id));
+        }
+        // Another host's pages are not touched by this host's blocks.
+        assert_eq!(
+            clean(
+                &conn,
+                "https://other.example/x",
+                &format!("Own words here.\n\n{TEASER}")
+            )
+            .expect("clean"),
+            None
+        );
+        let next = clean(
+            &conn,
+            "https://www.site.example/next",
+            &format!("{NEW}\n\n{TEASER}"),
+        )
+        .expect("clean");
+        assert_eq!(next.as_deref(), Some(NEW));
+    }
 }
