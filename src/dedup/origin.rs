@@ -143,7 +143,7 @@ mod tests {
     fn ordinary_text_is_not_a_dateline_or_a_footer() {
         assert_eq!(
             copy_marks(
-                "In Hamburg — a port city — the strike ended.\n\nIt was first published in 2019, a report said, and then the unions and the port authority met for many long hours over many days to discuss every point of the agreement again and again."
+                "In Hamburg — a port city — the strike ended.\n\nIt was first published in 2019, a report said, and then the unions and the port authority met for many long hours over many days to discuss every point of the agreement again and again, line by line, until the last of the disputed clauses on night shifts and overtime was settled."
             ),
             0
         );
