@@ -95,22 +95,38 @@ pub fn learn(
 /// Keeps the host's tables within [`MAX_BLOCKS_PER_HOST`] blocks and
 /// [`RECENT_PAGES_PER_HOST`] pages, least recently seen forgotten first: a
 /// blurb still on the site's pages is seen again with each of them, while
-/// the teasers of last month's stories age out.
+/// the teasers of last month's stories age out. Counting is an index range;
+/// the sort that picks what to forget runs only when a table is over its
+/// bound, and then cuts it to [`PRUNE_TO`] of it, so it runs once per many
+/// pages rather than with each.
 fn bound(conn: &Connection, host: &str) -> Result<(), rusqlite::Error> {
-    conn.prepare_cached(
-        "DELETE FROM site_blocks WHERE host = ?1 AND block IN (
-             SELECT block FROM site_blocks WHERE host = ?1
-             ORDER BY last_page DESC LIMIT -1 OFFSET ?2)",
-    )?
-    .execute(params![host, MAX_BLOCKS_PER_HOST as i64])?;
-    conn.prepare_cached(
-        "DELETE FROM site_pages WHERE host = ?1 AND article_id IN (
-             SELECT article_id FROM site_pages WHERE host = ?1
-             ORDER BY article_id DESC LIMIT -1 OFFSET ?2)",
-    )?
-    .execute(params![host, RECENT_PAGES_PER_HOST as i64])?;
+    let over = |table: &str, limit: usize| -> Result<Option<i64>, rusqlite::Error> {
+        let n: i64 = conn
+            .prepare_cached(&format!("SELECT count(*) FROM {table} WHERE host = ?1"))?
+            .query_row([host], |r| r.get(0))?;
+        Ok((n > limit as i64).then_some((limit as f64 * PRUNE_TO) as i64))
+    };
+    if let Some(keep) = over("site_blocks", MAX_BLOCKS_PER_HOST)? {
+        conn.prepare_cached(
+            "DELETE FROM site_blocks WHERE host = ?1 AND block IN (
+                 SELECT block FROM site_blocks WHERE host = ?1
+                 ORDER BY last_page DESC LIMIT -1 OFFSET ?2)",
+        )?
+        .execute(params![host, keep])?;
+    }
+    if let Some(keep) = over("site_pages", RECENT_PAGES_PER_HOST)? {
+        conn.prepare_cached(
+            "DELETE FROM site_pages WHERE host = ?1 AND article_id IN (
+                 SELECT article_id FROM site_pages WHERE host = ?1
+                 ORDER BY article_id DESC LIMIT -1 OFFSET ?2)",
+        )?
+        .execute(params![host, keep])?;
+    }
     Ok(())
 }
+
+/// What share of its bound a table over it is cut back to.
+const PRUNE_TO: f64 = 0.875;
 
 /// Cleans the host's recent stored pages of its known blocks: text,
 /// fingerprint, and their place in the near-duplicate index.
