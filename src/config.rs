@@ -148,11 +148,6 @@ impl Config {
         raw::parse(path, source)
     }
 
-    /// The interval a feed starts at: its own, else `poll_interval`.
-    pub fn interval_of(&self, feed: &FeedConfig) -> Duration {
-        feed.interval.unwrap_or(self.settings.poll_interval)
-    }
-
     /// How a feed is scheduled: the one place the rule is decided.
     pub fn schedule_of(&self, feed: &FeedConfig) -> Schedule {
         let max = feed.max_interval.unwrap_or(self.settings.max_interval);
@@ -207,6 +202,14 @@ impl Schedule {
         matches!(self, Schedule::Pinned { .. })
     }
 
+    /// The interval a feed starts at, before anything was learnt of it.
+    pub fn initial(&self) -> Duration {
+        match self {
+            Schedule::Pinned { interval, .. } => *interval,
+            Schedule::Adaptive { initial, .. } => *initial,
+        }
+    }
+
     /// The longest wait between two polls (backoff and server hints
     /// included; a `Retry-After` may ask for more).
     pub fn max(&self) -> Duration {
@@ -215,23 +218,39 @@ impl Schedule {
             Schedule::Adaptive { bounds, .. } => bounds.max,
         }
     }
-}
 
-impl fmt::Display for Schedule {
-    /// `30m, pinned` or `adaptive from 15m, within 5m–1d`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The interval in force given what the last polls adapted
+    /// (`adapted`, from the database): a pinned feed's own; for an
+    /// adaptive feed the adapted one, else where it starts, always within
+    /// its bounds (which a reload may have moved).
+    pub fn current(&self, adapted: Option<Duration>) -> Duration {
         match self {
-            Schedule::Pinned { interval, .. } => {
-                write!(f, "{}, pinned", format_duration(*interval))
-            }
-            Schedule::Adaptive { initial, bounds } => write!(
-                f,
-                "adaptive from {}, within {}\u{2013}{}",
-                format_duration(*initial),
+            Schedule::Pinned { interval, .. } => *interval,
+            Schedule::Adaptive { initial, bounds } => adapted
+                .unwrap_or(*initial)
+                .clamp(bounds.min, bounds.max.max(bounds.min)),
+        }
+    }
+
+    /// `pinned 2m` or `adaptive, now 5h38m, bounds 2m–6h`: how `status` and
+    /// `feeds list` show it, `adapted` as for [`Schedule::current`].
+    pub fn describe(&self, adapted: Option<Duration>) -> String {
+        match self {
+            Schedule::Pinned { interval, .. } => format!("pinned {}", format_duration(*interval)),
+            Schedule::Adaptive { bounds, .. } => format!(
+                "adaptive, now {}, bounds {}\u{2013}{}",
+                format_duration(self.current(adapted)),
                 format_duration(bounds.min),
                 format_duration(bounds.max)
             ),
         }
+    }
+}
+
+impl fmt::Display for Schedule {
+    /// [`Schedule::describe`] of a feed nothing was learnt of yet.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(None))
     }
 }
 
@@ -349,7 +368,10 @@ url = "https://example.com/atom.xml"
             c.feeds[0].extract.as_ref().unwrap().remove,
             vec![".promo".to_string()]
         );
-        assert_eq!(c.interval_of(&c.feeds[1]), Duration::from_secs(1800));
+        assert_eq!(
+            c.schedule_of(&c.feeds[1]).initial(),
+            Duration::from_secs(1800)
+        );
         assert_eq!(c.feeds[1].line, 17);
     }
 
@@ -552,19 +574,42 @@ min_interval = "10m"
         );
         assert_eq!(
             c.schedule_of(&c.feeds[2]).to_string(),
-            "adaptive from 10m, within 10m\u{2013}1h"
+            "adaptive, now 10m, bounds 10m\u{2013}1h"
         );
-        assert_eq!(c.schedule_of(&c.feeds[1]).to_string(), "30m, pinned");
+        // What the last polls adapted, kept within the bounds.
+        let m = |s: u64| Some(Duration::from_secs(s * 60));
+        assert_eq!(
+            c.schedule_of(&c.feeds[2]).describe(m(338)),
+            "adaptive, now 1h, bounds 10m\u{2013}1h"
+        );
+        assert_eq!(
+            c.schedule_of(&c.feeds[0]).describe(m(338)),
+            "adaptive, now 5h38m, bounds 2m\u{2013}6h"
+        );
+        assert_eq!(c.schedule_of(&c.feeds[1]).to_string(), "pinned 30m");
+        assert_eq!(c.schedule_of(&c.feeds[1]).describe(m(338)), "pinned 30m");
         // Defaults: 15m, 5m-1d, adaptive.
         let d = parse("[[feed]]\nurl = \"https://a.example/\"\n").unwrap();
         assert_eq!(
             d.schedule_of(&d.feeds[0]).to_string(),
-            "adaptive from 15m, within 5m\u{2013}1d"
+            "adaptive, now 15m, bounds 5m\u{2013}1d"
+        );
+        // An adaptive feed starts within its bounds, whatever poll_interval says.
+        let low =
+            parse("[settings]\npoll_interval = \"2m\"\n[[feed]]\nurl = \"https://a.example/\"\n")
+                .unwrap();
+        assert_eq!(
+            low.schedule_of(&low.feeds[0]).current(None),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            low.schedule_of(&low.feeds[0]).to_string(),
+            "adaptive, now 5m, bounds 5m\u{2013}1d"
         );
         let pinned = parse("[settings]\nadaptive = false\npoll_interval = \"2m\"\n[[feed]]\nurl = \"https://a.example/\"\n").unwrap();
         assert_eq!(
             pinned.schedule_of(&pinned.feeds[0]).to_string(),
-            "2m, pinned"
+            "pinned 2m"
         );
     }
 
@@ -631,8 +676,8 @@ include = [{ tag = "(?i)^politics$" }]
             ),
             [
                 "4:22: invalid regular expression \"(unclosed\" for title: unclosed group",
-                "4:37: a filter rule needs at least one of title, url, author, tag or text",
-                "5:12: a filter rule needs at least one of title, url, author, tag or text",
+                "4:37: a filter rule needs at least one of title, url, author, tag, summary or text",
+                "5:12: a filter rule needs at least one of title, url, author, tag, summary or text",
                 "5:14: unknown key `titel` in a filter rule (did you mean `title`?)",
             ]
         );

@@ -170,6 +170,7 @@ pub struct Metrics {
     duplicates: AtomicU64,
     sightings: AtomicU64,
     articles_updated: AtomicU64,
+    entries_filtered: AtomicU64,
     fetch_seconds: [Histogram; Target::ALL.len()],
     extract_seconds: Histogram,
     // Gauges the scheduler keeps current.
@@ -189,6 +190,7 @@ impl Metrics {
             duplicates: AtomicU64::new(0),
             sightings: AtomicU64::new(0),
             articles_updated: AtomicU64::new(0),
+            entries_filtered: AtomicU64::new(0),
             fetch_seconds: [Histogram::new(), Histogram::new()],
             extract_seconds: Histogram::new(),
             feeds: AtomicU64::new(0),
@@ -209,6 +211,8 @@ impl Metrics {
             .fetch_add(applied.new_sources as u64, Relaxed);
         self.articles_updated
             .fetch_add(applied.updated as u64, Relaxed);
+        self.entries_filtered
+            .fetch_add(applied.filtered as u64, Relaxed);
     }
 
     pub fn error(&self, target: Target, kind: ErrorKind) {
@@ -280,7 +284,7 @@ impl Metrics {
             "Failed feed and page fetches, by resource and kind.",
             &errors,
         );
-        let plain: [(&str, &str, &str, &AtomicU64); 7] = [
+        let plain: [(&str, &str, &str, &AtomicU64); 8] = [
             (
                 "feedsift_articles_stored_total",
                 "counter",
@@ -304,6 +308,12 @@ impl Metrics {
                 "counter",
                 "Stored articles refreshed (updated upstream, or their page fetched at last).",
                 &self.articles_updated,
+            ),
+            (
+                "feedsift_entries_filtered_total",
+                "counter",
+                "Entries a feed's [feed.filter] dropped (recorded in filtered_entries, not stored).",
+                &self.entries_filtered,
             ),
             ("feedsift_feeds", "gauge", "Feeds configured.", &self.feeds),
             (

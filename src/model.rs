@@ -118,6 +118,8 @@ pub enum EntryStatus {
     },
     /// Its page failed and waits for another attempt.
     Pending,
+    /// The feed's filter dropped it: decided once, never worked on again.
+    Filtered,
 }
 
 /// A pending entry whose retry is due.
@@ -265,6 +267,14 @@ pub enum EntryWrite {
         next_attempt_at: Option<DateTime<Utc>>,
         error: String,
     },
+    /// The feed's filter dropped the entry: recorded, not stored as an
+    /// article.
+    Filtered {
+        source: EntrySource,
+        title: Option<String>,
+        /// Which rule, or that no include rule matched.
+        reason: String,
+    },
 }
 
 /// How the feed request itself went.
@@ -329,6 +339,8 @@ pub struct Applied {
     pub new_sources: usize,
     pub updated: usize,
     pub pending: usize,
+    /// Entries the feed's filter dropped.
+    pub filtered: usize,
 }
 
 impl std::ops::AddAssign for Applied {
@@ -338,6 +350,7 @@ impl std::ops::AddAssign for Applied {
         self.new_sources += o.new_sources;
         self.updated += o.updated;
         self.pending += o.pending;
+        self.filtered += o.filtered;
     }
 }
 

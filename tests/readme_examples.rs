@@ -23,7 +23,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::scratch;
+use common::{Scratch, scratch};
 use data_support::Newsroom;
 use rusqlite::Connection;
 
@@ -96,9 +96,10 @@ fn installed(tool: &str) -> bool {
     found
 }
 
-/// A database from a real poll of the test newsroom, and a connection
-/// holding its write lock with an uncommitted change for as long as it lives.
-fn polled_database(name: &str) -> (Newsroom, Connection) {
+/// A database from a real poll of the test newsroom (in a scratch directory
+/// that lives as long as the first value), and a connection holding its
+/// write lock with an uncommitted change for as long as it lives.
+fn polled_database(name: &str) -> (Scratch, Newsroom, Connection) {
     let dir = scratch(name);
     let room = Newsroom::start(&dir, "");
     room.poll();
@@ -106,7 +107,7 @@ fn polled_database(name: &str) -> (Newsroom, Connection) {
     writer
         .execute_batch("BEGIN IMMEDIATE; UPDATE feeds SET last_error = 'writing' WHERE id = 1;")
         .expect("take the write lock");
-    (room, writer)
+    (dir, room, writer)
 }
 
 fn data_rows(output: &str) -> Vec<&str> {
@@ -130,7 +131,7 @@ fn readme_sqlite3_examples_run_as_written() {
     if !installed("sqlite3") {
         return;
     }
-    let (room, _writer) = polled_database("readme-sqlite3");
+    let (_dir, room, _writer) = polled_database("readme-sqlite3");
     let run = |name: &str| -> String {
         let out = Command::new("sh")
             .args(["-c", &example("sqlite3", name)])
@@ -180,7 +181,7 @@ fn readme_python_example_runs_as_written() {
     if !installed("python3") {
         return;
     }
-    let (room, _writer) = polled_database("readme-python");
+    let (_dir, room, _writer) = polled_database("readme-python");
     let mut child = Command::new("python3")
         .arg("-")
         .current_dir(&room.dir)
@@ -224,7 +225,7 @@ fn readme_datasette_example_serves_the_database() {
     if !installed("datasette") {
         return;
     }
-    let (room, _writer) = polled_database("readme-datasette");
+    let (_dir, room, _writer) = polled_database("readme-datasette");
     std::fs::write(room.dir.join("metadata.yml"), metadata).expect("write metadata.yml");
     let port = free_port();
     let args: Vec<&str> = serve.split_whitespace().collect();

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::error::{CliError, CliResult};
 use super::read_only;
-use crate::config::format_duration;
+use crate::config::{Config, format_duration};
 use crate::model::FeedStatus;
 use crate::store::query::{self, FeedHealth, Totals};
 
@@ -27,17 +27,39 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
     let read = query::feed_health(&conn).and_then(|f| Ok((f, query::totals(&conn)?)));
     let (feeds, totals) =
         read.map_err(|e| CliError::runtime(format!("cannot read feed status: {e}")))?;
+    // The schedule's kind and bounds are configuration, not state: read
+    // from feeds.toml when there is one (with --db there may be none).
+    let config = Config::load(config_path).ok();
+    let schedules: Vec<Option<String>> = feeds
+        .iter()
+        .map(|f| schedule_shown(config.as_ref(), f))
+        .collect();
     let now = Utc::now();
     if json {
         #[derive(Serialize)]
+        struct Feed<'a> {
+            #[serde(flatten)]
+            health: &'a FeedHealth,
+            /// `pinned 2m` or `adaptive, now 5h38m, bounds 2m–6h`; null
+            /// for a feed feeds.toml does not list.
+            schedule: Option<&'a str>,
+        }
+        #[derive(Serialize)]
         struct Report<'a> {
             generated_at: DateTime<Utc>,
-            feeds: &'a [FeedHealth],
+            feeds: Vec<Feed<'a>>,
             totals: Totals,
         }
         let report = Report {
             generated_at: now,
-            feeds: &feeds,
+            feeds: feeds
+                .iter()
+                .zip(&schedules)
+                .map(|(health, s)| Feed {
+                    health,
+                    schedule: s.as_deref(),
+                })
+                .collect(),
             totals,
         };
         match serde_json::to_string_pretty(&report) {
@@ -45,18 +67,42 @@ pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
             Err(e) => Err(CliError::runtime(format!("cannot encode the status: {e}"))),
         }
     } else {
-        read_only::print(&table(&feeds, &totals, now))
+        read_only::print(&table(&feeds, &schedules, &totals, now))
     }
 }
 
-/// The status table and its summary line.
-pub fn table(feeds: &[FeedHealth], totals: &Totals, now: DateTime<Utc>) -> String {
+/// How the feed is scheduled, with the interval its last poll left; only
+/// that interval when feeds.toml is not at hand or no longer lists it.
+fn schedule_shown(config: Option<&Config>, f: &FeedHealth) -> Option<String> {
+    let current = f
+        .interval_secs
+        .and_then(|s| u64::try_from(s).ok())
+        .map(std::time::Duration::from_secs);
+    let listed = config.and_then(|c| {
+        c.feeds
+            .iter()
+            .find(|fc| fc.url.as_str() == f.url)
+            .map(|fc| c.schedule_of(fc))
+    });
+    match listed {
+        Some(schedule) => Some(schedule.describe(current)),
+        None => current.map(|d| format!("every {}", format_duration(d))),
+    }
+}
+
+/// The status table and its summary line; `schedules` as the feeds.
+pub fn table(
+    feeds: &[FeedHealth],
+    schedules: &[Option<String>],
+    totals: &Totals,
+    now: DateTime<Utc>,
+) -> String {
     let header = [
         "STATE",
         "FEED",
         "LAST SUCCESS",
         "NEXT POLL",
-        "EVERY",
+        "SCHEDULE",
         "ARTICLES",
         "DUPS",
         "PENDING",
@@ -64,19 +110,15 @@ pub fn table(feeds: &[FeedHealth], totals: &Totals, now: DateTime<Utc>) -> Strin
     ];
     let rows: Vec<[String; 9]> = feeds
         .iter()
-        .map(|f| {
+        .zip(schedules)
+        .map(|(f, schedule)| {
             [
                 f.state.as_sql().to_string(),
                 cut(&feed_label(f), FEED_WIDTH),
                 f.last_success_at
                     .map_or_else(|| "never".into(), |t| relative(t, now)),
                 next_poll(f, now),
-                f.interval_secs
-                    .and_then(|s| u64::try_from(s).ok())
-                    .map_or_else(
-                        || "-".into(),
-                        |s| format_duration(std::time::Duration::from_secs(s)),
-                    ),
+                schedule.clone().unwrap_or_else(|| "-".into()),
                 f.articles.to_string(),
                 f.duplicates.to_string(),
                 if f.gave_up > 0 {

@@ -172,3 +172,18 @@ impl<'a> Problems<'a> {
         }
     }
 }
+
+/// A text value that must not be blank: `None`, with the problem noted
+/// at its place, when it is.
+pub(super) fn non_empty(
+    value: Option<toml::Spanned<String>>,
+    name: &str,
+    problems: &mut Problems,
+) -> Option<String> {
+    let value = value?;
+    if value.get_ref().trim().is_empty() {
+        problems.at(value.span(), format!("{name} must not be empty"));
+        return None;
+    }
+    Some(value.into_inner())
+}

@@ -15,8 +15,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::error::Problems;
-use super::raw::non_empty;
+use super::error::{Problems, non_empty};
 
 /// A feed's request options; the default adds nothing.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -20,7 +20,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use url::Url;
 
-use super::error::Problems;
+use super::error::{Problems, non_empty};
 use super::filters::RawFilter;
 use super::http::{self, RawHttp};
 use super::{
@@ -81,7 +81,7 @@ const HTTP_KEYS: &[&str] = &[
     "proxy_env",
 ];
 const FILTER_KEYS: &[&str] = &["exclude", "include"];
-const RULE_KEYS: &[&str] = &["title", "url", "author", "tag", "text"];
+const RULE_KEYS: &[&str] = &["title", "url", "author", "tag", "summary", "text"];
 
 pub(super) fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let mut problems = Problems::new(source);
@@ -386,19 +386,6 @@ fn count(
             default
         }
     }
-}
-
-pub(super) fn non_empty(
-    value: Option<Spanned<String>>,
-    name: &str,
-    problems: &mut Problems,
-) -> Option<String> {
-    let value = value?;
-    if value.get_ref().trim().is_empty() {
-        problems.at(value.span(), format!("{name} must not be empty"));
-        return None;
-    }
-    Some(value.into_inner())
 }
 
 impl RawSettings {

@@ -29,11 +29,12 @@ use url::Url;
 
 use super::address::Address;
 use super::pages::{PageError, PageOk, PageResult};
-use super::schedule;
+use super::{schedule, screen};
 use crate::config::FullText;
 use crate::extract::{self, ExtractStatus};
 use crate::feed::FeedEntry;
 use crate::fetch::FetchError;
+use crate::filter::FilterRules;
 use crate::model::{ArticleRecord, DuePending, EntrySource, EntryStatus, EntryWrite, Extraction};
 
 /// `full_text = "auto"` fetches the page when the feed's own content is
@@ -77,7 +78,7 @@ pub fn to_work_on(entries: &[FeedEntry], statuses: &[EntryStatus]) -> Vec<Job> {
                 entry_updated_at: Some(seen),
                 ..
             } => entry.updated.is_some_and(|u| u > *seen),
-            EntryStatus::Stored { .. } | EntryStatus::Pending => false,
+            EntryStatus::Stored { .. } | EntryStatus::Pending | EntryStatus::Filtered => false,
         })
         .map(|(entry, _)| Job {
             entry: entry.clone(),
@@ -116,6 +117,8 @@ pub struct Work {
     /// The feed's content for the entry, as text.
     feed_text: String,
     action: Action,
+    /// The feed's filter, when only the page's text can decide.
+    text_rules: Option<FilterRules>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +127,8 @@ enum Action {
     Sighting(i64),
     /// The page's URL without tracking parameters.
     FetchPage(Url),
+    /// The feed's filter dropped it, for this reason.
+    Filtered(String),
 }
 
 /// What is left of an entry's work. It lives only until the entry is
@@ -159,6 +164,7 @@ impl Work {
                 address,
                 feed_text,
                 action: Action::FromFeed,
+                text_rules: None,
             };
         };
         let address = Address::of_url(page);
@@ -181,13 +187,33 @@ impl Work {
             address,
             feed_text,
             action,
+            text_rules: None,
         }
     }
 
+    /// The feed's filter on this entry, before any page is fetched (see
+    /// [`screen`]): dropped now, kept, or left for the page's text.
+    pub fn screened(mut self, rules: &FilterRules) -> Work {
+        let known_text = matches!(self.action, Action::FromFeed).then_some(self.feed_text.as_str());
+        match screen::verdict(rules, &self.entry, known_text) {
+            screen::Verdict::Keep => {}
+            screen::Verdict::Drop(reason) => self.action = Action::Filtered(reason),
+            screen::Verdict::NeedsText => self.text_rules = Some(rules.clone()),
+        }
+        self
+    }
+
     /// The url key to look up among stored pages before anything is
-    /// fetched: that of a linked entry's first attempt.
+    /// fetched: that of a linked entry's first attempt, unless filtered.
     pub fn stored_page_key(&self) -> Option<&str> {
-        (self.attempts == 0 && self.link.is_some()).then_some(self.address.key.as_str())
+        let filtered = matches!(self.action, Action::Filtered(_));
+        (self.attempts == 0 && self.link.is_some() && !filtered)
+            .then_some(self.address.key.as_str())
+    }
+
+    /// Whether the entry's page is to be fetched (as planned so far).
+    pub fn fetches_page(&self) -> bool {
+        matches!(self.action, Action::FetchPage(_))
     }
 
     /// The page is stored as `article_id` already: a sighting of it.
@@ -210,6 +236,9 @@ impl Work {
                 );
                 Next::Write(vec![article(source, stored)])
             }
+            Action::Filtered(reason) => {
+                Next::Write(vec![screen::filtered(source, &self.entry, reason)])
+            }
             Action::FetchPage(url) => Next::FetchPage(PageWork {
                 link: self.link.unwrap_or_else(|| url.clone()),
                 url,
@@ -218,6 +247,7 @@ impl Work {
                 attempts: self.attempts,
                 address: self.address,
                 feed_text: self.feed_text,
+                text_rules: self.text_rules,
             }),
         }
     }
@@ -235,6 +265,7 @@ pub struct PageWork {
     attempts: u32,
     address: Address,
     feed_text: String,
+    text_rules: Option<FilterRules>,
 }
 
 impl PageWork {
@@ -248,8 +279,19 @@ impl PageWork {
         self.attempts + 1
     }
 
-    /// What the entry writes with its page's result, at `now`.
-    pub fn writes(self, page: PageResult, now: DateTime<Utc>) -> Vec<EntryWrite> {
+    /// What the entry writes with its page's result, at `now`, screened
+    /// by the feed's text rules when they were waiting for the text.
+    pub fn writes(mut self, page: PageResult, now: DateTime<Utc>) -> Vec<EntryWrite> {
+        match self.text_rules.take() {
+            None => self.unscreened(page, now),
+            Some(rules) => {
+                let entry = self.entry.clone();
+                screen::after_text(&rules, &entry, self.unscreened(page, now))
+            }
+        }
+    }
+
+    fn unscreened(self, page: PageResult, now: DateTime<Utc>) -> Vec<EntryWrite> {
         let PageOk {
             final_url,
             fetched_at,

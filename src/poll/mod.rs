@@ -7,9 +7,10 @@
 //! ```
 //!
 //! The decisions are pure and live in [`plan`] (the feed: validators, 304,
-//! 410, failures, when to come back) and [`entries`] (which entries need
-//! work, what each needs, page failures and their retries); this module is
-//! the I/O between them. Nothing here writes to the database directly, and
+//! 410, failures, when to come back), [`entries`] (which entries need
+//! work, what each needs, page failures and their retries) and [`screen`]
+//! (what the feed's filter drops, before the page or on its text); this
+//! module is the I/O between them. Nothing here writes to the database directly, and
 //! nothing is committed before the whole poll is known: the feed's
 //! validators travel in the same [`FeedPoll`] as the articles they cover.
 //!
@@ -23,18 +24,19 @@ pub mod pages;
 pub mod pipeline;
 pub mod plan;
 pub mod schedule;
+pub mod screen;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use url::Url;
 
-use crate::config::FeedConfig;
+use crate::config::{FeedConfig, Schedule};
 use crate::feed::{self, ParsedFeed};
-use crate::fetch::{FetchError, FetchOutcome, Fetched};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, RequestOptions};
 use crate::metrics::{ErrorKind, METRICS, Target};
 use crate::model::{Applied, EntryWrite, FeedPoll, PollResult};
 use crate::store::{StoreError, read};
@@ -51,11 +53,8 @@ const PAGES_IN_FLIGHT: usize = 8;
 pub struct FeedTarget {
     pub id: i64,
     pub config: FeedConfig,
-    /// The feed's own `interval`, else `[settings].poll_interval`.
-    pub interval: Duration,
-    /// The feed has its own `interval`: it is used as is. Otherwise the
-    /// interval adapts to how often the feed publishes.
-    pub fixed_interval: bool,
+    /// Pinned or adaptive, and its bounds ([`crate::config::Config::schedule_of`]).
+    pub schedule: Schedule,
 }
 
 /// How a poll went, for logs, metrics, summaries and the scheduler.
@@ -127,6 +126,7 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
             new = done.applied.new_articles,
             duplicates = done.applied.duplicates,
             sightings = done.applied.new_sources,
+            filtered = done.applied.filtered,
             not_modified = done.result == PollResult::NotModified,
             "feed polled"
         ),
@@ -264,6 +264,10 @@ struct Pages<'a> {
     ctx: &'a PollContext,
     target: &'a FeedTarget,
     allow_private: bool,
+    /// The feed's `[feed.http]`, read when the poll starts; `None` when it
+    /// has none. An error (a secret gone since the feed was fetched) fails
+    /// each page rather than sending it without the credentials.
+    options: Result<Option<RequestOptions>, String>,
 }
 
 impl<'a> Pages<'a> {
@@ -272,10 +276,14 @@ impl<'a> Pages<'a> {
         // one (a feed on the LAN links to the LAN) or the user allows it.
         let feed_is_private =
             feed_ip.is_some_and(|ip| !ctx.fetcher.settings().policy.is_public(ip));
+        let http = &target.config.http;
         Pages {
             ctx,
             target,
             allow_private: ctx.allow_private_networks || feed_is_private,
+            options: (!http.is_empty())
+                .then(|| RequestOptions::for_feed(&target.config))
+                .transpose(),
         }
     }
 
@@ -286,9 +294,12 @@ impl<'a> Pages<'a> {
         let config = &self.target.config;
         let mut work: Vec<Work> = jobs
             .into_iter()
-            .map(|job| Work::plan(job, &config.url, config.full_text))
+            .map(|job| Work::plan(job, &config.url, config.full_text).screened(&config.filter))
             .collect();
         self.find_stored_pages(&mut work)?;
+        self.ctx
+            .pages
+            .planned(work.iter().filter(|w| w.fetches_page()).count());
         let total = work.len();
         let mut shutdown = self.ctx.shutdown.clone();
         let stopped = async move {
@@ -323,18 +334,31 @@ impl<'a> Pages<'a> {
     async fn work(&self, work: Work) -> Vec<EntryWrite> {
         match work.next() {
             Next::Write(writes) => writes,
-            Next::FetchPage(page) => self.page(page).await,
+            Next::FetchPage(page) => {
+                let writes = self.page(page).await;
+                self.ctx.pages.done();
+                writes
+            }
         }
     }
 
     async fn page(&self, work: PageWork) -> Vec<EntryWrite> {
+        let options = match &self.options {
+            Ok(options) => options.clone(),
+            Err(e) => {
+                let error = FetchError::Options(e.clone());
+                return work.writes(Err(pages::PageError::Fetch(error)), Utc::now());
+            }
+        };
+        let key = pages::memo_key(work.key(), self.target.id, options.as_ref());
         let fetch = pages::fetch_page(
             self.ctx.fetcher.clone(),
             work.url.clone(),
             self.allow_private,
             self.target.config.extract.clone(),
+            options,
         );
-        let page = self.ctx.pages.get_or_fetch(work.key(), fetch).await;
+        let page = self.ctx.pages.get_or_fetch(&key, fetch).await;
         match &page {
             Err(pages::PageError::Fetch(error)) => {
                 METRICS.error(Target::Page, ErrorKind::of(error));

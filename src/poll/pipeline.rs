@@ -97,8 +97,7 @@ impl Pipeline {
             .map(|(id, f)| FeedTarget {
                 id,
                 config: f.clone(),
-                interval: config.interval_of(f),
-                fixed_interval: config.schedule_of(f).is_pinned(),
+                schedule: config.schedule_of(f),
             })
             .collect())
     }

@@ -112,6 +112,28 @@ pub fn apply_poll(
                 ])?;
                 applied.pending += 1;
             }
+            EntryWrite::Filtered {
+                source,
+                title,
+                reason,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO filtered_entries(feed_id, entry_id, entry_url, title, reason, filtered_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT(feed_id, entry_id) DO NOTHING",
+                )?
+                .execute(params![
+                    poll.feed_id,
+                    source.entry_id,
+                    source.entry_url,
+                    title,
+                    reason,
+                    timestamp(poll.polled_at),
+                ])?;
+                // A retry whose page text the filter dropped waits no more.
+                clear_pending(conn, poll.feed_id, &source.entry_id)?;
+                applied.filtered += 1;
+            }
         }
     }
     update_feed(conn, poll)?;

@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0008_interval_adapted.sql"),
     ),
     (
+        "0011_filtered_entries",
+        include_str!("../../migrations/0011_filtered_entries.sql"),
+    ),
+    (
         "0012_site_blocks",
         include_str!("../../migrations/0012_site_blocks.sql"),
     ),
