@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::articles::{self, Place};
+use super::site_blocks;
 use super::stories::{SqliteStories, repoint};
 use super::timestamp;
 use crate::dedup::fingerprint::Profile;
@@ -184,15 +185,23 @@ fn next_poll_at(conn: &Connection, poll: &FeedPoll) -> Result<DateTime<Utc>, rus
 }
 
 /// Stores an entry's article where the duplicate decision puts it, and
-/// records where it was seen.
+/// records where it was seen. Its site's learned boilerplate is dropped
+/// from its text first, and a new page teaches its site's boilerplate
+/// ([`site_blocks`]).
 fn store_article(
     conn: &Connection,
     stories: &mut Stories,
     feed_id: i64,
     source: &EntrySource,
-    article: &ArticleRecord,
+    extracted: &ArticleRecord,
     applied: &mut Applied,
 ) -> Result<(), rusqlite::Error> {
+    let cleaned =
+        site_blocks::clean(conn, &extracted.url, &extracted.text)?.map(|text| ArticleRecord {
+            text,
+            ..extracted.clone()
+        });
+    let article = cleaned.as_ref().unwrap_or(extracted);
     let profile = Profile::of(&article.text);
     let fp = &profile.fingerprint;
     let mut lookup = SqliteStories(conn);
@@ -242,6 +251,9 @@ fn store_article(
             stories.remember(id, fp);
             applied.new_articles += 1;
             insert_source(conn, id, feed_id, source)?;
+            if extracted.extraction.is_extracted() {
+                site_blocks::learn(conn, stories, id, &extracted.url, &extracted.text)?;
+            }
         }
     }
     clear_pending(conn, feed_id, &source.entry_id)

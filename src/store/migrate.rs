@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_filtered_entries",
         include_str!("../../migrations/0011_filtered_entries.sql"),
     ),
+    (
+        "0012_site_blocks",
+        include_str!("../../migrations/0012_site_blocks.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

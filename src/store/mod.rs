@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod query;
 pub mod read;
 pub mod retention;
+pub mod site_blocks;
 pub mod stories;
 pub mod writer;
 
