@@ -684,6 +684,7 @@ fn run(seed: u64) -> (usize, usize, usize) {
         &feedsift::extract::PageContext {
             url: Some(&url),
             rules: None,
+            markdown: false,
         },
     );
     assert!(
