@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+
 use common::site::{self, STORIES, Story};
 use common::{Reply, Server, count, db, feedsift, scratch};
 
@@ -411,14 +413,24 @@ fn status_and_feeds_list_show_the_schedule_alike_with_the_adapted_interval() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json[0]["current_interval_secs"], 3 * 3600);
     // --db (and so --system) names the database feeds list reads too.
+    // The database moves with its WAL: the last commit may still be there.
     let moved = dir.join("moved.db");
-    std::fs::rename(dir.join("feedsift.db"), &moved).expect("move the database");
+    let move_db = |from: &Path, to: &Path| {
+        for suffix in ["", "-wal", "-shm"] {
+            let from = PathBuf::from(format!("{}{suffix}", from.display()));
+            if from.exists() {
+                let to = PathBuf::from(format!("{}{suffix}", to.display()));
+                std::fs::rename(&from, &to).expect("move the database");
+            }
+        }
+    };
+    move_db(&dir.join("feedsift.db"), &moved);
     let out = feedsift(&config, &["feeds", "list"]);
     assert!(!stdout(&out).contains(adapted), "{}", stdout(&out));
     let db_arg = moved.to_string_lossy().into_owned();
     let out = feedsift(&config, &["--db", &db_arg, "feeds", "list"]);
     assert!(stdout(&out).contains(adapted), "{}", stdout(&out));
-    std::fs::rename(&moved, dir.join("feedsift.db")).expect("move it back");
+    move_db(&moved, &dir.join("feedsift.db"));
     let out = feedsift(&config, &["status", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["feeds"][0]["schedule"], adapted);
