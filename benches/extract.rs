@@ -124,6 +124,44 @@ fn bench(c: &mut Criterion) {
         n / full,
         full / parse
     );
+    markdown_cost(&pages);
+}
+
+/// What `[settings] markdown = true` adds: extraction time with the
+/// Markdown rendering over without (best of 10 alternating passes), and
+/// the Markdown's bytes over the text's.
+fn markdown_cost(pages: &[String]) {
+    let plain_ctx = PageContext::default();
+    let md_ctx = PageContext {
+        markdown: true,
+        ..PageContext::default()
+    };
+    let once = |ctx: &PageContext| {
+        let t = Instant::now();
+        for p in pages {
+            black_box(extract(p, ctx));
+        }
+        t.elapsed().as_secs_f64()
+    };
+    let (mut plain, mut md) = (f64::MAX, f64::MAX);
+    for _ in 0..10 {
+        plain = plain.min(once(&plain_ctx));
+        md = md.min(once(&md_ctx));
+    }
+    let (mut text_bytes, mut md_bytes) = (0usize, 0usize);
+    for p in pages {
+        let e = extract(p, &md_ctx);
+        text_bytes += e.text.len();
+        md_bytes += e.markdown.map_or(0, |m| m.len());
+    }
+    let n = pages.len() as f64;
+    eprintln!(
+        "extract bench markdown: {:.2} ms/page without, {:.2} ms/page with, ratio {:.3}x; markdown {:.3}x the text's bytes",
+        plain * 1e3 / n,
+        md * 1e3 / n,
+        md / plain,
+        md_bytes as f64 / text_bytes.max(1) as f64
+    );
 }
 
 criterion_group!(benches, bench);

@@ -10,8 +10,8 @@
 //! [`decide`] is a pure function of the rules and what is known about an
 //! entry. The page text is only known after the page was fetched, so a
 //! rule on `text` may leave the decision open ([`Decision::NeedsText`]);
-//! rules on the title, URL, author or tags decide before any page is
-//! fetched, which saves the fetch of everything they drop.
+//! rules on the title, URL, author, tags or summary decide before any page
+//! is fetched, which saves the fetch of everything they drop.
 
 use std::fmt;
 
@@ -26,16 +26,19 @@ pub enum Field {
     Author,
     /// Any of the entry's tags (categories).
     Tag,
+    /// The feed's summary of the entry, as text.
+    Summary,
     /// The entry's text: the feed's content, or the article page's text.
     Text,
 }
 
 impl Field {
-    pub const ALL: [Field; 5] = [
+    pub const ALL: [Field; 6] = [
         Field::Title,
         Field::Url,
         Field::Author,
         Field::Tag,
+        Field::Summary,
         Field::Text,
     ];
 
@@ -46,6 +49,7 @@ impl Field {
             Field::Url => "url",
             Field::Author => "author",
             Field::Tag => "tag",
+            Field::Summary => "summary",
             Field::Text => "text",
         }
     }
@@ -114,6 +118,7 @@ pub struct EntryFacts<'a> {
     pub url: Option<&'a str>,
     pub authors: &'a [String],
     pub tags: &'a [String],
+    pub summary: Option<&'a str>,
     /// `None` while the text is not known yet (the page is not fetched).
     pub text: Option<&'a str>,
 }
@@ -159,6 +164,7 @@ fn condition(c: &Condition, entry: &EntryFacts) -> Verdict {
         Field::Url => entry.url.is_some_and(|u| c.pattern.is_match(u)),
         Field::Author => any(entry.authors),
         Field::Tag => any(entry.tags),
+        Field::Summary => entry.summary.is_some_and(|s| c.pattern.is_match(s)),
         Field::Text => match entry.text {
             None => return Verdict::Unknown,
             Some(t) => c.pattern.is_match(t),
@@ -238,8 +244,27 @@ mod tests {
             url: Some(url),
             authors: &[],
             tags,
+            summary: None,
             text: None,
         }
+    }
+
+    #[test]
+    fn a_summary_rule_decides_before_the_page() {
+        let rules = FilterRules {
+            exclude: vec![rule_of(4, &[(Field::Summary, "(?i)\\bsponsored\\b")])],
+            include: vec![],
+        };
+        let teaser = EntryFacts {
+            summary: Some("A sponsored look at the new ferries"),
+            ..facts("Ferries", "u", &[])
+        };
+        assert!(matches!(
+            decide(&rules, &teaser),
+            Decision::Drop(Dropped::Excluded(r)) if r.line == 4
+        ));
+        // No summary: the rule does not match, and no text is waited for.
+        assert_eq!(decide(&rules, &facts("Ferries", "u", &[])), Decision::Keep);
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //! | [`filter`] | per-feed include/exclude rules on entries |
 //! | [`metrics`] | process-wide counters |
 //! | [`daemon`] | the service: scheduler, reload, systemd, metrics endpoint |
+//! | [`webhook`] | new stories POSTed to receivers after each commit |
 //! | [`commands`] | the CLI subcommands |
 //!
 //! The middle stages ([`feed`], [`extract`], [`dedup`], [`encoding`]) and
@@ -40,3 +41,4 @@ pub mod metrics;
 pub mod model;
 pub mod poll;
 pub mod store;
+pub mod webhook;

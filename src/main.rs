@@ -29,6 +29,10 @@ Examples:
   feedsift run                                # the daemon: poll on schedule until Ctrl-C
   sudo feedsift --system status               # health of the feeds of the installed service
 
+Exit codes: 0 all fine; 1 feedsift itself failed (the database did not take writes,
+another feedsift writes it, a runtime error); 2 usage or config error; 3 `poll --all`
+stored what it got but some feeds failed (see `feedsift status`).
+
 `feedsift COMMAND --help` shows a command's options and examples."
 )]
 struct Cli {
@@ -145,26 +149,37 @@ As a service, see contrib/systemd/feedsift.service and the README (Running as a 
     #[command(after_help = "\
 Examples:
   feedsift poll --all                   # every feed in ./feeds.toml, once
+  feedsift poll --feed https://example.org/feed.xml   # one configured feed, now
   feedsift --db /tmp/try.db poll --all  # into another database")]
     Poll {
-        /// Poll every configured feed (required: the only mode for now).
-        #[arg(long, required = true)]
+        /// Poll every configured feed.
+        #[arg(long, required_unless_present = "feed", conflicts_with = "feed")]
         all: bool,
+        /// Poll this feed of feeds.toml only (any spelling of its URL);
+        /// exits 1 when its poll fails.
+        #[arg(long, value_name = "URL")]
+        feed: Option<String>,
     },
-    /// Extract the article text from saved pages (`-` reads stdin).
+    /// Extract the article text from saved pages or from URLs (`-` reads stdin).
     #[command(after_help = "\
 Examples:
   feedsift extract page.html
+  feedsift extract https://example.org/story          # fetched as the daemon fetches pages
+  feedsift extract --json https://example.org/story   # the article fields of `export`
   curl -s https://example.org/story | feedsift extract --url https://example.org/story -
   feedsift extract --json saved/*.html > articles.jsonl")]
     Extract {
-        /// The URL the page came from (resolves relative links, dates in paths).
+        /// The URL a saved page came from (resolves relative links, dates in paths).
         #[arg(long)]
         url: Option<String>,
-        /// One JSON object per line (implied by several files).
+        /// One JSON object per line (implied by several inputs).
         #[arg(long)]
         json: bool,
-        #[arg(required = true)]
+        /// Print the article as Markdown (with --json: a `markdown` field too).
+        #[arg(long)]
+        markdown: bool,
+        /// Saved pages, `-`, or http(s) URLs to fetch.
+        #[arg(required = true, value_name = "FILE|URL")]
         files: Vec<String>,
     },
     /// Validate feeds.toml: every problem, as file:line:column.
@@ -264,13 +279,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// The exit codes of the CLI contract (README: 0 success, 1 runtime failure,
-/// 2 usage or config error), decided here
+/// The exit codes of the CLI contract (README "Exit codes"), decided here
 /// and nowhere else. `clap` exits with 2 on a bad command line by itself.
 fn exit_code(failure: Failure) -> u8 {
     match failure {
         Failure::Runtime => 1,
         Failure::Usage => 2,
+        Failure::FeedsFailing => 3,
     }
 }
 
@@ -278,12 +293,18 @@ fn run(cli: Cli) -> CliResult {
     let db = cli.db.as_deref();
     match cli.command {
         Command::Run => commands::run::run(&cli.config, db),
-        Command::Poll { all: _ } => commands::poll::poll_all(&cli.config, db),
-        Command::Extract { url, json, files } => {
-            commands::extract::run(&files, url.as_deref(), json)
-        }
+        Command::Poll {
+            feed: Some(url), ..
+        } => commands::poll::poll_one(&cli.config, db, &url),
+        Command::Poll { feed: None, .. } => commands::poll::poll_all(&cli.config, db),
+        Command::Extract {
+            url,
+            json,
+            markdown,
+            files,
+        } => commands::extract::run(&cli.config, &files, url.as_deref(), json, markdown),
         Command::Check => commands::check::run(&cli.config),
-        Command::Feeds { action } => commands::feeds::run(&cli.config, action),
+        Command::Feeds { action } => commands::feeds::run(&cli.config, db, action),
         Command::Inspect {
             target,
             json,

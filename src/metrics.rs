@@ -170,6 +170,7 @@ pub struct Metrics {
     duplicates: AtomicU64,
     sightings: AtomicU64,
     articles_updated: AtomicU64,
+    entries_filtered: AtomicU64,
     fetch_seconds: [Histogram; Target::ALL.len()],
     extract_seconds: Histogram,
     // Gauges the scheduler keeps current.
@@ -177,6 +178,14 @@ pub struct Metrics {
     feeds_failing: AtomicU64,
     polls_in_flight: AtomicU64,
     articles_at_start: AtomicU64,
+    store_error: std::sync::Mutex<Option<String>>,
+}
+
+/// A label value in the text format: backslash, quote and newline escaped.
+fn label_value(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -189,13 +198,22 @@ impl Metrics {
             duplicates: AtomicU64::new(0),
             sightings: AtomicU64::new(0),
             articles_updated: AtomicU64::new(0),
+            entries_filtered: AtomicU64::new(0),
             fetch_seconds: [Histogram::new(), Histogram::new()],
             extract_seconds: Histogram::new(),
             feeds: AtomicU64::new(0),
             feeds_failing: AtomicU64::new(0),
             polls_in_flight: AtomicU64::new(0),
             articles_at_start: AtomicU64::new(0),
+            store_error: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The store's failure while it lasts (`None` once a batch commits
+    /// again): shown as `feedsift_store_failing` with its cause.
+    pub fn set_store_error(&self, cause: Option<&str>) {
+        let mut slot = self.store_error.lock().unwrap_or_else(|p| p.into_inner());
+        *slot = cause.map(str::to_string);
     }
 
     /// Counts a finished poll: how it ended and what it stored.
@@ -209,6 +227,8 @@ impl Metrics {
             .fetch_add(applied.new_sources as u64, Relaxed);
         self.articles_updated
             .fetch_add(applied.updated as u64, Relaxed);
+        self.entries_filtered
+            .fetch_add(applied.filtered as u64, Relaxed);
     }
 
     pub fn error(&self, target: Target, kind: ErrorKind) {
@@ -280,7 +300,7 @@ impl Metrics {
             "Failed feed and page fetches, by resource and kind.",
             &errors,
         );
-        let plain: [(&str, &str, &str, &AtomicU64); 7] = [
+        let plain: [(&str, &str, &str, &AtomicU64); 8] = [
             (
                 "feedsift_articles_stored_total",
                 "counter",
@@ -305,6 +325,12 @@ impl Metrics {
                 "Stored articles refreshed (updated upstream, or their page fetched at last).",
                 &self.articles_updated,
             ),
+            (
+                "feedsift_entries_filtered_total",
+                "counter",
+                "Entries a feed's [feed.filter] dropped (recorded in filtered_entries, not stored).",
+                &self.entries_filtered,
+            ),
             ("feedsift_feeds", "gauge", "Feeds configured.", &self.feeds),
             (
                 "feedsift_feeds_failing",
@@ -327,6 +353,16 @@ impl Metrics {
                 &[(String::new(), value.load(Relaxed))],
             );
         }
+        let store = match &*self.store_error.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(cause) => (format!("{{cause=\"{}\"}}", label_value(cause)), 1),
+            None => (String::new(), 0),
+        };
+        family(
+            &mut out,
+            ("feedsift_store_failing", "gauge"),
+            "1 while the database does not take writes (its cause as a label), else 0.",
+            &[store],
+        );
         self.render_histograms(&mut out);
         out
     }

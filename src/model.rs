@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 // ---- a feed's state
 
@@ -118,6 +119,8 @@ pub enum EntryStatus {
     },
     /// Its page failed and waits for another attempt.
     Pending,
+    /// The feed's filter dropped it: decided once, never worked on again.
+    Filtered,
 }
 
 /// A pending entry whose retry is due.
@@ -167,6 +170,54 @@ pub struct ArticleRecord {
     pub site_name: Option<String>,
     pub description: Option<String>,
     pub image_url: Option<String>,
+    /// `text` as Markdown, when the setting asks for it.
+    pub markdown: Option<String>,
+    pub details: EntryDetails,
+}
+
+/// What the feed's entry says about an article besides its text, stored
+/// in the `articles` columns of migration 0009 (README, "Schema").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryDetails {
+    /// The entry's summary as plain text.
+    pub summary: Option<String>,
+    /// Category terms, in document order, each once.
+    pub tags: Vec<String>,
+    pub enclosures: Vec<Enclosure>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    /// The page with the entry's comments.
+    pub comments_url: Option<String>,
+    /// The language the feed declares for the entry (`xml:lang`,
+    /// `dc:language`, else the feed's).
+    pub language: Option<String>,
+}
+
+/// An author or contributor.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Person {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Home page, absolute.
+    pub uri: Option<String>,
+}
+
+impl Person {
+    /// The name, else the email: what a byline shows.
+    pub fn display(&self) -> Option<&str> {
+        self.name.as_deref().or(self.email.as_deref())
+    }
+}
+
+/// A media file attached to an entry (podcast episode, video).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enclosure {
+    /// Absolute when a base URL was known.
+    pub url: String,
+    #[serde(rename = "type")]
+    pub media_type: Option<String>,
+    /// Size in bytes, when given and a number.
+    pub length: Option<u64>,
 }
 
 /// Where an article's text came from: extracted from its page, or the
@@ -265,6 +316,14 @@ pub enum EntryWrite {
         next_attempt_at: Option<DateTime<Utc>>,
         error: String,
     },
+    /// The feed's filter dropped the entry: recorded, not stored as an
+    /// article.
+    Filtered {
+        source: EntrySource,
+        title: Option<String>,
+        /// Which rule, or that no include rule matched.
+        reason: String,
+    },
 }
 
 /// How the feed request itself went.
@@ -319,6 +378,15 @@ pub struct FeedPoll {
     pub entries: Vec<EntryWrite>,
 }
 
+/// A part of a long poll's entries, committed before the poll ends so a
+/// restart keeps it (the feed's state and validators wait for the poll).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryBatch {
+    pub feed_id: i64,
+    pub polled_at: DateTime<Utc>,
+    pub entries: Vec<EntryWrite>,
+}
+
 /// What applying a [`FeedPoll`] changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -329,6 +397,11 @@ pub struct Applied {
     pub new_sources: usize,
     pub updated: usize,
     pub pending: usize,
+    /// The feed's next poll as stored (see `store::apply`); `None` for a
+    /// part of a poll committed ahead of it.
+    pub next_poll_at: Option<DateTime<Utc>>,
+    /// Entries the feed's filter dropped.
+    pub filtered: usize,
 }
 
 impl std::ops::AddAssign for Applied {
@@ -338,6 +411,8 @@ impl std::ops::AddAssign for Applied {
         self.new_sources += o.new_sources;
         self.updated += o.updated;
         self.pending += o.pending;
+        self.next_poll_at = o.next_poll_at.or(self.next_poll_at);
+        self.filtered += o.filtered;
     }
 }
 

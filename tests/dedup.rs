@@ -10,6 +10,7 @@ use feedsift::dedup::fingerprint::{
     Fingerprint, MatchKind, NEAR_DUP_JACCARD, Profile, Sketch, confirm,
 };
 use feedsift::dedup::index::{DEFAULT_WINDOW_SECS, NearDupIndex};
+use feedsift::dedup::origin;
 use feedsift::dedup::root::{Placement, StoredMatch, place};
 use url::Url;
 
@@ -167,6 +168,7 @@ impl Store {
                 let row = self.rows.get(&cand.id)?;
                 let score = match profile.confirm(&Profile::of(&row.text))? {
                     MatchKind::Near { jaccard } => jaccard,
+                    MatchKind::Contained { containment } => containment,
                     _ => 1.0,
                 };
                 Some((
@@ -183,7 +185,13 @@ impl Store {
         let mut duplicate_of = None;
         if let Some((_, m)) = best {
             let root_published = self.rows.get(&m.root()).map(|r| r.published);
-            match place(Some(published), m.root(), root_published, false) {
+            let content = self
+                .rows
+                .get(&m.root())
+                .map_or(std::cmp::Ordering::Equal, |r| {
+                    origin::compare(text, &r.text)
+                });
+            match place(Some(published), m.root(), root_published, false, content) {
                 Placement::CopyOf { root } => duplicate_of = Some(root),
                 Placement::RootOver { old_root } => {
                     for (rid, row) in self.rows.iter_mut() {

@@ -649,12 +649,12 @@ fn report() {
         .filter_map(|p| p.copy.confirm(&set.profiles[p.source]))
         .fold((0, 0, 0), |acc, k| match k {
             MatchKind::Exact => (acc.0 + 1, acc.1, acc.2),
-            MatchKind::Near { .. } => (acc.0, acc.1 + 1, acc.2),
+            MatchKind::Near { .. } | MatchKind::Contained { .. } => (acc.0, acc.1 + 1, acc.2),
             MatchKind::Sketch { .. } => (acc.0, acc.1, acc.2 + 1),
         });
     let _ = writeln!(
         w,
-        "\nconfirmations at <=20%: exact {}, near {}, sketch {}",
+        "\nconfirmations at <=20%: exact {}, near or contained {}, sketch {}",
         kinds.0, kinds.1, kinds.2
     );
     print!("{out}");

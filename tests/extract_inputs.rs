@@ -205,6 +205,7 @@ fn site_rules_take_precedence() {
         &PageContext {
             url: None,
             rules: Some(&rules),
+            markdown: false,
         },
     );
     assert_eq!(got.text, "The real story text lives here.\n\nIt goes on.");
@@ -218,6 +219,7 @@ fn site_rules_take_precedence() {
         &PageContext {
             url: None,
             rules: Some(&only_remove),
+            markdown: false,
         },
     );
     assert!(!got.text.contains("a score-based pick"), "{}", got.text);
@@ -270,6 +272,7 @@ fn metadata_from_url_and_relative_links() {
         &PageContext {
             url: Some(&url),
             rules: None,
+            markdown: false,
         },
     );
     assert_eq!(got.lang.as_deref(), Some("pt-br"));

@@ -149,6 +149,7 @@ fn benchmark_pages() {
             &PageContext {
                 url: url.as_ref(),
                 rules: None,
+                markdown: false,
             },
         );
         assert_eq!(got.status, ExtractStatus::Ok, "{id}");

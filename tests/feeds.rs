@@ -326,7 +326,7 @@ fn list_as_table_and_json() {
     assert!(lines[1].starts_with("BBC World "));
     assert!(lines[0].contains("SCHEDULE"), "{text}");
     assert!(
-        lines[1].contains("adaptive from 15m, within 5m\u{2013}1d") && lines[1].contains("world"),
+        lines[1].contains("adaptive, now 15m, bounds 5m\u{2013}1d") && lines[1].contains("world"),
         "{text}"
     );
     assert!(lines[3].contains("always"));
@@ -344,6 +344,7 @@ fn list_as_table_and_json() {
     assert_eq!(feeds[0]["schedule"], "adaptive");
     assert_eq!(feeds[0]["min_interval_secs"], 300);
     assert_eq!(feeds[0]["max_interval_secs"], 86400);
+    assert_eq!(feeds[0]["current_interval_secs"], 900);
     assert_eq!(feeds[1]["name"], serde_json::Value::Null);
     assert_eq!(feeds[2]["full_text"], "always");
     assert_eq!(feeds[2]["line"], 20);

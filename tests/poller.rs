@@ -31,10 +31,11 @@ fn config(dir: &Path, settings: &str, feeds: &[(String, &str)]) -> PathBuf {
 /// Settings that keep tests fast: no per-host gap, short deadlines.
 const FAST: &str = "per_host_delay = \"0s\"\nrespect_robots = false\nrequest_timeout = \"2s\"";
 
+/// `poll --all`: exit 0, or 3 when a feed failed (as these tests make them).
 fn poll(config: &Path) -> std::process::Output {
     let out = feedsift(config, &["poll", "--all"]);
     assert!(
-        out.status.success(),
+        matches!(out.status.code(), Some(0 | 3)),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -12,8 +12,13 @@ use std::time::{Duration, Instant};
 use common::pg::PgServer;
 use common::site::{self, STORIES, syndicated_page};
 use common::{Reply, Server, bin, feedsift, scratch};
+use feedsift::dedup::fingerprint::Fingerprint;
+use feedsift::dedup::index::DEFAULT_WINDOW_SECS;
+use feedsift::dedup::site_blocks::{MAX_BLOCKS_PER_HOST, RECENT_PAGES_PER_HOST};
+use feedsift::dedup::stories::Stories;
 use feedsift::model::Lease;
-use feedsift::store::postgres::{self as pg, db::Conn, lease};
+use feedsift::store::postgres::db::{Conn, Db, Statements};
+use feedsift::store::postgres::{self as pg, lease, site_blocks};
 
 /// feeds.toml on the given database, with fast, robots-free test settings.
 fn config(dir: &Path, database: &str, feeds: &[String]) -> PathBuf {
@@ -435,5 +440,335 @@ fn two_daemons_on_one_database_split_the_feeds_and_mark_copies_across_nodes() {
             "SELECT count(*) FROM feeds WHERE lease_owner IS NOT NULL"
         ),
         0
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn filtered_entries_are_decided_once_and_entry_details_and_markdown_are_stored() {
+    let server = PgServer::start("details");
+    let url = server.create_db("details");
+    let dir = scratch("pg-details");
+    let site = Server::start("127.0.0.1");
+    let path = |i: usize| format!("/news/{}.html", STORIES[i].slug);
+    let links: Vec<String> = (0..STORIES.len())
+        .map(|i| {
+            let link = site.url(&path(i));
+            site.route(&path(i), Reply::html(STORIES[i].page(&link)));
+            link
+        })
+        .collect();
+    let guids: Vec<String> = STORIES.iter().map(|s| format!("urn:{}", s.slug)).collect();
+    let mut items: Vec<(&str, &str, &site::Story)> = (0..STORIES.len())
+        .map(|i| (guids[i].as_str(), links[i].as_str(), &STORIES[i]))
+        .collect();
+    // An entry whose page fails for now (stored with the feed's text as a
+    // stand-in): its retry is due long before the feed's six-hour interval.
+    let late = site.url("/news/late.html");
+    site.route("/news/late.html", Reply::status(503));
+    items.push(("urn:late", &late, &STORIES[1]));
+    // The river story carries a category and an author.
+    let rss = site::rss(&items).replacen(
+        "<item><title>Volunteers",
+        "<item><category>Rivers</category><author>morgan@herald.test (Morgan Reed)</author><title>Volunteers",
+        1,
+    );
+    site.route("/feed.xml", Reply::ok("application/rss+xml", rss));
+    let config = dir.join("feeds.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[settings]\ndatabase = \"{url}\"\nper_host_delay = \"0s\"\nrespect_robots = false\nmarkdown = true\n\n\
+             [[feed]]\nurl = \"{}\"\ninterval = \"6h\"\n[feed.filter]\nexclude = [\n  {{ title = '(?i)\\bcranes\\b' }},\n  {{ text = '(?i)sleeping cars' }},\n]\n",
+            site.url("/feed.xml")
+        ),
+    )
+    .expect("write feeds.toml");
+
+    let first = ok(&feedsift(&config, &["poll", "--all"]));
+    assert!(
+        first.contains("3 new") && first.contains("entries filtered: 2"),
+        "{first}"
+    );
+    let mut db = server.client("details");
+    let filtered: Vec<(String, String)> = db
+        .query(
+            "SELECT entry_id, reason FROM filtered_entries ORDER BY entry_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(filtered.len(), 2, "{filtered:?}");
+    assert!(
+        filtered[0].0 == guids[0] && filtered[0].1.contains("title ~"),
+        "{filtered:?}"
+    );
+    assert!(
+        filtered[1].0 == guids[2] && filtered[1].1.contains("text ~"),
+        "{filtered:?}"
+    );
+    // The feed's next poll is brought forward to the retry.
+    let (next_poll, retry): (Option<String>, Option<String>) = db
+        .query_one(
+            "SELECT next_poll_at, (SELECT min(next_attempt_at) FROM pending_entries) FROM feeds",
+            &[],
+        )
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert!(
+        retry.is_some() && next_poll == retry,
+        "{next_poll:?} {retry:?}"
+    );
+    // The title rule needed no page, the text rule did.
+    assert_eq!((site.hits(&path(0)), site.hits(&path(2))), (0, 1));
+    assert_eq!(one(&mut db, "SELECT count(*) FROM articles"), 3);
+
+    // The next poll decides nothing again and fetches no page.
+    let again = ok(&feedsift(&config, &["poll", "--all"]));
+    assert!(!again.contains("filtered"), "{again}");
+    assert_eq!((site.hits(&path(0)), site.hits(&path(2))), (0, 1));
+    assert_eq!(one(&mut db, "SELECT count(*) FROM filtered_entries"), 2);
+    assert_eq!(one(&mut db, "SELECT count(*) FROM articles"), 3);
+
+    // The kept entry's details and Markdown, through the `stories` view.
+    let river = db
+        .query_one(
+            "SELECT tags, authors, markdown, enclosures FROM stories WHERE url = $1",
+            &[&links[3]],
+        )
+        .unwrap();
+    assert_eq!(
+        river.get::<_, Option<String>>(0).as_deref(),
+        Some(r#"["Rivers"]"#)
+    );
+    let authors: Option<String> = river.get(1);
+    assert!(
+        authors
+            .as_deref()
+            .is_some_and(|a| a.contains(r#""name":"Morgan Reed""#)
+                && a.contains(r#""email":"morgan@herald.test""#)),
+        "{authors:?}"
+    );
+    let markdown: Option<String> = river.get(2);
+    assert!(
+        markdown
+            .as_deref()
+            .is_some_and(|m| m.contains("Four hundred volunteers")),
+        "{markdown:?}"
+    );
+    assert_eq!(
+        river.get::<_, Option<String>>(3),
+        None,
+        "no enclosures: NULL"
+    );
+    // The lists read as JSON on the server.
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM stories, jsonb_array_elements_text(stories.tags::jsonb) t WHERE t = 'Rivers'"
+        ),
+        1
+    );
+    // And in the export.
+    let export = ok(&feedsift(&config, &["export"]));
+    let stories: Vec<serde_json::Value> = export
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let exported = stories
+        .iter()
+        .find(|s| s["url"] == links[3].as_str())
+        .unwrap_or_else(|| panic!("the river story in {export}"));
+    assert_eq!(exported["tags"], serde_json::json!(["Rivers"]));
+    assert_eq!(exported["authors"][0]["name"], "Morgan Reed");
+    assert!(exported["markdown"].is_string(), "{exported}");
+}
+
+/// Stores a page as its own story on PostgreSQL as the writer does:
+/// cleaned of its site's known blocks, then learned from.
+fn store_page(db: &mut Db, stories: &mut Stories, url: &str, extracted: &str) -> i64 {
+    let text = site_blocks::clean(db, url, extracted)
+        .expect("clean")
+        .unwrap_or_else(|| extracted.to_string());
+    let key = url.trim_start_matches("https://");
+    let id: i64 = db
+        .query_one(
+            "INSERT INTO articles(url, canonical_url, url_key, text, extract_status, created_at, updated_at)
+             VALUES ($1, $1, $2, $3, 'ok', '2026-11-30T00:00:00Z', '2026-11-30T00:00:00Z') RETURNING id",
+            &[&url, &key, &text],
+        )
+        .expect("insert")
+        .get(0);
+    site_blocks::learn(db, stories, id, url, extracted).expect("learn");
+    id
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn site_boilerplate_is_learned_cleaned_and_bounded_on_postgres() {
+    const NEW: &str =
+        "A brand new story, with more words of its own than the teaser has, about the harbour.";
+    const TEASER: &str =
+        "The new ferry timetable starts on Monday with two extra crossings every evening.";
+    let server = PgServer::start("blocks");
+    let url = server.create_db("blocks");
+    let mut client = pg::open_writer(&url).unwrap();
+    let mut tx = client.transaction().unwrap();
+    let mut statements = Statements::default();
+    let mut db = Db::new(&mut tx, &mut statements);
+    let mut stories = Stories::rebuild(DEFAULT_WINDOW_SECS, 0, []);
+    let text = |db: &mut Db, id: i64| -> String {
+        db.query_one("SELECT text FROM articles WHERE id = $1", &[&id])
+            .unwrap()
+            .get(0)
+    };
+
+    // The scenario of src/store/site_blocks.rs's test: a teaser quoting a
+    // story's lead is cleaned from the site's other pages, not from that
+    // story.
+    let ferry = store_page(
+        &mut db,
+        &mut stories,
+        "https://site.example/ferry",
+        &format!(
+            "{TEASER}\n\nThe operator hired four more crew for the winter, and said the \
+             older of its two boats would be refitted in the spring at the yard upriver."
+        ),
+    );
+    let others: Vec<i64> = (0..3)
+        .map(|i| {
+            let own = format!(
+                "Story {i} has its own first paragraph about topic {i}.\n\nAnd a second one, number {i}, with more words in it."
+            );
+            store_page(
+                &mut db,
+                &mut stories,
+                &format!("https://site.example/s{i}"),
+                &format!("{own}\n\n{TEASER}"),
+            )
+        })
+        .collect();
+    assert!(
+        text(&mut db, ferry).starts_with(TEASER),
+        "{}",
+        text(&mut db, ferry)
+    );
+    for &id in &others {
+        let cleaned = text(&mut db, id);
+        assert!(!cleaned.contains(TEASER), "{cleaned}");
+    }
+    // The two pages stored before the teaser was known were cleaned
+    // afterwards, fingerprint included (this test's inserts leave it NULL).
+    for &id in &others[..2] {
+        let words: Option<i64> = db
+            .query_one("SELECT word_count FROM articles WHERE id = $1", &[&id])
+            .unwrap()
+            .get(0);
+        let cleaned = text(&mut db, id);
+        assert_eq!(words, Some(i64::from(Fingerprint::of(&cleaned).word_count)));
+    }
+    assert_eq!(
+        site_blocks::clean(
+            &mut db,
+            "https://other.example/x",
+            &format!("Own words here.\n\n{TEASER}")
+        )
+        .expect("clean"),
+        None,
+        "another host's pages are not touched by this host's blocks"
+    );
+    let next = site_blocks::clean(
+        &mut db,
+        "https://www.site.example/next",
+        &format!("{NEW}\n\n{TEASER}"),
+    )
+    .expect("clean");
+    assert_eq!(next.as_deref(), Some(NEW));
+
+    // The bounds (SQLite's `LIMIT -1 OFFSET n` is PostgreSQL's `OFFSET n`):
+    // a host's blocks beyond MAX_BLOCKS_PER_HOST and pages beyond
+    // RECENT_PAGES_PER_HOST are cut back to 7/8 of them, the most recently
+    // seen kept.
+    let lines: Vec<String> = (0..MAX_BLOCKS_PER_HOST + 10)
+        .map(|i| format!("Line number {i} of a very long listing page."))
+        .collect();
+    let big = store_page(
+        &mut db,
+        &mut stories,
+        "https://big.example/listing",
+        &lines.join("\n"),
+    );
+    let kept = |db: &mut Db, sql: &str| -> i64 { db.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        kept(
+            &mut db,
+            "SELECT count(*) FROM site_blocks WHERE host = 'big.example'"
+        ),
+        (MAX_BLOCKS_PER_HOST * 7 / 8) as i64
+    );
+    for i in 0..=RECENT_PAGES_PER_HOST {
+        store_page(
+            &mut db,
+            &mut stories,
+            &format!("https://many.example/{i}"),
+            &format!("Page {i} of many."),
+        );
+    }
+    assert_eq!(
+        kept(
+            &mut db,
+            "SELECT count(*) FROM site_pages WHERE host = 'many.example'"
+        ),
+        (RECENT_PAGES_PER_HOST * 7 / 8) as i64
+    );
+    assert!(
+        kept(
+            &mut db,
+            "SELECT min(article_id) FROM site_pages WHERE host = 'many.example'"
+        ) > big + (RECENT_PAGES_PER_HOST / 8) as i64,
+        "the oldest pages went first"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn sketches_of_an_older_build_are_recomputed_when_the_writer_opens() {
+    let server = PgServer::start("sketches");
+    let url = server.create_db("sketches");
+    drop(pg::open_writer(&url).unwrap());
+    let mut db = server.client("sketches");
+    let text = STORIES[0].text();
+    db.execute(
+        "INSERT INTO articles(id, url, canonical_url, url_key, text, minhash, created_at, updated_at)
+             VALUES (1, 'https://a/1', 'https://a/1', 'a/1', $1, $2, 'x', 'x'),
+                    (2, 'https://a/2', 'https://a/2', 'a/2', NULL, $2, 'x', 'x')",
+        &[&text, &vec![7u8; 96]],
+    )
+    .unwrap();
+    drop(pg::writer::PgWriter::open(&url, 30, "node".into()).unwrap());
+    let stored: Vec<u8> = db
+        .query_one("SELECT minhash FROM articles WHERE id = 1", &[])
+        .unwrap()
+        .get(0);
+    let expected = Fingerprint::of(&text).sketch.map(|s| s.to_bytes().to_vec());
+    assert_eq!(Some(stored), expected);
+    // A purged row keeps its old sketch: there is no text to compute from.
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT length(minhash)::bigint FROM articles WHERE id = 2"
+        ),
+        96
     );
 }

@@ -22,7 +22,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::scratch;
+use common::{Scratch, scratch};
 use data_support::Newsroom;
 use rusqlite::Connection;
 
@@ -78,9 +78,10 @@ fn example(tool: &str, name: &str) -> String {
         .code
 }
 
-/// A database from a real poll of the test newsroom, and a connection
-/// holding its write lock with an uncommitted change for as long as it lives.
-fn polled_database(name: &str) -> (Newsroom, Connection) {
+/// A database from a real poll of the test newsroom (in a scratch directory
+/// that lives as long as the first value), and a connection holding its
+/// write lock with an uncommitted change for as long as it lives.
+fn polled_database(name: &str) -> (Scratch, Newsroom, Connection) {
     let dir = scratch(name);
     let room = Newsroom::start(&dir, "");
     room.poll();
@@ -88,7 +89,7 @@ fn polled_database(name: &str) -> (Newsroom, Connection) {
     writer
         .execute_batch("BEGIN IMMEDIATE; UPDATE feeds SET last_error = 'writing' WHERE id = 1;")
         .expect("take the write lock");
-    (room, writer)
+    (dir, room, writer)
 }
 
 fn data_rows(output: &str) -> Vec<&str> {
@@ -113,7 +114,7 @@ fn readme_sqlite3_examples_run_as_written() {
         .map(|e| e.name.as_str())
         .collect();
     assert_eq!(names, ["latest", "search", "sources", "incremental"]);
-    let (room, _writer) = polled_database("readme-sqlite3");
+    let (_dir, room, _writer) = polled_database("readme-sqlite3");
     let run = |name: &str| -> String {
         let out = Command::new("sh")
             .args(["-c", &example("sqlite3", name)])
@@ -164,7 +165,7 @@ fn readme_sqlite3_examples_run_as_written() {
 )]
 fn readme_python_example_runs_as_written() {
     let code = example("python", "incremental");
-    let (room, _writer) = polled_database("readme-python");
+    let (_dir, room, _writer) = polled_database("readme-python");
     let mut child = Command::new("python3")
         .arg("-")
         .current_dir(&room.dir)
@@ -209,7 +210,7 @@ fn readme_datasette_example_serves_the_database() {
     let metadata = example("datasette-metadata", "metadata");
     let serve = example("datasette", "serve");
     let curl = example("datasette-json", "search");
-    let (room, _writer) = polled_database("readme-datasette");
+    let (_dir, room, _writer) = polled_database("readme-datasette");
     std::fs::write(room.dir.join("metadata.yml"), metadata).expect("write metadata.yml");
     let port = free_port();
     let args: Vec<&str> = serve.split_whitespace().collect();

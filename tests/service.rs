@@ -1171,3 +1171,30 @@ fn a_reload_checks_the_file_first_and_fails_on_errors() {
         );
     }
 }
+
+#[test]
+fn every_feed_failing_is_logged_loudly_once() {
+    let dir = scratch("svc-all-failing");
+    let a = Server::start("127.0.0.1");
+    let b = Server::start("127.0.0.3");
+    a.route("/feed.xml", Reply::status(404));
+    b.route("/feed.xml", Reply::status(404));
+    let config = common::write_config(&dir, &[&a.url("/feed.xml"), &b.url("/feed.xml")], "");
+    let daemon = Daemon::start(&config, &[], &[]);
+    let line = daemon.wait_log(
+        &["every feed failed its last poll"],
+        Duration::from_secs(20),
+    );
+    let log = daemon.log_text();
+    assert!(
+        line.as_deref()
+            .is_some_and(|l| l.contains("ERROR") && l.contains("feeds=2")),
+        "{log}"
+    );
+    assert_eq!(daemon.stop().code(), Some(0));
+    assert_eq!(
+        log.matches("every feed failed its last poll").count(),
+        1,
+        "{log}"
+    );
+}

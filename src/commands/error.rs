@@ -11,6 +11,8 @@ pub enum Failure {
     Usage,
     /// The command could not do its work.
     Runtime,
+    /// The command did its work, but some feeds failed (`poll --all`).
+    FeedsFailing,
 }
 
 /// A failed command: its kind and what to tell the user.

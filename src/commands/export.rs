@@ -39,7 +39,7 @@ pub fn run(
         .map(|s| parse_since(s, Utc::now()))
         .transpose()
         .map_err(|message| CliError::usage(format!("--since: {message}")))?;
-    let mut conn = read_only::open_for_reading(config_path, db)?;
+    let mut conn = read_only::open_for_reading(config_path, db, read_only::EXPORTING)?;
     let filter = ExportFilter {
         after_seq: after_id,
         since,

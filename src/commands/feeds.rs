@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::Utc;
 use clap::Subcommand;
@@ -87,7 +88,9 @@ Examples:
 }
 
 /// Runs one `feeds` subcommand.
-pub fn run(config_path: &Path, command: FeedsCommand) -> CliResult {
+/// `db` (`--db`, `--system`) is only read by `list`, for the intervals
+/// the last polls left; the other commands touch feeds.toml alone.
+pub fn run(config_path: &Path, db: Option<&Path>, command: FeedsCommand) -> CliResult {
     match command {
         FeedsCommand::Add {
             url,
@@ -96,7 +99,7 @@ pub fn run(config_path: &Path, command: FeedsCommand) -> CliResult {
             tags,
         } => add(config_path, &url, name, interval, tags),
         FeedsCommand::Remove { url } => remove(config_path, &url),
-        FeedsCommand::List { json } => list(config_path, json),
+        FeedsCommand::List { json } => list(config_path, db, json),
         FeedsCommand::Import { file } => import(config_path, Path::new(&file)),
         FeedsCommand::Export => export(config_path),
     }
@@ -404,8 +407,11 @@ struct Listed<'a> {
     min_interval_secs: Option<u64>,
     /// The longest wait between polls.
     max_interval_secs: u64,
-    /// The schedule as the table shows it.
-    #[serde(skip)]
+    /// The interval in force: what the last polls adapted (from the
+    /// database, when there is one), else where the feed starts.
+    current_interval_secs: u64,
+    /// `pinned 2m` or `adaptive, now 5h38m, bounds 2m–6h`, as `status`
+    /// shows it.
     shown: String,
     tags: &'a [String],
     full_text: &'static str,
@@ -421,14 +427,37 @@ fn full_text_name(f: FullText) -> &'static str {
     }
 }
 
-fn list(config_path: &Path, json: bool) -> CliResult {
-    let config = load_config(config_path, None)?;
+/// The interval each feed's last poll left, by URL; empty when nothing
+/// was polled yet (listing never creates the database).
+fn stored_intervals(db: &Path) -> HashMap<String, Duration> {
+    let location = crate::store::Location::of(db);
+    if matches!(&location, crate::store::Location::Sqlite(path) if !path.exists()) {
+        return HashMap::new();
+    }
+    let Ok(mut conn) = super::read_only::open_location(location, super::read_only::READING) else {
+        return HashMap::new();
+    };
+    conn.feed_health()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| {
+            let secs = u64::try_from(f.interval_secs?).ok()?;
+            Some((f.url, Duration::from_secs(secs)))
+        })
+        .collect()
+}
+
+fn list(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
+    let config = load_config(config_path, db)?;
+    let stored = stored_intervals(&config.settings.database);
     let rows: Vec<Listed> = config
         .feeds
         .iter()
         .map(|f| {
-            let interval = config.interval_of(f);
             let schedule = config.schedule_of(f);
+            let interval = schedule.initial();
+            let adapted = stored.get(f.url.as_str()).copied();
+            let current = schedule.current(adapted);
             Listed {
                 url: f.url.as_str(),
                 name: f.name.as_deref(),
@@ -445,7 +474,8 @@ fn list(config_path: &Path, json: bool) -> CliResult {
                     Schedule::Pinned { .. } => None,
                 },
                 max_interval_secs: schedule.max().as_secs(),
-                shown: schedule.to_string(),
+                current_interval_secs: current.as_secs(),
+                shown: schedule.describe(adapted),
                 tags: &f.tags,
                 full_text: full_text_name(f.full_text),
                 line: f.line,

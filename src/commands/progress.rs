@@ -1,24 +1,17 @@
-//! Progress bars for long one-shot commands (`poll --all`, and `feeds
-//! import` may use it too): drawn on stderr only when both stdout and
+//! A progress line for long one-shot commands (`poll --all`): drawn on stderr only when both stdout and
 //! stderr are terminals, so scripts, pipes, cron and CI get only the
 //! command's own output.
 //!
 //! Log lines go to stderr too; [`LogWriter`] writes them above the bar
 //! instead of through it.
 
-use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The bar on screen, if any; [`LogWriter`] clears it around each line.
 static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
-
-/// Redraws per second even when no step finishes, so the elapsed time
-/// moves while one slow feed is polled.
-const TICK: Duration = Duration::from_millis(200);
 
 /// A progress bar, or nothing when not on a terminal. It is cleared when
 /// dropped.
@@ -27,31 +20,27 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar of `len` steps, prefixed with `what`.
-    pub fn new(len: u64, what: &str) -> Progress {
+    /// A progress line drawn whole by the caller ([`Progress::set`]), who
+    /// keeps it within the terminal's width.
+    pub fn line() -> Progress {
         let on_terminal = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
-        if !on_terminal || len == 0 {
+        if !on_terminal {
             return Progress { bar: None };
         }
-        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         let style =
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {wide_msg} {elapsed}")
-                .map(|s| s.progress_chars("=> "))
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.set_prefix(what.to_string());
-        bar.enable_steady_tick(TICK);
         if let Ok(mut active) = ACTIVE.lock() {
             *active = Some(bar.clone());
         }
         Progress { bar: Some(bar) }
     }
 
-    /// One step done; `message` says what the steps added up to so far.
-    pub fn step(&self, message: impl Into<Cow<'static, str>>) {
+    /// Shows `line` in place of the previous one.
+    pub fn set(&self, line: String) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message);
-            bar.inc(1);
+            bar.set_message(line);
         }
     }
 }

@@ -45,7 +45,7 @@ pub fn run(config_path: &Path, db: Option<&Path>, words: &[String], opts: &Optio
     } else {
         typed.clone()
     };
-    let mut conn = read_only::open_for_reading(config_path, db)?;
+    let mut conn = read_only::open_for_reading(config_path, db, read_only::READING)?;
     let highlight = if opts.json {
         Highlight::NONE
     } else if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {

@@ -12,8 +12,10 @@ use serde::Serialize;
 
 use super::error::{CliError, CliResult};
 use super::read_only;
-use crate::config::format_duration;
+use crate::config::{Config, format_duration};
 use crate::model::FeedStatus;
+use crate::store::Location;
+use crate::store::lock::{self, Holder};
 use crate::store::query::{FeedHealth, Totals};
 
 /// Widest the feed column gets; longer names and URLs are cut with "…".
@@ -23,40 +25,140 @@ const FEED_WIDTH: usize = 40;
 const NOTE_WIDTH: usize = 60;
 
 pub fn run(config_path: &Path, db: Option<&Path>, json: bool) -> CliResult {
-    let mut conn = read_only::open_for_reading(config_path, db)?;
+    let location = Location::of(&read_only::database_path(config_path, db)?);
+    // The one-writer lock is SQLite's; PostgreSQL nodes write side by side.
+    let writer = match &location {
+        Location::Sqlite(path) => lock::holder(path),
+        Location::Postgres(_) => None,
+    };
+    let mut conn = read_only::open_location(location, read_only::READING)?;
     let read = conn.feed_health().and_then(|f| Ok((f, conn.totals()?)));
     let (feeds, totals) =
         read.map_err(|e| CliError::runtime(format!("cannot read feed status: {e}")))?;
+    // The schedule's kind and bounds are configuration, not state: read
+    // from feeds.toml when there is one (with --db there may be none).
+    let config = Config::load(config_path).ok();
+    let schedules: Vec<Option<String>> = feeds
+        .iter()
+        .map(|f| schedule_shown(config.as_ref(), f))
+        .collect();
     let now = Utc::now();
     if json {
         #[derive(Serialize)]
+        struct Feed<'a> {
+            #[serde(flatten)]
+            health: &'a FeedHealth,
+            /// `pinned 2m` or `adaptive, now 5h38m, bounds 2m–6h`; null
+            /// for a feed feeds.toml does not list.
+            schedule: Option<&'a str>,
+        }
+        #[derive(Serialize)]
         struct Report<'a> {
             generated_at: DateTime<Utc>,
-            feeds: &'a [FeedHealth],
+            feeds: Vec<Feed<'a>>,
             totals: Totals,
+            writer: Option<Writer>,
         }
         let report = Report {
             generated_at: now,
-            feeds: &feeds,
+            feeds: feeds
+                .iter()
+                .zip(&schedules)
+                .map(|(health, s)| Feed {
+                    health,
+                    schedule: s.as_deref(),
+                })
+                .collect(),
             totals,
+            writer: writer.map(Writer::from),
         };
         match serde_json::to_string_pretty(&report) {
             Ok(text) => read_only::print(&(text + "\n")),
             Err(e) => Err(CliError::runtime(format!("cannot encode the status: {e}"))),
         }
     } else {
-        read_only::print(&table(&feeds, &totals, now))
+        let mut out = writer.map(|w| writer_lines(&w, now)).unwrap_or_default();
+        out.push_str(&table(&feeds, &schedules, &totals, now));
+        read_only::print(&out)
     }
 }
 
-/// The status table and its summary line.
-pub fn table(feeds: &[FeedHealth], totals: &Totals, now: DateTime<Utc>) -> String {
+/// The process writing the database, in `status --json`.
+#[derive(Serialize)]
+struct Writer {
+    pid: u32,
+    command: String,
+    since: Option<DateTime<Utc>>,
+    store_error: Option<String>,
+    store_error_since: Option<DateTime<Utc>>,
+}
+
+impl From<Holder> for Writer {
+    fn from(h: Holder) -> Writer {
+        let (store_error_since, store_error) = match h.store_error {
+            Some((since, error)) => (since, Some(error)),
+            None => (None, None),
+        };
+        Writer {
+            pid: h.pid,
+            command: h.command,
+            since: h.since,
+            store_error,
+            store_error_since,
+        }
+    }
+}
+
+/// Who writes the database, and above all whether it can: the feeds'
+/// rows cannot say so while the disk is full, the writer's lock file can.
+fn writer_lines(w: &Holder, now: DateTime<Utc>) -> String {
+    let since = w
+        .since
+        .map_or_else(String::new, |t| format!(", since {}", relative(t, now)));
+    let mut out = format!("writer: pid {} `{}`{since}\n", w.pid, w.command);
+    if let Some((since, error)) = &w.store_error {
+        let since = since.map_or_else(String::new, |t| format!(" (since {})", relative(t, now)));
+        let _ = writeln!(
+            out,
+            "STORE FAILING{since}: {error}; polls are not stored and are redone once it takes writes"
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// How the feed is scheduled, with the interval its last poll left; only
+/// that interval when feeds.toml is not at hand or no longer lists it.
+fn schedule_shown(config: Option<&Config>, f: &FeedHealth) -> Option<String> {
+    let current = f
+        .interval_secs
+        .and_then(|s| u64::try_from(s).ok())
+        .map(std::time::Duration::from_secs);
+    let listed = config.and_then(|c| {
+        c.feeds
+            .iter()
+            .find(|fc| fc.url.as_str() == f.url)
+            .map(|fc| c.schedule_of(fc))
+    });
+    match listed {
+        Some(schedule) => Some(schedule.describe(current)),
+        None => current.map(|d| format!("every {}", format_duration(d))),
+    }
+}
+
+/// The status table and its summary line; `schedules` as the feeds.
+pub fn table(
+    feeds: &[FeedHealth],
+    schedules: &[Option<String>],
+    totals: &Totals,
+    now: DateTime<Utc>,
+) -> String {
     let header = [
         "STATE",
         "FEED",
         "LAST SUCCESS",
         "NEXT POLL",
-        "EVERY",
+        "SCHEDULE",
         "ARTICLES",
         "DUPS",
         "PENDING",
@@ -64,19 +166,15 @@ pub fn table(feeds: &[FeedHealth], totals: &Totals, now: DateTime<Utc>) -> Strin
     ];
     let rows: Vec<[String; 9]> = feeds
         .iter()
-        .map(|f| {
+        .zip(schedules)
+        .map(|(f, schedule)| {
             [
                 f.state.as_sql().to_string(),
                 cut(&feed_label(f), FEED_WIDTH),
                 f.last_success_at
                     .map_or_else(|| "never".into(), |t| relative(t, now)),
                 next_poll(f, now),
-                f.interval_secs
-                    .and_then(|s| u64::try_from(s).ok())
-                    .map_or_else(
-                        || "-".into(),
-                        |s| format_duration(std::time::Duration::from_secs(s)),
-                    ),
+                schedule.clone().unwrap_or_else(|| "-".into()),
                 f.articles.to_string(),
                 f.duplicates.to_string(),
                 if f.gave_up > 0 {

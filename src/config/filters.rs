@@ -31,6 +31,7 @@ struct RawRule {
     url: Option<Spanned<String>>,
     author: Option<Spanned<String>>,
     tag: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
     text: Option<Spanned<String>>,
 }
 
@@ -53,7 +54,14 @@ impl RawFilter {
 
 impl RawRule {
     fn validate(self, span: std::ops::Range<usize>, problems: &mut Problems) -> Option<Rule> {
-        let fields = [self.title, self.url, self.author, self.tag, self.text];
+        let fields = [
+            self.title,
+            self.url,
+            self.author,
+            self.tag,
+            self.summary,
+            self.text,
+        ];
         let mut conditions = Vec::new();
         let mut broken = false;
         for (field, value) in Field::ALL.into_iter().zip(fields) {
@@ -80,7 +88,7 @@ impl RawRule {
         if conditions.is_empty() && !broken {
             problems.at(
                 span.clone(),
-                "a filter rule needs at least one of title, url, author, tag or text",
+                "a filter rule needs at least one of title, url, author, tag, summary or text",
             );
         }
         (!broken && !conditions.is_empty()).then(|| Rule {

@@ -16,7 +16,7 @@ use toml::Spanned;
 use url::Url;
 
 use super::error::Problems;
-use super::raw::non_empty;
+use super::values::non_empty;
 
 /// A feed's request options; the default adds nothing.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -304,7 +304,7 @@ fn secret(
     source(name, env, file, base, problems)
 }
 
-fn source(
+pub(super) fn source(
     name: &str,
     env: Option<Spanned<String>>,
     file: Option<Spanned<String>>,

@@ -23,14 +23,16 @@ use url::Url;
 use super::error::Problems;
 use super::filters::RawFilter;
 use super::http::{self, RawHttp};
+use super::values::{count, duration, non_empty};
+use super::webhook::{self, RawWebhook};
 use super::{
     Config, ConfigError, FeedConfig, FullText, MAX_MAX_INTERVAL, MIN_INTERVAL, Settings, defaults,
-    feed_identity, format_duration, parse_duration, selector,
+    feed_identity, format_duration, selector,
 };
 use crate::extract::SiteRules;
 
 /// Known keys, per table: anything else is reported.
-const TOP_KEYS: &[&str] = &["settings", "feed"];
+const TOP_KEYS: &[&str] = &["settings", "feed", "webhook"];
 const SETTINGS_KEYS: &[&str] = &[
     "database",
     "poll_interval",
@@ -50,6 +52,8 @@ const SETTINGS_KEYS: &[&str] = &[
     "retention_days",
     "dedup_window_days",
     "metrics_listen",
+    "max_entries_per_poll",
+    "markdown",
 ];
 const FEED_KEYS: &[&str] = &[
     "url",
@@ -62,6 +66,7 @@ const FEED_KEYS: &[&str] = &[
     "extract",
     "http",
     "filter",
+    "webhook",
 ];
 const EXTRACT_KEYS: &[&str] = &["content", "remove"];
 const HTTP_KEYS: &[&str] = &[
@@ -81,7 +86,7 @@ const HTTP_KEYS: &[&str] = &[
     "proxy_env",
 ];
 const FILTER_KEYS: &[&str] = &["exclude", "include"];
-const RULE_KEYS: &[&str] = &["title", "url", "author", "tag", "text"];
+const RULE_KEYS: &[&str] = &["title", "url", "author", "tag", "summary", "text"];
 
 pub(super) fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let mut problems = Problems::new(source);
@@ -98,9 +103,11 @@ pub(super) fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     strip_unknown(&mut root, TOP_KEYS, "at the top level", &mut problems);
     let mut settings = None;
     let mut feeds = None;
+    let mut webhook = None;
     for (key, value) in root {
         match key.get_ref().as_ref() {
             "settings" => settings = Some(value),
+            "webhook" => webhook = Some(value),
             _ => feeds = Some(value),
         }
     }
@@ -136,11 +143,15 @@ pub(super) fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         seen.insert(identity, valid.len());
         valid.push(feed);
     }
+    let webhook = webhook
+        .and_then(|v| table_of::<RawWebhook>(v, webhook::KEYS, "[webhook]", &mut problems))
+        .and_then(|w| w.validate(base, &mut problems));
     problems.check(path)?;
     Ok(Config {
         path: path.to_path_buf(),
         settings,
         feeds: valid,
+        webhook,
     })
 }
 
@@ -168,6 +179,7 @@ fn feed_tables(
                         "extract" => (EXTRACT_KEYS, "[feed.extract]"),
                         "http" => (HTTP_KEYS, "[feed.http]"),
                         "filter" => (FILTER_KEYS, "[feed.filter]"),
+                        "webhook" => (webhook::KEYS, "[feed.webhook]"),
                         _ => continue,
                     };
                     if let DeValue::Table(sub) = value.get_mut() {
@@ -306,6 +318,8 @@ struct RawSettings {
     retention_days: Option<Spanned<i64>>,
     dedup_window_days: Option<Spanned<i64>>,
     metrics_listen: Option<Spanned<String>>,
+    max_entries_per_poll: Option<Spanned<i64>>,
+    markdown: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -322,6 +336,7 @@ struct RawFeed {
     extract: Option<RawExtract>,
     http: Option<RawHttp>,
     filter: Option<RawFilter>,
+    webhook: Option<RawWebhook>,
 }
 
 #[derive(Deserialize)]
@@ -333,73 +348,6 @@ struct RawExtract {
 }
 
 // ---- values, each checked on its own.
-
-/// A duration of at least `min`; the default when absent or invalid.
-fn duration(
-    value: Option<&Spanned<String>>,
-    default: Duration,
-    min: Duration,
-    name: &str,
-    problems: &mut Problems,
-) -> Duration {
-    let Some(value) = value else {
-        return default;
-    };
-    match parse_duration(value.get_ref()) {
-        Ok(d) if d >= min => d,
-        Ok(_) => {
-            problems.at(
-                value.span(),
-                format!("{name} must be at least {}", format_duration(min)),
-            );
-            default
-        }
-        Err(m) => {
-            problems.at(value.span(), m);
-            default
-        }
-    }
-}
-
-fn count(
-    value: Option<&Spanned<i64>>,
-    default: u64,
-    range: std::ops::RangeInclusive<u64>,
-    name: &str,
-    problems: &mut Problems,
-) -> u64 {
-    let Some(value) = value else {
-        return default;
-    };
-    let n = *value.get_ref();
-    match u64::try_from(n) {
-        Ok(n) if range.contains(&n) => n,
-        _ => {
-            problems.at(
-                value.span(),
-                format!(
-                    "{name} must be between {} and {}, not {n}",
-                    range.start(),
-                    range.end()
-                ),
-            );
-            default
-        }
-    }
-}
-
-pub(super) fn non_empty(
-    value: Option<Spanned<String>>,
-    name: &str,
-    problems: &mut Problems,
-) -> Option<String> {
-    let value = value?;
-    if value.get_ref().trim().is_empty() {
-        problems.at(value.span(), format!("{name} must not be empty"));
-        return None;
-    }
-    Some(value.into_inner())
-}
 
 impl RawSettings {
     /// `poll_interval`, `min_interval` and `max_interval`, checked
@@ -562,6 +510,14 @@ impl RawSettings {
                 problems,
             ) as u32,
             metrics_listen,
+            max_entries_per_poll: count(
+                self.max_entries_per_poll.as_ref(),
+                defaults::MAX_ENTRIES_PER_POLL as u64,
+                1..=1_000_000,
+                "max_entries_per_poll",
+                problems,
+            ) as usize,
+            markdown: self.markdown.unwrap_or(defaults::MARKDOWN),
         }
     }
 }
@@ -692,6 +648,7 @@ impl RawFeed {
             extract,
             http,
             filter,
+            webhook: self.webhook.and_then(|w| w.validate(base, problems)),
             line: problems.line_of(span.start),
         })
     }

@@ -9,6 +9,7 @@
 //! the last handle to it is dropped, after committing everything it was
 //! sent.
 
+pub mod cycle;
 pub mod metrics_endpoint;
 pub mod notify;
 pub mod reload;

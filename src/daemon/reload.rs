@@ -29,7 +29,8 @@ use super::notify::Notifier;
 use super::scheduler::Control;
 use crate::config::{Config, ConfigError, Settings};
 use crate::fetch::FetchSettings;
-use crate::poll::pipeline::{Pipeline, PollContext};
+use crate::poll::pipeline::{Pipeline, PipelineError, PollContext};
+use crate::webhook::Routes;
 
 /// Quiet time after the last change event before the file is read: long
 /// enough for an editor's write-rename-chmod sequence, short enough that
@@ -170,6 +171,9 @@ impl Reloader {
             );
         }
         keep_restart_settings(&self.current.settings, &mut new.settings);
+        if pipeline.webhooks.is_none() && !Routes::of(&new).is_empty() {
+            return Err(PipelineError::WebhooksNeedSqlite.to_string());
+        }
         let ctx = if new.settings == self.current.settings {
             None
         } else {
@@ -180,10 +184,15 @@ impl Reloader {
             Some(PollContext {
                 fetcher: pipeline.fetcher(fetch).map_err(|e| e.to_string())?,
                 allow_private_networks: new.settings.allow_private_networks,
+                max_entries_per_poll: new.settings.max_entries_per_poll,
+                markdown: new.settings.markdown,
                 ..pipeline.ctx.clone()
             })
         };
         let targets = pipeline.sync_feeds(&new).await.map_err(|e| e.to_string())?;
+        if let Some(webhooks) = &pipeline.webhooks {
+            webhooks.retarget(&new);
+        }
         let (done, summary) = oneshot::channel();
         scheduler
             .send(Control::Retarget { targets, ctx, done })

@@ -15,6 +15,8 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 
+use super::cycle::{Alarm, CycleLog};
+use crate::config::Schedule;
 use crate::metrics::METRICS;
 use crate::model::{FeedStatus, PollResult};
 use crate::poll::pipeline::PollContext;
@@ -84,8 +86,7 @@ impl StopSignals {
 /// A poll task and what it was started with.
 struct Running {
     feed_id: i64,
-    interval: Duration,
-    fixed_interval: bool,
+    schedule: Schedule,
 }
 
 pub struct Scheduler {
@@ -97,6 +98,7 @@ pub struct Scheduler {
     running: HashMap<Id, Running>,
     tasks: JoinSet<PollReport>,
     failing: HashSet<i64>,
+    cycle: CycleLog,
 }
 
 impl Scheduler {
@@ -111,6 +113,7 @@ impl Scheduler {
             running: HashMap::new(),
             tasks: JoinSet::new(),
             failing: HashSet::new(),
+            cycle: CycleLog::new(std::time::Instant::now()),
         };
         let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
         s.targets = targets.into_iter().map(|t| (t.id, t)).collect();
@@ -188,8 +191,7 @@ impl Scheduler {
             let ctx = self.ctx.clone();
             let running = Running {
                 feed_id: id,
-                interval: target.interval,
-                fixed_interval: target.fixed_interval,
+                schedule: target.schedule,
             };
             let handle = self
                 .tasks
@@ -217,6 +219,7 @@ impl Scheduler {
             _ => self.failing.insert(id),
         };
         self.publish();
+        self.log_cycle(report.as_ref());
         // Removed by a reload while it ran: not polled again.
         let Some(target) = self.targets.get(&id) else {
             return;
@@ -230,14 +233,13 @@ impl Scheduler {
         let planned = report.and_then(|r| r.next_poll_at);
         // The poll planned with the interval it started with; a reload
         // may have changed it since.
-        let changed =
-            (target.interval, target.fixed_interval) != (run.interval, run.fixed_interval);
-        let next = if changed {
-            self.rescheduled(target).or(planned)
+        let next = if target.schedule != run.schedule {
+            self.rescheduled(target, planned).or(planned)
         } else {
             planned
         };
-        let next = next.unwrap_or_else(|| Utc::now() + schedule::to_chrono(target.interval));
+        let next =
+            next.unwrap_or_else(|| Utc::now() + schedule::to_chrono(target.schedule.initial()));
         self.due.insert(id, next);
     }
 
@@ -266,12 +268,15 @@ impl Scheduler {
         let mut added = Vec::new();
         let now = Utc::now();
         for (id, target) in new {
-            let changed = self.targets.get(&id).map(|old| {
-                (old.interval, old.fixed_interval) != (target.interval, target.fixed_interval)
-            });
+            let changed = self
+                .targets
+                .get(&id)
+                .map(|old| old.schedule != target.schedule);
             // A running poll (not in `due`) is rescheduled when it finishes.
-            let reschedule = changed == Some(true) && self.due.contains_key(&id);
-            let next = reschedule.then(|| self.rescheduled(&target)).flatten();
+            let due = self.due.get(&id).copied();
+            let next = due
+                .filter(|_| changed == Some(true))
+                .and_then(|at| self.rescheduled(&target, Some(at)));
             self.targets.insert(id, target);
             if changed.is_none() {
                 added.push(id);
@@ -317,20 +322,60 @@ impl Scheduler {
         }
     }
 
-    /// The next poll of a feed whose configured interval changed: its
-    /// last poll plus the new interval (with the failure backoff if it is
-    /// failing). Feeds without their own `interval` adapt it at their next
-    /// poll, so theirs stays.
-    fn rescheduled(&self, target: &FeedTarget) -> Option<DateTime<Utc>> {
-        if !target.fixed_interval {
-            return None;
-        }
+    /// The next poll of a feed whose schedule changed, `planned` being the
+    /// one set under the old schedule. Pinned: its last poll plus the new
+    /// interval (with the failure backoff if it is failing), within its
+    /// `max_interval`. Adaptive: the feed adapts at its next poll, which
+    /// comes no later than its last poll plus the new `max_interval`.
+    fn rescheduled(
+        &self,
+        target: &FeedTarget,
+        planned: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
         let (polled, errors) = self.ctx.reader.last_poll(target.id).ok().flatten()?;
-        Some(if errors > 0 {
-            schedule::after_failure(polled, target.interval, errors, None)
-        } else {
-            schedule::after_success(polled, target.interval, &[])
+        let max = target.schedule.max();
+        Some(match target.schedule {
+            Schedule::Pinned { interval, .. } if errors > 0 => {
+                schedule::after_failure_capped(polled, interval, errors, None, max)
+            }
+            Schedule::Pinned { interval, .. } => {
+                schedule::after_success_capped(polled, interval, &[], max)
+            }
+            Schedule::Adaptive { .. } => planned?.min(polled + schedule::to_chrono(max)),
         })
+    }
+
+    /// The per-cycle summary and the every-feed-failing alarm ([`cycle`]).
+    fn log_cycle(&mut self, report: Option<&PollReport>) {
+        let ok = report.is_some_and(PollReport::ok);
+        let applied = report.map(|r| r.applied).unwrap_or_default();
+        match self.cycle.failing(self.failing.len(), self.targets.len()) {
+            Some(Alarm::Raised { feeds }) => tracing::error!(
+                feeds,
+                "every feed failed its last poll: is the network, DNS or the proxy down? \
+                 (`feedsift status` shows each feed's error)"
+            ),
+            Some(Alarm::Cleared) => {
+                tracing::info!("a feed answered again after every feed had failed")
+            }
+            None => {}
+        }
+        if let Some(s) = self.cycle.record(ok, &applied, std::time::Instant::now()) {
+            tracing::info!(
+                minutes = s.minutes,
+                polls = s.polls,
+                failed = s.failed,
+                new = s.applied.new_articles,
+                duplicates = s.applied.duplicates,
+                filtered = s.applied.filtered,
+                feeds = self.targets.len(),
+                failing = self.failing.len(),
+                "cycle summary"
+            );
+            if self.cycle.alarmed() {
+                tracing::error!(feeds = self.targets.len(), "every feed is still failing");
+            }
+        }
     }
 
     fn publish(&self) {

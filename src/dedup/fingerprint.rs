@@ -45,19 +45,26 @@ pub const MIN_MATCH_WORDS: u32 = 80;
 /// 0.52.
 pub const SHINGLE_WORDS: usize = 3;
 
-/// LSH bands and rows per band: 12 × 2 = 24 MinHash values. A pair with
-/// Jaccard J becomes a candidate with probability 1 − (1 − J²)^12: 0.975 at
-/// J = 0.51 (the least similar copy with ≤ 20 % edits), 0.9997 at 0.75; on
-/// the pair set all 1,902 such copies were candidates, and distinct pairs
-/// are candidates with mean probability 7.7·10⁻⁵ (7.7 chance candidates per
-/// 100,000 stored stories, mostly same-topic). Rows = 3 would cut chance
-/// candidates ~10× but needs ~3× the bands for the same recall, and 12
-/// bands is what fits 1,000,000 stories in 100 MB (see the index).
-pub const BANDS: usize = 12;
+/// LSH bands and rows per band: 50 × 2 = 100 MinHash values, chosen from
+/// the S-curve so that the index proposes ≥ 99 % of the pairs the decision
+/// can accept. A pair with Jaccard J becomes a candidate with probability
+/// 1 − (1 − J²)^50: 0.991 at J = 0.30 ([`NEAR_DUP_JACCARD`], and also the
+/// floor of a pair accepted by containment, see [`MIN_CONTAINED_SHARE`]),
+/// 0.9985 at 0.35, 0.9998 at 0.40. The former 12 × 2 proposed only 0.68 of
+/// the pairs at 0.30 and 0.97 at 0.50: the index decided before the
+/// threshold did (issue 15: 5 of 7 missed copies were never candidates).
+/// Rows = 3 would need 168 bands for the same recall at 0.30; rows = 1 makes
+/// every pair sharing one common phrase a candidate. The price: 50 postings
+/// per story instead of 12 (`benches/dedup.rs` gives memory and lookup
+/// time), and ~4× the chance candidates of a same-topic pair (J = 0.05:
+/// 0.12 instead of 0.03), each confirmed on its text.
+pub const BANDS: usize = 50;
 /// See [`BANDS`].
 pub const ROWS: usize = 2;
 /// Length of a [`Sketch`].
 pub const SKETCH_LEN: usize = BANDS * ROWS;
+/// Length of a stored sketch (`articles.minhash`).
+pub const SKETCH_BYTES: usize = SKETCH_LEN * 4;
 
 /// Jaccard of the 3-word shingle sets at and above which two texts are the
 /// same story. Chosen on the labelled pairs (`tests/dedup_pairs.rs`): the
@@ -68,14 +75,29 @@ pub const SKETCH_LEN: usize = BANDS * ROWS;
 /// 100 % recall; 0.30 sits mid-way, 2.5× the distinct maximum.
 pub const NEAR_DUP_JACCARD: f64 = 0.30;
 
+/// A truncated copy (the first 50–70 % of the paragraphs, then "Read the
+/// full story at …") loses Jaccard with its length while nearly all of it
+/// is still found in the original: it is a copy when at least this share of
+/// the smaller shingle set is in the larger one, and the smaller is at least
+/// [`MIN_CONTAINED_SHARE`] of the larger. A 50 % prefix with a dateline, a
+/// footer and light edits keeps 0.85–0.95 in `tests/syndication.rs`;
+/// a roundup quoting two paragraphs of a story stays under 0.40.
+pub const MIN_CONTAINMENT: f64 = 0.80;
+
+/// The smaller text must hold at least this share of the larger's shingles
+/// for containment to count: a short brief quoted whole inside a long
+/// different story has containment 1 but a share of ~0.2. With
+/// [`MIN_CONTAINMENT`] it puts the Jaccard of any pair accepted by
+/// containment at ≥ 0.8·0.4 / (1 + 0.2·0.4) = 0.296, the recall floor the
+/// LSH banding is chosen for ([`BANDS`]).
+pub const MIN_CONTAINED_SHARE: f64 = 0.40;
+
 /// When a candidate's text was purged by retention only its fingerprint is
-/// left: the copy is confirmed when at least this many of the 24 MinHash
-/// values agree (estimated Jaccard ≥ 0.75). A pair at the distinct DEV
-/// maximum (J = 0.12) reaches it with probability < 10⁻¹², a same-topic pair
-/// at J = 0.25 with < 10⁻⁶. On the pair set it confirms 99.6 % of the copies
-/// with 5 % edits, 94 % at 10 %, 56 % at 20 %: purged stories are still
-/// recognised when copied nearly verbatim, never confused.
-pub const SKETCH_ONLY_MIN_AGREE: usize = 18;
+/// left: the copy is confirmed when at least this many of the 100 MinHash
+/// values agree (estimated Jaccard ≥ 0.75, the share of the former 18 of
+/// 24). A same-topic pair at J = 0.25 reaches it with probability < 10⁻²⁰;
+/// a copy at J = 0.85 with 0.99.
+pub const SKETCH_ONLY_MIN_AGREE: usize = 75;
 
 /// XXH3-64 of the normalised words. Stored as 16 lower-case hex digits
 /// (`articles.content_hash`), see [`fmt::Display`] and [`FromStr`].
@@ -96,24 +118,27 @@ impl FromStr for ContentHash {
 }
 
 /// MinHash of a text's shingle set: [`SKETCH_LEN`] values, band `b` made of
-/// values `ROWS*b .. ROWS*(b+1)`. Stored as a 96-byte BLOB
-/// (`articles.minhash`, little-endian u32s), see [`Sketch::to_bytes`].
+/// values `ROWS*b .. ROWS*(b+1)`. Stored as a 400-byte BLOB
+/// (`articles.minhash`, little-endian u32s), see [`Sketch::to_bytes`]. The
+/// first 24 values are those of the 96-byte sketches stored before
+/// (same seeds): [`crate::store::stories::load`] re-fingerprints such rows
+/// from their text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sketch(pub [u32; SKETCH_LEN]);
 
 impl Sketch {
-    /// The BLOB form: 96 bytes, little-endian.
-    pub fn to_bytes(&self) -> [u8; SKETCH_LEN * 4] {
-        let mut out = [0u8; SKETCH_LEN * 4];
+    /// The BLOB form: 400 bytes, little-endian.
+    pub fn to_bytes(&self) -> [u8; SKETCH_BYTES] {
+        let mut out = [0u8; SKETCH_BYTES];
         for (chunk, v) in out.chunks_exact_mut(4).zip(self.0) {
             chunk.copy_from_slice(&v.to_le_bytes());
         }
         out
     }
 
-    /// Parses the BLOB form; `None` unless exactly 96 bytes.
+    /// Parses the BLOB form; `None` unless exactly [`SKETCH_BYTES`] bytes.
     pub fn from_bytes(bytes: &[u8]) -> Option<Sketch> {
-        if bytes.len() != SKETCH_LEN * 4 {
+        if bytes.len() != SKETCH_BYTES {
             return None;
         }
         let mut v = [0u32; SKETCH_LEN];
@@ -187,6 +212,10 @@ pub enum MatchKind {
     Exact,
     /// Shingle Jaccard ≥ [`NEAR_DUP_JACCARD`].
     Near { jaccard: f64 },
+    /// The smaller text is contained in the larger (a truncated copy):
+    /// containment ≥ [`MIN_CONTAINMENT`], size share ≥
+    /// [`MIN_CONTAINED_SHARE`].
+    Contained { containment: f64 },
     /// Candidate text purged: sketches agree on ≥ [`SKETCH_ONLY_MIN_AGREE`]
     /// of [`SKETCH_LEN`] values.
     Sketch { agreeing: usize },
@@ -227,9 +256,9 @@ impl Profile {
         }
     }
 
-    /// Share of the smaller shingle set found in the larger: reported next to
-    /// Jaccard by the pair report; not a merge criterion (a short text quoted
-    /// inside a longer different story has containment 1).
+    /// Share of the smaller shingle set found in the larger. Alone it is not
+    /// a merge criterion (a short text quoted inside a longer different
+    /// story has containment 1): see [`MIN_CONTAINED_SHARE`].
     pub fn containment(&self, other: &Profile) -> f64 {
         let inter = intersection_len(&self.shingles, &other.shingles);
         let smaller = self.shingles.len().min(other.shingles.len());
@@ -249,8 +278,32 @@ impl Profile {
         if self.fingerprint.content_hash == candidate.fingerprint.content_hash {
             return Some(MatchKind::Exact);
         }
-        let jaccard = self.jaccard(candidate);
-        (jaccard >= NEAR_DUP_JACCARD).then_some(MatchKind::Near { jaccard })
+        self.resembles(candidate)
+    }
+
+    /// The similarity rules of [`Profile::confirm`] without the minimum
+    /// length: also used on the parts of two pages of one site that they do
+    /// not share verbatim ([`super::site_blocks`]).
+    pub fn resembles(&self, other: &Profile) -> Option<MatchKind> {
+        let inter = intersection_len(&self.shingles, &other.shingles);
+        let (a, b) = (self.shingles.len(), other.shingles.len());
+        let (smaller, larger) = (a.min(b), a.max(b));
+        if smaller == 0 {
+            return None;
+        }
+        let jaccard = inter as f64 / (a + b - inter) as f64;
+        if jaccard >= NEAR_DUP_JACCARD {
+            return Some(MatchKind::Near { jaccard });
+        }
+        let containment = inter as f64 / smaller as f64;
+        let share = smaller as f64 / larger as f64;
+        (containment >= MIN_CONTAINMENT && share >= MIN_CONTAINED_SHARE)
+            .then_some(MatchKind::Contained { containment })
+    }
+
+    /// Number of distinct shingles.
+    pub fn shingle_count(&self) -> usize {
+        self.shingles.len()
     }
 }
 
@@ -266,8 +319,8 @@ pub fn confirm(new_text: &str, candidate_text: &str) -> Option<MatchKind> {
 /// The check when the candidate's text was purged by retention and only its
 /// stored fingerprint is left: equal content hashes still count; otherwise
 /// the sketches must agree on at least [`SKETCH_ONLY_MIN_AGREE`] values,
-/// stricter than the text check because 24 samples estimate Jaccard only
-/// within ±0.1.
+/// stricter than the text check because 100 samples estimate Jaccard only
+/// within ±0.05.
 pub fn confirm_fingerprints(new: &Fingerprint, candidate: &Fingerprint) -> Option<MatchKind> {
     if !new.is_matchable() || !candidate.is_matchable() {
         return None;

@@ -7,13 +7,14 @@
 //! ([`NearDupIndex::candidates`]), which the decision then confirms on the texts
 //! (see [`super::fingerprint::confirm`]).
 //!
-//! Layout, chosen to hold 1,000,000 stories in under 100 MB: each of the 12
-//! bands is a sorted posting list in CSR form — a directory of 2¹⁶ offsets
+//! Layout: each of the 50 bands is a sorted posting list in CSR form — a directory of 2¹⁶ offsets
 //! addressed by the top 16 bits of the band key, then per posting the low 16
 //! key bits (`u16`) and the record slot (`u32`). That is 6 bytes per posting,
-//! 72 bytes per story plus 12 bytes for its id and timestamp (87 MB counted,
-//! 95 MB of RSS growth at 1 M stories: `benches/dedup.rs`). A lookup reads
-//! 12 directory entries and scans 12 buckets of ~15 postings (1 M / 65,536).
+//! 300 bytes per story plus 12 bytes for its id and timestamp (issue 15 grew
+//! the bands from 12 to 50 for candidate recall, see
+//! [`super::fingerprint::BANDS`]; `benches/dedup.rs` prints the memory at
+//! 1 M stories). A lookup reads 50 directory entries and scans 50 buckets of
+//! ~15 postings (1 M / 65,536).
 //!
 //! CSR arrays cannot grow, so new stories go to a small hash-map *delta*;
 //! when it reaches [`DELTA_MAX_RECORDS`] (or expired stories pile up) the
@@ -52,8 +53,13 @@ struct Band {
 }
 
 impl Band {
-    /// Builds from `(key << 32) | slot` postings (sorted here).
+    /// Builds from `(key << 32) | slot` postings (sorted here). An empty
+    /// band holds no directory: 50 directories of 256 KB would be 13 MB
+    /// for an index that is all delta (under [`DELTA_MAX_RECORDS`] stories).
     fn from_postings(mut postings: Vec<u64>) -> Band {
+        if postings.is_empty() {
+            return Band::default();
+        }
         postings.sort_unstable();
         let mut offsets = vec![0u32; (1usize << DIR_BITS) + 1];
         for p in &postings {

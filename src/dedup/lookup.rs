@@ -82,6 +82,9 @@ impl StoredPage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCandidate {
     pub matched: StoredMatch,
+    /// The address its text was fetched from (`articles.url`): a page of
+    /// the new page's own site is compared without their shared blocks.
+    pub url: Option<String>,
     /// `None` once retention purged it: then only the fingerprint is
     /// compared.
     pub text: Option<String>,

@@ -26,12 +26,21 @@
 //!    [`fingerprint::MIN_MATCH_WORDS`] words, a stored article with the same
 //!    [`fingerprint::ContentHash`] (any age), else the best candidate of the
 //!    MinHash index ([`index::NearDupIndex`], stories of the last
-//!    `dedup_window_days`) confirmed on the texts, or on the fingerprints
-//!    when the stored text was purged ([`fingerprint::confirm_fingerprints`]).
+//!    `dedup_window_days`) confirmed on the texts — Jaccard, or containment
+//!    for a truncated copy — or on the fingerprints when the stored text was
+//!    purged ([`fingerprint::confirm_fingerprints`]). A candidate from the
+//!    page's own host is compared without the blocks the two pages share
+//!    verbatim ([`site_blocks::same_site_match`]): a site's house blurb
+//!    does not make its stories one.
 //!    [`root::place`] then makes the new article a copy of the story's root,
-//!    or, clearly published earlier, the story's new root: the old root and
-//!    its copies are re-pointed to it in the same transaction, so
-//!    `duplicate_of` always names a root.
+//!    or, clearly published earlier (or, when the dates cannot tell, free of
+//!    the marks a republisher adds: [`origin`]), the story's new root: the
+//!    old root and its copies are re-pointed to it in the same transaction,
+//!    so `duplicate_of` always names a root.
+//!
+//! Before all this, a page's text loses its site's learned boilerplate
+//! ([`site_blocks`]: lines repeated on the pages of three distinct stories
+//! of one host), so neither the stored text nor the fingerprint holds it.
 //!
 //! Every stored or refreshed article's fingerprint goes into the index
 //! ([`stories::Stories::remember`]), copies included: a third copy may
@@ -40,7 +49,7 @@
 //! articles first stored within the window.
 //!
 //! Columns: `url_key` (unique), `content_hash` (16 hex digits),
-//! `word_count`, `minhash` (96 bytes, NULL under the minimum); the
+//! `word_count`, `minhash` (400 bytes, NULL under the minimum); the
 //! contract's `simhash` column stays NULL ([`fingerprint`] says why MinHash
 //! replaced it). Retention purges `text` but keeps these, so a purged story
 //! is still recognised rather than ingested again as new.
@@ -49,5 +58,7 @@ pub mod canonical;
 pub mod fingerprint;
 pub mod index;
 pub mod lookup;
+pub mod origin;
 pub mod root;
+pub mod site_blocks;
 pub mod stories;

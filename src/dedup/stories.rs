@@ -8,12 +8,15 @@
 //! that "the first stored copy is the root" holds: two copies are never
 //! placed concurrently against a stale view.
 
-use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+
+use chrono::Utc;
 
 use super::fingerprint::{self, MIN_MATCH_WORDS, MatchKind, Profile};
 use super::index::NearDupIndex;
 use super::lookup::{StoredCandidate, StoryLookup};
 use super::root::{self, Placement, StoredMatch};
+use super::{origin, site_blocks};
 use crate::model::{ArticleRecord, EntrySource};
 
 /// The stories of the window, as far as finding copies of them needs.
@@ -91,12 +94,7 @@ impl Stories {
                 refresh,
             });
         }
-        let placement = self.place(
-            lookup,
-            profile,
-            article.published_at,
-            article.syndicated_from.as_deref(),
-        )?;
+        let placement = self.place(lookup, article, profile)?;
         Ok(Decision::NewPage {
             canonical_url: address.0,
             url_key: address.1,
@@ -128,24 +126,23 @@ impl Stories {
     }
 
     /// Layer 3: the story a new page's text copies, if any, and its place
-    /// in it. `syndicated_from` is the url key of another site's page that
-    /// the page declares as its canonical.
+    /// in it. The page's `syndicated_from` is the url key of another site's
+    /// page that it declares as its canonical.
     fn place<L: StoryLookup>(
         &mut self,
         lookup: &mut L,
+        article: &ArticleRecord,
         profile: &Profile,
-        published: Option<DateTime<Utc>>,
-        syndicated_from: Option<&str>,
     ) -> Result<Option<Placement>, L::Error> {
         self.index.expire(Utc::now().timestamp());
-        let declared = match syndicated_from {
+        let declared = match article.syndicated_from.as_deref() {
             Some(key) => lookup.by_url_key(key)?,
             None => None,
         };
         let (matched, signal) = match declared {
             Some(page) => (Some(page.as_match()), true),
             None if profile.fingerprint.is_matchable() => {
-                (self.find_copy_of(lookup, profile)?, false)
+                (self.find_copy_of(lookup, article, profile)?, false)
             }
             None => (None, false),
         };
@@ -154,35 +151,58 @@ impl Stories {
         };
         let root = matched.root();
         let root_published = lookup.published(root)?;
-        let published = published.map(|t| t.timestamp());
-        Ok(Some(root::place(published, root, root_published, signal)))
+        let content = match lookup.candidate(root)?.and_then(|c| c.text) {
+            Some(root_text) => origin::compare(&article.text, &root_text),
+            None => Ordering::Equal,
+        };
+        let published = article.published_at.map(|t| t.timestamp());
+        Ok(Some(root::place(
+            published,
+            root,
+            root_published,
+            signal,
+            content,
+        )))
     }
 
     /// Exact copy by content hash (any age), else the best confirmed
     /// near-duplicate among the index's candidates. Never merges two
     /// stored stories because a new text resembles both: the best one wins.
+    /// A candidate from the page's own host is compared on what the two
+    /// pages do not share verbatim ([`site_blocks::same_site_match`]): its
+    /// house blurbs may not be learned yet.
     fn find_copy_of<L: StoryLookup>(
         &self,
         lookup: &mut L,
+        article: &ArticleRecord,
         profile: &Profile,
     ) -> Result<Option<StoredMatch>, L::Error> {
         let exact = lookup.by_content_hash(profile.fingerprint.content_hash, MIN_MATCH_WORDS)?;
         if exact.is_some() {
             return Ok(exact);
         }
+        let host = site_blocks::host_of(&article.url);
         let words = profile.fingerprint.word_count;
         let mut best: Option<(f64, StoredMatch)> = None;
         for candidate in self.index.candidates(&profile.fingerprint) {
             let Some(stored) = lookup.candidate(candidate.id)? else {
                 continue;
             };
-            // Jaccard cannot reach the threshold when one text is five
-            // times the other.
+            // Neither Jaccard nor containment can reach their thresholds
+            // when one text is five times the other.
             let theirs = stored.fingerprint.word_count;
             if theirs.saturating_mul(5) < words || words.saturating_mul(5) < theirs {
                 continue;
             }
-            let Some(score) = similarity(profile, &stored) else {
+            let same_site =
+                host.is_some() && stored.url.as_deref().and_then(site_blocks::host_of) == host;
+            let verdict = match stored.text.as_deref() {
+                Some(text) if same_site && !text.is_empty() => {
+                    site_blocks::same_site_match(&article.text, text)
+                }
+                _ => confirm(profile, &stored),
+            };
+            let Some(score) = verdict.map(score) else {
                 continue;
             };
             if best.as_ref().is_none_or(|(s, _)| score > *s) {
@@ -193,19 +213,24 @@ impl Stories {
     }
 }
 
-/// How alike a confirmed candidate is, 0–1; `None` when not confirmed.
-fn similarity(new: &Profile, stored: &StoredCandidate) -> Option<f64> {
-    let verdict = match &stored.text {
+/// Is a candidate the same story, on its text or, once purged, on its
+/// fingerprint?
+fn confirm(new: &Profile, stored: &StoredCandidate) -> Option<MatchKind> {
+    match &stored.text {
         Some(text) if !text.is_empty() => new.confirm(&Profile::of(text)),
         _ => fingerprint::confirm_fingerprints(&new.fingerprint, &stored.fingerprint),
-    };
-    Some(match verdict? {
-        MatchKind::Exact => 1.0,
-        MatchKind::Near { jaccard } => jaccard,
-        MatchKind::Sketch { agreeing } => agreeing as f64 / fingerprint::SKETCH_LEN as f64,
-    })
+    }
 }
 
+/// How alike a confirmed candidate is, 0–1, to try the best first.
+fn score(verdict: MatchKind) -> f64 {
+    match verdict {
+        MatchKind::Exact => 1.0,
+        MatchKind::Near { jaccard } => jaccard,
+        MatchKind::Contained { containment } => containment,
+        MatchKind::Sketch { agreeing } => agreeing as f64 / fingerprint::SKETCH_LEN as f64,
+    }
+}
 #[cfg(test)]
 mod tests {
     //! The decision against an in-memory backend: what a second store
@@ -219,6 +244,7 @@ mod tests {
     use crate::dedup::index::DEFAULT_WINDOW_SECS;
     use crate::dedup::lookup::StoredPage;
     use crate::model::Extraction;
+    use chrono::DateTime;
 
     struct Row {
         key: &'static str,
@@ -281,6 +307,7 @@ mod tests {
                     id,
                     duplicate_of: r.duplicate_of,
                 },
+                url: Some(format!("https://{}", r.key)),
                 text: Some(r.text.clone()),
                 fingerprint: Fingerprint::of(&r.text),
             }))
@@ -319,6 +346,8 @@ mod tests {
             site_name: None,
             description: None,
             image_url: None,
+            markdown: None,
+            details: Default::default(),
         }
     }
 

@@ -175,6 +175,8 @@ struct Attrs<'e> {
     /// or a class that the common CSS frameworks use to hide it.
     hidden: bool,
     itemprop: bool,
+    /// `itemprop` includes `articleBody`.
+    article_body: bool,
 }
 
 impl<'e> Attrs<'e> {
@@ -187,7 +189,12 @@ impl<'e> Attrs<'e> {
                 "hidden" => a.hidden = true,
                 "aria-hidden" => a.hidden |= value.trim().eq_ignore_ascii_case("true"),
                 "style" => a.hidden |= style_hides(value),
-                "itemprop" => a.itemprop = true,
+                "itemprop" => {
+                    a.itemprop = true;
+                    a.article_body = value
+                        .split_ascii_whitespace()
+                        .any(|p| p.eq_ignore_ascii_case("articleBody"));
+                }
                 _ => {}
             }
         }
@@ -225,6 +232,11 @@ pub struct FNode<'a> {
     pub boilerplate_name: bool,
     /// The class/id marks a region that should not vote (comments, related).
     pub unlikely_name: bool,
+    /// The class/id names a reader comment or comment thread.
+    pub comment_name: bool,
+    /// The element declares itself the article body: `itemprop=articleBody`
+    /// or a body-container name (`entry-content`, `post-body`).
+    pub body_signal: bool,
     /// Visible characters, whitespace runs counted as one.
     pub chars: u32,
     /// Of `chars`, those inside links.
@@ -317,7 +329,8 @@ impl<'a> Flat<'a> {
                                 flat.itemprops.push(flat.nodes.len() as u32);
                             }
                             let tag = Tag::of(name);
-                            let hint = hints::weight(attrs.class, attrs.id, &mut hint_buf);
+                            let mut hint = hints::weight(attrs.class, attrs.id, &mut hint_buf);
+                            hint.body |= attrs.article_body;
                             (tag, hint)
                         }
                         _ => {
@@ -326,6 +339,7 @@ impl<'a> Flat<'a> {
                         }
                     };
                     let index = flat.nodes.len() as u32;
+                    let body_signal = hint.body;
                     match tag {
                         Tag::Html => flat.html = Some(node),
                         Tag::Body if flat.body.is_none() => flat.body = Some(index),
@@ -340,6 +354,8 @@ impl<'a> Flat<'a> {
                         hint: hint.weight,
                         boilerplate_name: hint.boilerplate,
                         unlikely_name: hint.unlikely,
+                        comment_name: hint.comment,
+                        body_signal,
                         chars: 0,
                         link_chars: 0,
                         inline_chars: 0,
@@ -489,8 +505,28 @@ impl<'a> Flat<'a> {
     }
 }
 
-/// Characters (whitespace runs as one, leading/trailing runs dropped) and
-/// commas (Latin and CJK) of one text node.
+/// Chinese and Japanese script: written without spaces, one character
+/// carrying about a word's worth of text.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}'     // Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}'   // CJK Extension A
+        | '\u{4E00}'..='\u{9FFF}'   // CJK Unified Ideographs
+        | '\u{F900}'..='\u{FAFF}'   // Compatibility Ideographs
+        | '\u{20000}'..='\u{2FA1F}' // Extensions B..F, supplement
+    )
+}
+
+/// A Chinese or Japanese character counts as this many characters in the
+/// text statistics, so that length thresholds tuned on alphabetic text
+/// (paragraph size, vote weight) mean the same amount of text: alphabetic
+/// words average five or six characters and a space, Chinese words two
+/// characters.
+const CJK_CHAR_WEIGHT: u32 = 2;
+
+/// Characters (whitespace runs as one, leading/trailing runs dropped; CJK
+/// weighted by [`CJK_CHAR_WEIGHT`]) and commas (Latin and CJK) of one text
+/// node.
 fn text_stats(text: &str) -> (u32, u32) {
     let mut chars = 0u32;
     let mut seen_word = false;
@@ -508,7 +544,7 @@ fn text_stats(text: &str) -> (u32, u32) {
             seen_word = true;
             in_space = false;
         }
-        chars += 1;
+        chars += if is_cjk(c) { CJK_CHAR_WEIGHT } else { 1 };
         if matches!(c, ',' | '，' | '、' | '،') {
             commas += 1;
         }

@@ -10,7 +10,9 @@
 //! statistics bottom-up in one sweep; [`metadata`] reads the head nodes that
 //! walk collected; [`candidates`] picks the article subtree from those
 //! statistics (Readability-style votes, checked against semantic containers
-//! and the page's JSON-LD `articleBody`); [`clean`] drops widgets inside it
+//! and the page's JSON-LD `articleBody`), leaving out the reader comments
+//! [`comments`] recognises; [`clean`] drops widgets, comments and the
+//! [`teasers`] lists of other stories inside it
 //! by structure and class/id vocabulary; [`render`] writes the text as
 //! blocks; [`clean`] then drops promo blocks by wording and structure.
 //! Every pass is linear in the number of nodes and none recurses, so
@@ -18,15 +20,19 @@
 
 mod candidates;
 mod clean;
+mod comments;
 mod dom;
 mod hints;
+mod markdown;
 mod metadata;
 mod render;
+mod teasers;
 
 use chrono::{DateTime, Utc};
 use scraper::{Html, Selector};
 use serde::Serialize;
 
+pub use markdown::fragment_to_markdown;
 pub use metadata::parse_date;
 
 /// Per-site rules from `[feed.extract]` in feeds.toml. When `content` is set
@@ -46,6 +52,8 @@ pub struct PageContext<'a> {
     /// links (canonical, image) and supplies a date found in the path.
     pub url: Option<&'a url::Url>,
     pub rules: Option<&'a SiteRules>,
+    /// Also render the article as Markdown ([`Extracted::markdown`]).
+    pub markdown: bool,
 }
 
 /// Why extraction produced what it did; stored as `articles.extract_status`.
@@ -96,6 +104,8 @@ pub struct Extracted {
     pub image_url: Option<String>,
     /// Plain text: paragraphs separated by a blank line.
     pub text: String,
+    /// The same blocks as Markdown, when [`PageContext::markdown`] asks.
+    pub markdown: Option<String>,
 }
 
 /// Pages larger than this are not parsed (the fetcher's page cap is 10 MB;
@@ -128,15 +138,15 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         .rules
         .filter(|r| r.content.is_some() || !r.remove.is_empty());
     let rule_nodes = rules.map(|r| RuleNodes::find(doc, &flat, r));
+    let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
+    let regions = candidates::Regions::find(&flat, excluded);
+    let site = teasers::Site::new(ctx.url, meta.canonical_url.as_deref());
     let roots = match rule_nodes.as_ref().and_then(|r| r.content) {
         Some(root) => Some(vec![root]),
-        None => {
-            let excluded = rule_nodes.as_ref().map_or(&[][..], |r| &r.removed[..]);
-            candidates::choose(&flat, meta.article_body.as_deref(), excluded).map(|c| c.roots)
-        }
+        None => candidates::choose(&flat, meta.article_body.as_deref(), &regions).map(|c| c.roots),
     };
     if let Some(roots) = roots {
-        let mut removed = clean::removed_nodes(&flat, &roots);
+        let mut removed = clean::removed_nodes(&flat, &roots, &regions, &site);
         if let Some(rn) = &rule_nodes {
             for &i in &rn.removed {
                 removed[i as usize] = true;
@@ -148,6 +158,9 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
         // is removed anyway) is metadata, not body text.
         if let Some(title) = meta.title.as_deref().map(same_text_key) {
             kept.retain(|b| b.text.len() > 2 * title.len() + 16 || same_text_key(&b.text) != title);
+        }
+        if ctx.markdown {
+            out.markdown = Some(markdown::render(&flat, &roots, &removed, &kept, ctx.url));
         }
         out.text = render::join(kept);
     }
@@ -162,6 +175,12 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
             && (dom_chars as f32) < JSON_LD_FALLBACK_SHARE * ld_chars as f32
         {
             out.text = declared;
+            if ctx.markdown {
+                out.markdown = meta
+                    .article_body
+                    .as_deref()
+                    .map(|body| markdown::fragment_to_markdown(body, ctx.url));
+            }
         }
     }
     if !out.text.is_empty() {

@@ -67,7 +67,7 @@ impl Block {
         link_chars: u32,
         emph_chars: u32,
     ) -> Block {
-        let words = text.split_whitespace().count() as u32;
+        let words = word_count(&text);
         Block {
             text,
             kind,
@@ -77,6 +77,18 @@ impl Block {
             words,
         }
     }
+}
+
+/// Words in `text`: whitespace-separated tokens, where a run of Chinese or
+/// Japanese characters (written without spaces) counts one word per two
+/// characters, the average word length of Chinese.
+fn word_count(text: &str) -> u32 {
+    text.split_whitespace()
+        .map(|token| {
+            let cjk = token.chars().filter(|&c| super::dom::is_cjk(c)).count() as u32;
+            if cjk == 0 { 1 } else { cjk.div_ceil(2).max(1) }
+        })
+        .sum()
 }
 
 struct Open {
@@ -369,6 +381,15 @@ mod tests {
     #[test]
     fn pre_keeps_whitespace() {
         assert_eq!(text_of("<pre>a  b\n  c</pre>"), "a  b\n  c");
+    }
+
+    #[test]
+    fn words_of_text_without_spaces() {
+        assert_eq!(word_count("one two three"), 3);
+        // Ten Chinese characters are about five words; Latin and Hangul
+        // tokens count one each.
+        assert_eq!(word_count("周末去山里看红叶了吗"), 5);
+        assert_eq!(word_count("iPhone 周末 한국어 단어"), 4);
     }
 
     #[test]

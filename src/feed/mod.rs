@@ -30,6 +30,7 @@
 //! linear in the document size; the poller runs it in `spawn_blocking`.
 
 mod atom;
+mod batched;
 mod dates;
 pub mod discover;
 mod draft;
@@ -43,6 +44,7 @@ mod rss;
 mod text;
 mod tree;
 
+pub use batched::parse_batched;
 pub use model::{
     Enclosure, FeedEntry, FeedFormat, FeedMeta, Image, KeySource, Link, ParsedFeed, Person, Tag,
     TextBlock,

@@ -11,6 +11,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// People and media files are also stored with the article, so they live
+/// in the neutral model.
+pub use crate::model::{Enclosure, Person};
+
 /// Which syntax the document turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -64,22 +68,6 @@ impl TextBlock {
     }
 }
 
-/// An author or contributor.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Person {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    /// Home page, absolute.
-    pub uri: Option<String>,
-}
-
-impl Person {
-    /// The name, else the email: what a byline shows.
-    pub fn display(&self) -> Option<&str> {
-        self.name.as_deref().or(self.email.as_deref())
-    }
-}
-
 /// A link with what the document says about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
@@ -103,17 +91,6 @@ pub struct Tag {
     pub scheme: Option<String>,
     /// Human-readable form (Atom `label`).
     pub label: Option<String>,
-}
-
-/// A media file attached to an entry (podcast episode, video).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Enclosure {
-    /// Absolute when a base URL was known.
-    pub url: String,
-    #[serde(rename = "type")]
-    pub media_type: Option<String>,
-    /// Size in bytes, when given and a number.
-    pub length: Option<u64>,
 }
 
 /// The feed's image (RSS `<image>`, `itunes:image`, Atom `logo`/`icon`).

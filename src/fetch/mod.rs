@@ -552,16 +552,20 @@ impl Fetcher {
             }
         }
         let page = matches!(resource, Resource::Page { .. });
-        if page
-            && self.settings.respect_robots
-            && !self.robots.allowed(self, url, allow_private).await
-        {
-            return Err(FetchError::Robots(format!(
-                "{}robots.txt",
-                url.origin().ascii_serialization() + "/"
-            )));
+        if !page || !self.settings.respect_robots {
+            return Ok(());
         }
-        Ok(())
+        let robots = format!("{}/robots.txt", url.origin().ascii_serialization());
+        match self.robots.allowed(self, url, allow_private).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(FetchError::Robots(robots)),
+            // The site's name resolves to an address pages may not reach:
+            // that, not robots.txt, is why the page is refused.
+            Err(blocked @ FetchError::Blocked(_)) => Err(blocked),
+            Err(e) => Err(FetchError::Robots(format!(
+                "{robots}, which could not be read ({e}); the site's pages wait until it can"
+            ))),
+        }
     }
 
     /// One attempt without retries: robots.txt is asked once per visit.

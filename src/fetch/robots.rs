@@ -45,7 +45,8 @@ pub trait RobotsStore: Send + Sync {
 enum Rules {
     AllowAll,
     Parsed(Box<Robot>),
-    Unreachable,
+    /// robots.txt could not be read, and why: its site's pages wait.
+    Unreachable(FetchError),
 }
 
 struct Entry {
@@ -66,14 +67,20 @@ impl RobotsCache {
         }
     }
 
-    /// Whether `url` may be fetched. Concurrent callers for one site share a
-    /// single robots.txt request.
-    pub async fn allowed(&self, fetcher: &Fetcher, url: &Url, allow_private: bool) -> bool {
+    /// Whether `url` may be fetched; `Err` with the cause when the site's
+    /// robots.txt could not be read. Concurrent callers for one site share
+    /// a single robots.txt request.
+    pub async fn allowed(
+        &self,
+        fetcher: &Fetcher,
+        url: &Url,
+        allow_private: bool,
+    ) -> Result<bool, FetchError> {
         let origin = url.origin().ascii_serialization();
         let entry = {
             let mut sites = self.sites.lock().unwrap_or_else(|p| p.into_inner());
             let stale = sites.get(&origin).is_some_and(|e| match e.rules.get() {
-                Some((Rules::Unreachable, at)) => age(*at) > RETRY_UNREACHABLE_AFTER,
+                Some((Rules::Unreachable(_), at)) => age(*at) > RETRY_UNREACHABLE_AFTER,
                 Some((_, at)) => age(*at) > CACHE_FOR,
                 None => false,
             });
@@ -94,9 +101,9 @@ impl RobotsCache {
             .get_or_init(|| self.load(fetcher, &origin, allow_private))
             .await;
         match rules {
-            Rules::AllowAll => true,
-            Rules::Parsed(robot) => robot.allowed(url.as_str()),
-            Rules::Unreachable => false,
+            Rules::AllowAll => Ok(true),
+            Rules::Parsed(robot) => Ok(robot.allowed(url.as_str())),
+            Rules::Unreachable(cause) => Err(cause.clone()),
         }
     }
 
@@ -145,7 +152,7 @@ impl RobotsCache {
             Err(FetchError::TooLarge { .. }) => return (Rules::AllowAll, now),
             Err(e) => {
                 tracing::info!(url = %robots_url, error = %e, "robots.txt unreachable; not fetching pages from this site for now");
-                return (Rules::Unreachable, now);
+                return (Rules::Unreachable(e), now);
             }
         };
         if let Some(store) = &self.store {

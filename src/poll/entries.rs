@@ -29,12 +29,15 @@ use url::Url;
 
 use super::address::Address;
 use super::pages::{PageError, PageOk, PageResult};
-use super::schedule;
+use super::{schedule, screen};
 use crate::config::FullText;
 use crate::extract::{self, ExtractStatus};
 use crate::feed::FeedEntry;
 use crate::fetch::FetchError;
-use crate::model::{ArticleRecord, DuePending, EntrySource, EntryStatus, EntryWrite, Extraction};
+use crate::filter::FilterRules;
+use crate::model::{
+    ArticleRecord, DuePending, EntryDetails, EntrySource, EntryStatus, EntryWrite, Extraction,
+};
 
 /// `full_text = "auto"` fetches the page when the feed's own content is
 /// shorter than this: news feeds carry either a teaser (a sentence or two,
@@ -77,13 +80,28 @@ pub fn to_work_on(entries: &[FeedEntry], statuses: &[EntryStatus]) -> Vec<Job> {
                 entry_updated_at: Some(seen),
                 ..
             } => entry.updated.is_some_and(|u| u > *seen),
-            EntryStatus::Stored { .. } | EntryStatus::Pending => false,
+            EntryStatus::Stored { .. } | EntryStatus::Pending | EntryStatus::Filtered => false,
         })
         .map(|(entry, _)| Job {
             entry: entry.clone(),
             attempts: 0,
         })
         .collect()
+}
+
+/// At most `cap` of the jobs, newest first (by published, else updated
+/// date; undated ones after dated ones, in document order), and how many
+/// were left for the next polls. Stored entries are never jobs, so the
+/// next poll of the same document takes the next `cap`.
+pub fn newest_first(mut jobs: Vec<Job>, cap: usize) -> (Vec<Job>, usize) {
+    if jobs.len() <= cap {
+        return (jobs, 0);
+    }
+    // Stable: equal dates keep document order.
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.entry.published.or(j.entry.updated)));
+    let left = jobs.len() - cap;
+    jobs.truncate(cap);
+    (jobs, left)
 }
 
 /// Pending entries whose retry is due; one whose kept JSON no longer reads
@@ -115,7 +133,11 @@ pub struct Work {
     address: Address,
     /// The feed's content for the entry, as text.
     feed_text: String,
+    /// Store the article as Markdown too (`[settings] markdown`).
+    markdown: bool,
     action: Action,
+    /// The feed's filter, when only the page's text can decide.
+    text_rules: Option<FilterRules>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +146,8 @@ enum Action {
     Sighting(i64),
     /// The page's URL without tracking parameters.
     FetchPage(Url),
+    /// The feed's filter dropped it, for this reason.
+    Filtered(String),
 }
 
 /// What is left of an entry's work. It lives only until the entry is
@@ -158,7 +182,9 @@ impl Work {
                 link,
                 address,
                 feed_text,
+                markdown: false,
                 action: Action::FromFeed,
+                text_rules: None,
             };
         };
         let address = Address::of_url(page);
@@ -180,14 +206,42 @@ impl Work {
             link,
             address,
             feed_text,
+            markdown: false,
             action,
+            text_rules: None,
         }
     }
 
+    /// The feed's filter on this entry, before any page is fetched (see
+    /// [`screen`]): dropped now, kept, or left for the page's text.
+    pub fn screened(mut self, rules: &FilterRules) -> Work {
+        let known_text = matches!(self.action, Action::FromFeed).then_some(self.feed_text.as_str());
+        match screen::verdict(rules, &self.entry, known_text) {
+            screen::Verdict::Keep => {}
+            screen::Verdict::Drop(reason) => self.action = Action::Filtered(reason),
+            screen::Verdict::NeedsText => self.text_rules = Some(rules.clone()),
+        }
+        self
+    }
+
+    /// Also stores the article as Markdown: the page's, or the feed's
+    /// content rendered.
+    pub fn with_markdown(mut self, markdown: bool) -> Work {
+        self.markdown = markdown;
+        self
+    }
+
     /// The url key to look up among stored pages before anything is
-    /// fetched: that of a linked entry's first attempt.
+    /// fetched: that of a linked entry's first attempt, unless filtered.
     pub fn stored_page_key(&self) -> Option<&str> {
-        (self.attempts == 0 && self.link.is_some()).then_some(self.address.key.as_str())
+        let filtered = matches!(self.action, Action::Filtered(_));
+        (self.attempts == 0 && self.link.is_some() && !filtered)
+            .then_some(self.address.key.as_str())
+    }
+
+    /// Whether the entry's page is to be fetched (as planned so far).
+    pub fn fetches_page(&self) -> bool {
+        matches!(self.action, Action::FetchPage(_))
     }
 
     /// The page is stored as `article_id` already: a sighting of it.
@@ -207,8 +261,12 @@ impl Work {
                     self.address,
                     self.feed_text,
                     Extraction::FromFeed,
+                    self.markdown,
                 );
                 Next::Write(vec![article(source, stored)])
+            }
+            Action::Filtered(reason) => {
+                Next::Write(vec![screen::filtered(source, &self.entry, reason)])
             }
             Action::FetchPage(url) => Next::FetchPage(PageWork {
                 link: self.link.unwrap_or_else(|| url.clone()),
@@ -218,6 +276,8 @@ impl Work {
                 attempts: self.attempts,
                 address: self.address,
                 feed_text: self.feed_text,
+                text_rules: self.text_rules,
+                markdown: self.markdown,
             }),
         }
     }
@@ -235,9 +295,17 @@ pub struct PageWork {
     attempts: u32,
     address: Address,
     feed_text: String,
+    text_rules: Option<FilterRules>,
+    markdown: bool,
 }
 
 impl PageWork {
+    /// The feed's content standing in for the page.
+    fn stand_in(&self, address: Address, extraction: Extraction) -> ArticleRecord {
+        let text = self.feed_text.clone();
+        from_feed(&self.entry, address, text, extraction, self.markdown)
+    }
+
     /// Pages are shared between polls under this key.
     pub fn key(&self) -> &str {
         &self.address.key
@@ -257,8 +325,19 @@ impl PageWork {
         self.attempts + 1
     }
 
-    /// What the entry writes with its page's result, at `now`.
-    pub fn writes(self, page: PageResult, now: DateTime<Utc>) -> Vec<EntryWrite> {
+    /// What the entry writes with its page's result, at `now`, screened
+    /// by the feed's text rules when they were waiting for the text.
+    pub fn writes(mut self, page: PageResult, now: DateTime<Utc>) -> Vec<EntryWrite> {
+        match self.text_rules.take() {
+            None => self.unscreened(page, now),
+            Some(rules) => {
+                let entry = self.entry.clone();
+                screen::after_text(&rules, &entry, self.unscreened(page, now))
+            }
+        }
+    }
+
+    fn unscreened(self, page: PageResult, now: DateTime<Utc>) -> Vec<EntryWrite> {
         let PageOk {
             final_url,
             fetched_at,
@@ -268,18 +347,19 @@ impl PageWork {
             Err(PageError::Fetch(e)) => return self.page_failed(&e, now),
             Err(PageError::Extract(error)) => {
                 let extraction = Extraction::ExtractFailed { error };
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                let stored = self.stand_in(self.address.clone(), extraction);
                 return vec![article(self.source, stored)];
             }
         };
         let address = Address::of_page(&self.link, &final_url, extracted.canonical_url.as_deref());
         let extraction = extraction_of(extracted.status);
         if !extraction.is_extracted() || extracted.text.trim().is_empty() {
-            let mut stored = from_feed(&self.entry, address, self.feed_text, extraction);
+            let mut stored = self.stand_in(address, extraction);
             stored.fetched_at = Some(fetched_at);
             return vec![article(self.source, stored)];
         }
         let entry = self.entry;
+        let details = details_of(&entry);
         let stored = ArticleRecord {
             url: address.url,
             canonical_url: address.canonical_url,
@@ -299,6 +379,8 @@ impl PageWork {
             site_name: extracted.site_name,
             description: extracted.description,
             image_url: extracted.image_url,
+            markdown: extracted.markdown,
+            details,
         };
         vec![article(self.source, stored)]
     }
@@ -324,20 +406,20 @@ impl PageWork {
                 let given_up = attempts as usize > MISSING_PAGE_RETRY_WAITS.len();
                 if given_up && !self.feed_text.trim().is_empty() {
                     // Keep what the feed said.
-                    let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                    let stored = self.stand_in(self.address.clone(), extraction);
                     writes.insert(0, article(self.source, stored));
                 }
                 writes
             }
             _ if error.is_transient() => {
                 let retry = pending(&TRANSIENT_RETRY_WAITS);
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                let stored = self.stand_in(self.address.clone(), extraction);
                 // The article first: storing it clears any pending row,
                 // then the retry is recorded.
                 vec![article(self.source, stored), retry]
             }
             _ => {
-                let stored = from_feed(&self.entry, self.address, self.feed_text, extraction);
+                let stored = self.stand_in(self.address.clone(), extraction);
                 vec![article(self.source, stored)]
             }
         }
@@ -373,7 +455,19 @@ fn from_feed(
     address: Address,
     text: String,
     extraction: Extraction,
+    markdown: bool,
 ) -> ArticleRecord {
+    let markdown = markdown
+        .then(|| {
+            let html = entry.content_html.as_deref()?;
+            let base = [entry.base.as_deref(), entry.link.as_deref()]
+                .into_iter()
+                .flatten()
+                .find_map(|u| Url::parse(u).ok());
+            Some(extract::fragment_to_markdown(html, base.as_ref()))
+        })
+        .flatten()
+        .filter(|md| !md.is_empty());
     ArticleRecord {
         url: address.url,
         canonical_url: address.canonical_url,
@@ -391,6 +485,39 @@ fn from_feed(
         site_name: None,
         description: None,
         image_url: None,
+        markdown,
+        details: details_of(entry),
+    }
+}
+
+/// What the entry says besides its text, as stored with the article.
+fn details_of(entry: &FeedEntry) -> EntryDetails {
+    let summary = entry
+        .summary
+        .as_ref()
+        .map(|s| {
+            if s.is_markup() {
+                extract::fragment_to_text(&s.value)
+            } else {
+                s.value.trim().to_string()
+            }
+        })
+        .filter(|s| !s.is_empty());
+    let mut tags: Vec<String> = Vec::with_capacity(entry.tags.len());
+    for tag in &entry.tags {
+        let term = tag.term.trim();
+        if !term.is_empty() && !tags.iter().any(|t| t == term) {
+            tags.push(term.to_string());
+        }
+    }
+    EntryDetails {
+        summary,
+        tags,
+        enclosures: entry.enclosures.clone(),
+        authors: entry.authors.clone(),
+        contributors: entry.contributors.clone(),
+        comments_url: entry.comments.clone(),
+        language: entry.language.clone(),
     }
 }
 
@@ -419,6 +546,36 @@ mod tests {
 
     fn job(entry: FeedEntry, attempts: u32) -> Job {
         Job { entry, attempts }
+    }
+
+    #[test]
+    fn a_capped_poll_takes_the_newest_entries_and_leaves_the_rest() {
+        let dated = |key: &str, day: Option<u32>| {
+            let mut e = entry(key, None, 10);
+            e.published = day.and_then(|d| {
+                chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+                    .and_then(|d| d.and_hms_opt(8, 0, 0))
+                    .map(|t| t.and_utc())
+            });
+            job(e, 0)
+        };
+        let jobs = vec![
+            dated("old", Some(1)),
+            dated("undated", None),
+            dated("newest", Some(20)),
+            dated("mid-a", Some(10)),
+            dated("mid-b", Some(10)),
+        ];
+        let (taken, left) = newest_first(jobs.clone(), 3);
+        let keys: Vec<&str> = taken.iter().map(|j| j.entry.key.as_str()).collect();
+        assert_eq!(keys, ["newest", "mid-a", "mid-b"]);
+        assert_eq!(left, 2);
+        let (all, none) = newest_first(jobs, 5);
+        assert_eq!((all.len(), none), (5, 0));
+        assert_eq!(
+            all[1].entry.key, "undated",
+            "under the cap, order is untouched"
+        );
     }
 
     fn page_work(attempts: u32, feed_words: usize) -> PageWork {

@@ -7,9 +7,10 @@
 //! ```
 //!
 //! The decisions are pure and live in [`plan`] (the feed: validators, 304,
-//! 410, failures, when to come back) and [`entries`] (which entries need
-//! work, what each needs, page failures and their retries); this module is
-//! the I/O between them. Nothing here writes to the database directly, and
+//! 410, failures, when to come back), [`entries`] (which entries need
+//! work, what each needs, page failures and their retries) and [`screen`]
+//! (what the feed's filter drops, before the page or on its text); this
+//! module is the I/O between them. Nothing here writes to the database directly, and
 //! nothing is committed before the whole poll is known: the feed's
 //! validators travel in the same [`FeedPoll`] as the articles they cover.
 //!
@@ -19,10 +20,13 @@
 mod address;
 pub mod all;
 pub mod entries;
+pub mod large;
 pub mod pages;
 pub mod pipeline;
 pub mod plan;
+pub mod resume;
 pub mod schedule;
+pub mod screen;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -32,11 +36,11 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use url::Url;
 
-use crate::config::FeedConfig;
+use crate::config::{FeedConfig, Schedule};
 use crate::feed::{self, ParsedFeed};
-use crate::fetch::{FetchError, FetchOutcome, Fetched};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, RequestOptions};
 use crate::metrics::{ErrorKind, METRICS, Target};
-use crate::model::{Applied, EntryWrite, FeedPoll, Lease, PageClaim, PollResult};
+use crate::model::{Applied, EntryBatch, EntryWrite, FeedPoll, Lease, PageClaim, PollResult};
 use crate::store::StoreError;
 use crate::store::postgres::lease;
 use entries::{Job, Next, PageWork, Work};
@@ -52,11 +56,8 @@ const PAGES_IN_FLIGHT: usize = 8;
 pub struct FeedTarget {
     pub id: i64,
     pub config: FeedConfig,
-    /// The feed's own `interval`, else `[settings].poll_interval`.
-    pub interval: Duration,
-    /// The feed has its own `interval`: it is used as is. Otherwise the
-    /// interval adapts to how often the feed publishes.
-    pub fixed_interval: bool,
+    /// Pinned or adaptive, and its bounds ([`crate::config::Config::schedule_of`]).
+    pub schedule: Schedule,
 }
 
 /// How a poll went, for logs, metrics, summaries and the scheduler.
@@ -68,6 +69,9 @@ pub struct PollReport {
     pub error: Option<String>,
     pub applied: Applied,
     pub next_poll_at: Option<DateTime<Utc>>,
+    /// The database did not take the poll (full disk, locked past the
+    /// busy timeout): feedsift's failure, not the feed's.
+    pub store_failed: bool,
 }
 
 impl PollReport {
@@ -92,6 +96,7 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
         error: error.map(str::to_string),
         applied: Applied::default(),
         next_poll_at: None,
+        store_failed: false,
     };
     let mut shutdown = ctx.shutdown.clone();
     let _slot = tokio::select! {
@@ -115,25 +120,37 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
         }
     }
     let _renewal = LeaseRenewal::start(ctx, target);
-    let poll = match build_poll(ctx, target).await {
-        Ok(Some(poll)) => poll,
+    let (poll, ahead) = match build_poll(ctx, target).await {
+        Ok(Some(built)) => built,
         Ok(None) => {
             tracing::info!(feed = %target.config.url, "poll abandoned at shutdown; redone next start");
             return report(PollResult::Abandoned, Some("abandoned at shutdown"));
         }
         Err(e) => {
             METRICS.error(Target::Feed, ErrorKind::Store);
-            tracing::error!(feed = %target.config.url, error = %e, "poll failed before it could be stored");
-            return report(PollResult::Failed, Some(&e.to_string()));
+            tracing::error!(feed = %target.config.url, error = %e, "poll failed: the database did not take it; redone soon");
+            let mut failed = report(PollResult::Failed, Some(&format!("not stored: {e}")));
+            failed.next_poll_at = Some(resume::after_store_failure(Utc::now()));
+            failed.store_failed = true;
+            return failed;
         }
     };
     let mut done = report(PollResult::of(&poll.outcome), poll.outcome.error());
+    done.applied = ahead;
     done.next_poll_at = Some(poll.next_poll_at);
     match ctx.writer.apply(poll).await {
-        Ok(applied) => done.applied = applied,
+        Ok(applied) => {
+            done.applied += applied;
+            done.next_poll_at = applied.next_poll_at.or(done.next_poll_at);
+        }
         Err(e) => {
+            METRICS.error(Target::Feed, ErrorKind::Store);
             done.result = done.result.unstored();
             done.error = Some(format!("not stored: {e}"));
+            // Not stored, so not planned: the feed's row still says when
+            // it was due; redo it soon rather than at its interval.
+            done.next_poll_at = Some(resume::after_store_failure(Utc::now()));
+            done.store_failed = true;
         }
     }
     match &done.error {
@@ -143,6 +160,7 @@ async fn poll_and_store(ctx: &PollContext, target: &FeedTarget) -> PollReport {
             new = done.applied.new_articles,
             duplicates = done.applied.duplicates,
             sightings = done.applied.new_sources,
+            filtered = done.applied.filtered,
             not_modified = done.result == PollResult::NotModified,
             "feed polled"
         ),
@@ -217,27 +235,34 @@ impl Drop for LeaseRenewal {
     }
 }
 
-/// The poll to commit; `None` when shutdown came before the feed answered.
+/// The poll to commit, and what parts of it were committed already;
+/// `None` when shutdown came before the feed answered.
 async fn build_poll(
     ctx: &PollContext,
     target: &FeedTarget,
-) -> Result<Option<FeedPoll>, StoreError> {
+) -> Result<Option<(FeedPoll, Applied)>, StoreError> {
     let state = ctx.reader.feed_state(target.id)?;
     let plan = FeedPlan::new(target, &state, Utc::now());
     let Some(outcome) = fetch_feed(ctx, target, &plan).await else {
         return Ok(None);
     };
     let poll = match outcome {
-        Err(e) => failed(&plan, FeedFailure::Fetch(e)),
+        Err(e) => (failed(&plan, FeedFailure::Fetch(e)), Applied::default()),
+        Ok(FetchOutcome::NotModified { .. }) if !plan.sent_validators() => {
+            let failure = FeedFailure::UnaskedNotModified;
+            (failed(&plan, failure), Applied::default())
+        }
         Ok(FetchOutcome::NotModified {
             moved_to,
             fresh_for,
             remote_ip,
         }) => {
             let due = ctx.reader.due_pending(target.id, plan.polled_at())?;
-            let pages = Pages::new(ctx, target, remote_ip);
-            let (entries, _) = pages.run(entries::retries(due)).await?;
-            plan.not_modified(fresh_for, moved_to, entries)
+            let pages = Pages::new(ctx, target, &plan, remote_ip);
+            // Retries shutdown cuts short stay pending, and due.
+            let ran = pages.run(entries::retries(due)).await?;
+            let poll = plan.not_modified(fresh_for, moved_to, ran.writes);
+            (poll, ran.applied)
         }
         Ok(FetchOutcome::Fetched(fetched)) => document(ctx, target, &plan, fetched).await?,
     };
@@ -276,6 +301,7 @@ fn failed(plan: &FeedPlan, failure: FeedFailure) -> FeedPoll {
     let kind = match &failure {
         FeedFailure::Fetch(e) => ErrorKind::of(e),
         FeedFailure::Parse(_) => ErrorKind::Parse,
+        FeedFailure::UnaskedNotModified => ErrorKind::HttpOther,
     };
     METRICS.error(Target::Feed, kind);
     // From now, not from the poll's start: `Retry-After` counts from the
@@ -289,35 +315,75 @@ async fn document(
     target: &FeedTarget,
     plan: &FeedPlan,
     fetched: Fetched,
-) -> Result<FeedPoll, StoreError> {
-    let parsed = parse_off_thread(
-        fetched.body.clone(),
-        fetched.content_type.clone(),
-        fetched.final_url.clone(),
-    );
-    let parsed = match parsed.await {
-        Ok(p) => p,
+) -> Result<(FeedPoll, Applied), StoreError> {
+    let (parsed, jobs, deferred) = match diffed(ctx, target, &fetched).await? {
+        Ok(diffed) => diffed,
         // Validators of a response we could not parse are never kept: the
         // next poll must fetch the document whole.
-        Err(e) => return Ok(failed(plan, FeedFailure::Parse(e))),
+        Err(e) => return Ok((failed(plan, FeedFailure::Parse(e)), Applied::default())),
     };
-    let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
-    let (statuses, due) = ctx
-        .reader
-        .entries_and_due(target.id, &keys, plan.polled_at())?;
-    let jobs = entries::to_work_on(&parsed.entries, &statuses);
-    tracing::debug!(feed = %target.config.url, entries = parsed.entries.len(), new = jobs.len(), "entries diffed");
-    let pages = Pages::new(ctx, target, fetched.remote_ip);
-    let (mut writes, complete) = pages.run(jobs).await?;
-    if complete {
-        writes.extend(pages.run(entries::retries(due)).await?.0);
+    if deferred > 0 {
+        tracing::info!(feed = %target.config.url, taken = jobs.len(), deferred, "more new entries than max_entries_per_poll: the newest now, the rest on the next polls");
     }
+    let due = ctx.reader.due_pending(target.id, plan.polled_at())?;
+    let pages = Pages::new(ctx, target, plan, fetched.remote_ip);
+    let mut ran = pages.run(jobs).await?;
+    // Validators cover the document only when all of its new entries
+    // were taken and done.
+    let complete = ran.complete() && deferred == 0;
+    if ran.complete() {
+        ran.extend(pages.run(entries::retries(due)).await?);
+    }
+    let Ran {
+        mut writes,
+        applied,
+        left,
+    } = ran;
+    writes.extend(resume::cut_short(left, Utc::now()));
     let response = Response {
         validators: fetched.validators,
         fresh_for: fetched.fresh_for,
         moved_to: fetched.moved_to,
     };
-    Ok(plan.fetched(response, &parsed, complete, writes))
+    let mut poll = plan.fetched(response, &parsed, complete, writes);
+    if deferred > 0 {
+        let soon = plan.polled_at() + schedule::to_chrono(resume::DEFERRED_REPOLL);
+        poll.next_poll_at = poll.next_poll_at.min(soon);
+    }
+    Ok((poll, applied))
+}
+
+/// The document parsed, and the newest of its entries that need work
+/// (at most `max_entries_per_poll`) with how many more were left for the
+/// next polls. A large document is parsed and diffed in batches
+/// ([`large`]); the outer error is the database's, the inner the
+/// document's.
+async fn diffed(
+    ctx: &PollContext,
+    target: &FeedTarget,
+    fetched: &Fetched,
+) -> Result<Result<(ParsedFeed, Vec<Job>, usize), String>, StoreError> {
+    let cap = ctx.max_entries_per_poll;
+    let (body, content_type, base) = (
+        fetched.body.clone(),
+        fetched.content_type.clone(),
+        fetched.final_url.clone(),
+    );
+    if body.len() > large::LARGE_FEED_BYTES {
+        let reader = ctx.reader.clone();
+        let taken = large::parse_and_diff(body, content_type, base, reader, target.id, cap).await?;
+        return Ok(taken.map(|t| (t.parsed, t.jobs, t.deferred)));
+    }
+    let parsed = match parse_off_thread(body, content_type, base).await {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(Err(e)),
+    };
+    let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
+    let statuses = ctx.reader.entry_statuses(target.id, &keys)?;
+    let jobs = entries::to_work_on(&parsed.entries, &statuses);
+    tracing::debug!(feed = %target.config.url, entries = parsed.entries.len(), new = jobs.len(), "entries diffed");
+    let (jobs, deferred) = entries::newest_first(jobs, cap);
+    Ok(Ok((parsed, jobs, deferred)))
 }
 
 /// Parsing is synchronous and linear in the document (a 10 MB feed takes
@@ -343,45 +409,106 @@ async fn parse_off_thread(
 struct Pages<'a> {
     ctx: &'a PollContext,
     target: &'a FeedTarget,
+    polled_at: DateTime<Utc>,
     allow_private: bool,
+    /// The feed's `[feed.http]`, read when the poll starts; `None` when it
+    /// has none. An error (a secret gone since the feed was fetched) fails
+    /// each page rather than sending it without the credentials.
+    options: Result<Option<RequestOptions>, String>,
+}
+
+/// What [`Pages::run`] did: writes not yet committed, what the parts
+/// committed on the way changed, and the jobs shutdown left undone.
+struct Ran {
+    writes: Vec<EntryWrite>,
+    applied: Applied,
+    left: Vec<Job>,
+}
+
+impl Ran {
+    fn complete(&self) -> bool {
+        self.left.is_empty()
+    }
+
+    fn extend(&mut self, more: Ran) {
+        self.writes.extend(more.writes);
+        self.applied += more.applied;
+        self.left.extend(more.left);
+    }
 }
 
 impl<'a> Pages<'a> {
-    fn new(ctx: &'a PollContext, target: &'a FeedTarget, feed_ip: Option<IpAddr>) -> Pages<'a> {
+    fn new(
+        ctx: &'a PollContext,
+        target: &'a FeedTarget,
+        plan: &FeedPlan,
+        feed_ip: Option<IpAddr>,
+    ) -> Pages<'a> {
         // Pages may reach private addresses only if the feed itself is on
         // one (a feed on the LAN links to the LAN) or the user allows it.
         let feed_is_private =
             feed_ip.is_some_and(|ip| !ctx.fetcher.settings().policy.is_public(ip));
+        let http = &target.config.http;
         Pages {
             ctx,
             target,
+            polled_at: plan.polled_at(),
             allow_private: ctx.allow_private_networks || feed_is_private,
+            options: (!http.is_empty())
+                .then(|| RequestOptions::for_feed(&target.config))
+                .transpose(),
         }
     }
 
-    /// Does the jobs' work, [`PAGES_IN_FLIGHT`] pages at a time, and returns
-    /// their writes in job order and whether every job was done (false when
-    /// shutdown interrupted the poll).
-    async fn run(&self, jobs: Vec<Job>) -> Result<(Vec<EntryWrite>, bool), StoreError> {
+    /// Does the jobs' work, [`PAGES_IN_FLIGHT`] pages at a time, in job
+    /// order, committing every [`resume::COMMIT_EVERY`] entries' writes so
+    /// a restart keeps them; stops fetching when shutdown comes and hands
+    /// back the jobs it did not finish.
+    async fn run(&self, jobs: Vec<Job>) -> Result<Ran, StoreError> {
         let config = &self.target.config;
+        // Kept to hand back what shutdown leaves undone: the work items
+        // themselves are consumed by the stream.
+        let mut left = jobs.clone();
         let mut work: Vec<Work> = jobs
             .into_iter()
-            .map(|job| Work::plan(job, &config.url, config.full_text))
+            .map(|job| {
+                Work::plan(job, &config.url, config.full_text)
+                    .with_markdown(self.ctx.markdown)
+                    .screened(&config.filter)
+            })
             .collect();
         self.find_stored_pages(&mut work)?;
-        let total = work.len();
+        self.ctx
+            .pages
+            .planned(work.iter().filter(|w| w.fetches_page()).count());
         let mut shutdown = self.ctx.shutdown.clone();
         let stopped = async move {
             let _ = shutdown.wait_for(|stop| *stop).await;
         };
-        let results: Vec<Vec<EntryWrite>> = futures_util::stream::iter(work)
+        let results = futures_util::stream::iter(work)
             .map(|w| self.work(w))
             .buffered(PAGES_IN_FLIGHT)
-            .take_until(stopped)
-            .collect()
-            .await;
-        let complete = results.len() == total;
-        Ok((results.into_iter().flatten().collect(), complete))
+            .take_until(stopped);
+        let mut results = std::pin::pin!(results);
+        let (mut writes, mut applied, mut done) = (Vec::new(), Applied::default(), 0);
+        while let Some(more) = results.next().await {
+            done += 1;
+            writes.extend(more);
+            if writes.len() >= resume::COMMIT_EVERY {
+                let batch = EntryBatch {
+                    feed_id: self.target.id,
+                    polled_at: self.polled_at,
+                    entries: std::mem::take(&mut writes),
+                };
+                applied += self.ctx.writer.apply_entries(batch).await?;
+            }
+        }
+        left.drain(..done);
+        Ok(Ran {
+            writes,
+            applied,
+            left,
+        })
     }
 
     /// One batched read: which of the linked pages are stored already.
@@ -402,7 +529,11 @@ impl<'a> Pages<'a> {
     async fn work(&self, work: Work) -> Vec<EntryWrite> {
         match work.next() {
             Next::Write(writes) => writes,
-            Next::FetchPage(page) => self.page(page).await,
+            Next::FetchPage(page) => {
+                let writes = self.page(page).await;
+                self.ctx.pages.done();
+                writes
+            }
         }
     }
 
@@ -410,13 +541,23 @@ impl<'a> Pages<'a> {
         if let Some(article_id) = self.stored_by_another_node(work.key()).await {
             return work.stored_as(article_id);
         }
+        let options = match &self.options {
+            Ok(options) => options.clone(),
+            Err(e) => {
+                let error = FetchError::Options(e.clone());
+                return work.writes(Err(pages::PageError::Fetch(error)), Utc::now());
+            }
+        };
+        let key = pages::memo_key(work.key(), self.target.id, options.as_ref());
         let fetch = pages::fetch_page(
             self.ctx.fetcher.clone(),
             work.url.clone(),
             self.allow_private,
             self.target.config.extract.clone(),
+            options,
+            self.ctx.markdown,
         );
-        let page = self.ctx.pages.get_or_fetch(work.key(), fetch).await;
+        let page = self.ctx.pages.get_or_fetch(&key, fetch).await;
         match &page {
             Err(pages::PageError::Fetch(error)) => {
                 METRICS.error(Target::Page, ErrorKind::of(error));

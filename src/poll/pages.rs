@@ -7,9 +7,16 @@
 //! database yet; without this memo each would fetch it. The first caller
 //! fetches, the others wait for its result, and the writer folds their
 //! sightings into one article.
+//!
+//! A feed with `[feed.http]` options fetches its pages with them (the
+//! credentials only on the feed's own origin, see `fetch::options`), so
+//! its pages are memoised under its own key: a page fetched with one
+//! feed's credentials is never handed to another feed, nor an anonymous
+//! copy to the feed that has them.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,7 +27,7 @@ use url::Url;
 
 use crate::encoding::{self, DocumentKind};
 use crate::extract::{self, Extracted, PageContext, SiteRules};
-use crate::fetch::{FetchError, FetchOutcome, Fetcher, Resource};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, RequestOptions, Resource};
 use crate::metrics::{METRICS, Target};
 
 /// How long a fetched page is reused. Long enough to cover one round of
@@ -53,11 +60,30 @@ type Slot = Arc<OnceCell<PageResult>>;
 #[derive(Default)]
 pub struct PageMemo {
     pages: Mutex<HashMap<String, (Instant, Slot)>>,
+    /// Pages polls decided to fetch, and of those, pages done (fetched,
+    /// shared or failed): `poll --all`'s progress.
+    planned: AtomicUsize,
+    done: AtomicUsize,
 }
 
 impl PageMemo {
     pub fn new() -> PageMemo {
         PageMemo::default()
+    }
+
+    /// A poll is about to work on `n` pages.
+    pub fn planned(&self, n: usize) {
+        self.planned.fetch_add(n, Relaxed);
+    }
+
+    /// One of the planned pages is done.
+    pub fn done(&self) {
+        self.done.fetch_add(1, Relaxed);
+    }
+
+    /// Pages done and planned so far.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done.load(Relaxed), self.planned.load(Relaxed))
     }
 
     /// The page under `key` (its canonical URL): fetched by `fetch` unless
@@ -85,17 +111,31 @@ impl PageMemo {
     }
 }
 
-/// Fetches and extracts one article page.
+/// The memo key of a page: its URL key, or, for a feed with its own
+/// request options, the feed's id and the URL key.
+pub fn memo_key(url_key: &str, feed_id: i64, options: Option<&RequestOptions>) -> String {
+    match options {
+        Some(_) => format!("feed {feed_id} {url_key}"),
+        None => url_key.to_string(),
+    }
+}
+
+/// Fetches and extracts one article page, with the feed's request options
+/// when it has some.
 pub async fn fetch_page(
     fetcher: Arc<Fetcher>,
     link: Url,
     allow_private: bool,
     rules: Option<SiteRules>,
+    options: Option<RequestOptions>,
+    markdown: bool,
 ) -> PageResult {
     let started = std::time::Instant::now();
-    let fetched = fetcher
-        .fetch(&link, Resource::Page { allow_private }, None)
-        .await;
+    let resource = Resource::Page { allow_private };
+    let fetched = match &options {
+        Some(options) => fetcher.fetch_with(&link, resource, None, options).await,
+        None => fetcher.fetch(&link, resource, None).await,
+    };
     METRICS.fetched(Target::Page, started.elapsed());
     let fetched = match fetched {
         Ok(FetchOutcome::Fetched(f)) => f,
@@ -122,6 +162,7 @@ pub async fn fetch_page(
             &PageContext {
                 url: Some(&fetched.final_url),
                 rules: rules.as_ref(),
+                markdown,
             },
         );
         METRICS.extracted(started.elapsed());

@@ -15,7 +15,8 @@ use crate::fetch::{FetchError, FetchSettings, Fetcher};
 use crate::model::{FeedListing, StoredRobots};
 use crate::store::postgres::{lease, pool::PgPool, writer::PgWriter};
 use crate::store::writer::{self, WriterHandle};
-use crate::store::{self, Location, ReadPool, Reader, StoreError, stories};
+use crate::store::{self, Location, ReadPool, Reader, StoreError, lock, stories};
+use crate::webhook::{Routes, Webhooks};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -25,6 +26,12 @@ pub enum PipelineError {
     Fetch(#[from] FetchError),
     #[error("database open task failed: {0}")]
     Task(String),
+    /// Which of several nodes sharing a PostgreSQL database announces a
+    /// story is not settled, so webhooks stay a SQLite feature for now.
+    #[error(
+        "[webhook] announces stories from a SQLite database only; remove [webhook] and [feed.webhook] to use PostgreSQL"
+    )]
+    WebhooksNeedSqlite,
 }
 
 /// What a poll task needs; shared by every poll.
@@ -38,6 +45,10 @@ pub struct PollContext {
     /// database.
     pub any_time: bool,
     pub allow_private_networks: bool,
+    /// `[settings].max_entries_per_poll`.
+    pub max_entries_per_poll: usize,
+    /// Store articles as Markdown too (`[settings] markdown`).
+    pub markdown: bool,
     /// Pages fetched lately, so one page listed by several feeds at once is
     /// fetched once.
     pub pages: Arc<PageMemo>,
@@ -52,6 +63,9 @@ pub struct Pipeline {
     pub ctx: PollContext,
     pub writer_thread: std::thread::JoinHandle<()>,
     pub shutdown: watch::Sender<bool>,
+    /// Announce new stories after each commit (feeds.toml `[webhook]`);
+    /// `None` on PostgreSQL (see [`PipelineError::WebhooksNeedSqlite`]).
+    pub webhooks: Option<Webhooks>,
 }
 
 impl Pipeline {
@@ -62,20 +76,26 @@ impl Pipeline {
         let window_days = config.settings.dedup_window_days;
         let (writer, writer_thread, reader) = match location {
             Location::Sqlite(db) => {
-                let (conn, stories) = tokio::task::spawn_blocking({
+                let (lock, conn, stories) = tokio::task::spawn_blocking({
                     let db = db.clone();
                     move || {
+                        // Before the database is touched: a second writer is
+                        // refused before it migrates, syncs feeds or fetches.
+                        let lock = lock::acquire(&db)?;
                         let conn = store::open_writer(&db)?;
                         let stories = stories::load(&conn, window_days)?;
-                        Ok::<_, StoreError>((conn, stories))
+                        Ok::<_, StoreError>((lock, conn, stories))
                     }
                 })
                 .await
                 .map_err(|e| PipelineError::Task(e.to_string()))??;
-                let (writer, thread) = writer::spawn(conn, stories);
+                let (writer, thread) = writer::spawn_locked(conn, stories, lock);
                 (writer, thread, Reader::Sqlite(ReadPool::new(&db)))
             }
             Location::Postgres(url) => {
+                if !Routes::of(config).is_empty() {
+                    return Err(PipelineError::WebhooksNeedSqlite);
+                }
                 let node = lease::node_name();
                 let backend = tokio::task::spawn_blocking({
                     let (url, node) = (url.clone(), node.clone());
@@ -84,7 +104,7 @@ impl Pipeline {
                 .await
                 .map_err(|e| PipelineError::Task(e.to_string()))??;
                 tracing::info!(%node, "sharing the PostgreSQL database as this node");
-                let (writer, thread) = writer::spawn_backend(backend);
+                let (writer, thread) = writer::spawn_backend(backend, None);
                 let pool = PgPool::new(&url)?;
                 (
                     writer,
@@ -97,12 +117,18 @@ impl Pipeline {
             }
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let webhooks = match &reader {
+            Reader::Sqlite(pool) => Some(Webhooks::start(config, pool.clone(), writer.commits())?),
+            Reader::Postgres { .. } => None,
+        };
         let ctx = PollContext {
             fetcher: fetcher(fetch, &reader, &writer)?,
             reader,
             writer,
             any_time: false,
             allow_private_networks: config.settings.allow_private_networks,
+            max_entries_per_poll: config.settings.max_entries_per_poll,
+            markdown: config.settings.markdown,
             pages: Arc::new(PageMemo::new()),
             shutdown: shutdown_rx,
         };
@@ -110,6 +136,7 @@ impl Pipeline {
             ctx,
             writer_thread,
             shutdown,
+            webhooks,
         })
     }
 
@@ -130,8 +157,7 @@ impl Pipeline {
             .map(|(id, f)| FeedTarget {
                 id,
                 config: f.clone(),
-                interval: config.interval_of(f),
-                fixed_interval: config.schedule_of(f).is_pinned(),
+                schedule: config.schedule_of(f),
             })
             .collect())
     }
@@ -142,10 +168,14 @@ impl Pipeline {
             ctx,
             writer_thread,
             shutdown,
+            webhooks,
         } = self;
         drop(ctx);
         drop(shutdown);
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+        if let Some(webhooks) = webhooks {
+            webhooks.finish().await;
+        }
     }
 
     pub fn writer(&self) -> &WriterHandle {

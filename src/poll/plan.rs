@@ -14,14 +14,18 @@
 //!   poll succeeds.
 //! - **Any other failure** (HTTP error, network, a document that does not
 //!   parse): validators stay, and the next poll backs off, doubling from
-//!   the interval per failure in a row up to a day, never sooner than the
-//!   server's `Retry-After` counted from when the failure was seen.
+//!   the interval per failure in a row up to the feed's `max_interval` (a
+//!   day by default), never sooner than the server's `Retry-After` counted
+//!   from when the failure was seen.
 //! - **A fetched document**: its validators are kept only when it parsed
 //!   without repairs and every entry was processed, so that a truncated
 //!   document, or a poll cut short by shutdown, is fetched whole next time.
 //!   Repairs are reported as the feed's warning; a document with items of
 //!   which none could be read is a soft failure. The interval adapts to the
-//!   feed's publishing rate unless the feed has its own `interval`.
+//!   feed's publishing rate within its bounds unless the feed is pinned.
+//! - **Every wait** but a `Retry-After` is at most the feed's
+//!   `max_interval`: a `<ttl>` of a week does not silence a feed capped at
+//!   an hour.
 
 use std::time::Duration;
 
@@ -29,6 +33,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::{FeedTarget, schedule};
+use crate::config::Schedule;
 use crate::feed::ParsedFeed;
 use crate::fetch::FetchError;
 use crate::model::{EntryWrite, FeedPoll, FeedState, PollOutcome, Validators};
@@ -38,20 +43,24 @@ use crate::model::{EntryWrite, FeedPoll, FeedState, PollOutcome, Validators};
 pub enum FeedFailure {
     Fetch(FetchError),
     Parse(String),
+    /// 304 Not Modified to a request that carried no validators: there is
+    /// nothing it can be "not modified" from (a broken cache in front of
+    /// the site), so it is no answer, and never a success.
+    UnaskedNotModified,
 }
 
 impl FeedFailure {
     fn retry_after(&self) -> Option<Duration> {
         match self {
             FeedFailure::Fetch(e) => e.retry_after(),
-            FeedFailure::Parse(_) => None,
+            FeedFailure::Parse(_) | FeedFailure::UnaskedNotModified => None,
         }
     }
 
     fn status(&self) -> Option<u16> {
         match self {
             FeedFailure::Fetch(e) => e.status(),
-            FeedFailure::Parse(_) => None,
+            FeedFailure::Parse(_) | FeedFailure::UnaskedNotModified => None,
         }
     }
 }
@@ -61,6 +70,10 @@ impl std::fmt::Display for FeedFailure {
         match self {
             FeedFailure::Fetch(e) => e.fmt(f),
             FeedFailure::Parse(e) => write!(f, "cannot parse the feed: {e}"),
+            FeedFailure::UnaskedNotModified => f.write_str(
+                "HTTP 304 Not Modified to a request without validators (no ETag or date was sent): \
+                 the server or a cache before it is broken; nothing was stored",
+            ),
         }
     }
 }
@@ -83,11 +96,12 @@ pub struct FeedPlan {
     fetch_url: Url,
     validators: Option<Validators>,
     /// The interval until this poll says otherwise: configured, or what
-    /// the feed's publishing rate set last time.
+    /// the feed's publishing rate set last time (within its bounds).
     interval: Duration,
     interval_adapted: bool,
-    /// The feed has its own `interval`: never adapted.
-    fixed_interval: bool,
+    /// Pinned (never adapted) or adaptive within bounds; its `max` caps
+    /// every wait but a `Retry-After`.
+    schedule: Schedule,
     error_count: u32,
     /// The bound the last full response asked for.
     min_interval: Option<Duration>,
@@ -95,10 +109,9 @@ pub struct FeedPlan {
 
 impl FeedPlan {
     pub fn new(target: &FeedTarget, state: &FeedState, polled_at: DateTime<Utc>) -> FeedPlan {
-        let (interval, interval_adapted) = match (target.fixed_interval, state.interval) {
-            (false, Some(adapted)) => (adapted, true),
-            _ => (target.interval, false),
-        };
+        let schedule = target.schedule;
+        let adapted = state.interval.filter(|_| !schedule.is_pinned());
+        let (interval, interval_adapted) = (schedule.current(adapted), adapted.is_some());
         FeedPlan {
             feed_id: target.id,
             polled_at,
@@ -110,7 +123,7 @@ impl FeedPlan {
                 .then(|| state.validators.clone()),
             interval,
             interval_adapted,
-            fixed_interval: target.fixed_interval,
+            schedule,
             error_count: state.error_count,
             min_interval: state.min_interval,
         }
@@ -120,6 +133,11 @@ impl FeedPlan {
         self.polled_at
     }
 
+    /// A 304 answers this poll's request only if it sent validators.
+    pub fn sent_validators(&self) -> bool {
+        self.validators.is_some()
+    }
+
     /// Where to fetch the feed, and the validators to send.
     pub fn request(&self) -> (&Url, Option<&Validators>) {
         (&self.fetch_url, self.validators.as_ref())
@@ -127,11 +145,12 @@ impl FeedPlan {
 
     /// The feed failed at `now`; nothing of its document is written.
     pub fn failed(&self, failure: &FeedFailure, now: DateTime<Utc>) -> FeedPoll {
-        let next = schedule::after_failure(
+        let next = schedule::after_failure_capped(
             now,
             self.interval,
             self.error_count + 1,
             failure.retry_after(),
+            self.schedule.max(),
         );
         let error = failure.to_string();
         let outcome = match failure.status() {
@@ -150,10 +169,11 @@ impl FeedPlan {
     ) -> FeedPoll {
         // A 304 carries no document: the feed's own bound is the one its
         // last full response gave.
-        let next = schedule::after_success(
+        let next = schedule::after_success_capped(
             self.polled_at,
             self.interval,
             &[self.min_interval, fresh_for],
+            self.schedule.max(),
         );
         self.poll(PollOutcome::NotModified, next, None, moved_to, entries)
     }
@@ -167,21 +187,22 @@ impl FeedPlan {
         complete: bool,
         entries: Vec<EntryWrite>,
     ) -> FeedPoll {
-        let adapted = if self.fixed_interval {
-            None
-        } else {
-            schedule::adaptive_interval(
+        let adapted = match self.schedule {
+            Schedule::Pinned { .. } => None,
+            Schedule::Adaptive { bounds, .. } => schedule::adaptive_interval_within(
                 parsed
                     .entries
                     .iter()
                     .filter_map(|e| e.published.or(e.updated)),
-            )
+                bounds,
+            ),
         };
         let interval = adapted.unwrap_or(self.interval);
-        let next = schedule::after_success(
+        let next = schedule::after_success_capped(
             self.polled_at,
             interval,
             &[parsed.min_interval, response.fresh_for],
+            self.schedule.max(),
         );
         let mut warnings = parsed.warnings.clone();
         if !parsed.recovered.is_empty() {
@@ -239,11 +260,20 @@ mod tests {
     fn target(fixed: Option<Duration>) -> FeedTarget {
         let toml = "[[feed]]\nurl = \"https://news.example/feed.xml\"\n";
         let config = Config::parse(std::path::Path::new("feeds.toml"), toml).expect("a config");
+        let schedule = match fixed {
+            Some(interval) => Schedule::Pinned {
+                interval,
+                max: schedule::MAX_INTERVAL,
+            },
+            None => Schedule::Adaptive {
+                initial: HOUR,
+                bounds: schedule::DEFAULT_BOUNDS,
+            },
+        };
         FeedTarget {
             id: 7,
             config: config.feeds[0].clone(),
-            interval: fixed.unwrap_or(HOUR),
-            fixed_interval: fixed.is_some(),
+            schedule,
         }
     }
 
@@ -309,6 +339,27 @@ mod tests {
         let wait = secs(p.polled_at(), poll.next_poll_at);
         assert!((3 * 3600..=3 * 3600 * 11 / 10).contains(&wait), "{wait}");
         assert_eq!((poll.interval, poll.interval_adapted), (HOUR, false));
+    }
+
+    #[test]
+    fn a_304_to_a_request_without_validators_is_a_failure_not_ok() {
+        let fresh = plan(&FeedState::default());
+        assert!(!fresh.sent_validators());
+        let poll = fresh.failed(&FeedFailure::UnaskedNotModified, fresh.polled_at());
+        let PollOutcome::Failed { error } = &poll.outcome else {
+            panic!("{:?}", poll.outcome);
+        };
+        assert!(
+            error.contains("304") && error.contains("without validators"),
+            "{error}"
+        );
+        // Backs off like any failure: no sooner than the interval.
+        assert!(secs(poll.polled_at, poll.next_poll_at) >= 3600 * 9 / 10);
+        let asked = plan(&FeedState {
+            validators: etag("\"v1\""),
+            ..FeedState::default()
+        });
+        assert!(asked.sent_validators());
     }
 
     #[test]
@@ -422,6 +473,39 @@ mod tests {
         });
         let poll = adapted.not_modified(None, None, vec![]);
         assert_eq!((poll.interval, poll.interval_adapted), (6 * HOUR, true));
+    }
+
+    #[test]
+    fn a_feeds_bounds_hold_in_the_plan() {
+        let bounds = crate::config::IntervalBounds {
+            min: 30 * 60 * Duration::from_secs(1),
+            max: 3 * HOUR,
+        };
+        let mut bounded = target(None);
+        bounded.schedule = Schedule::Adaptive {
+            initial: HOUR,
+            bounds,
+        };
+        // One story a day adapts to 12 h, cut to the 3 h cap; a week's
+        // <ttl> does not pass it either.
+        let mut daily = parse(&rss(&(1..=5).map(|d| item(d, d)).collect::<String>()));
+        daily.min_interval = Some(7 * 24 * HOUR);
+        let p = FeedPlan::new(&bounded, &FeedState::default(), Utc::now());
+        let poll = p.fetched(Response::default(), &daily, true, vec![]);
+        assert_eq!((poll.interval, poll.interval_adapted), (3 * HOUR, true));
+        assert_eq!(secs(p.polled_at(), poll.next_poll_at), 3 * 3600);
+        // An interval adapted under wider bounds is brought within them.
+        let wide = FeedState {
+            interval: Some(20 * HOUR),
+            error_count: 9,
+            ..FeedState::default()
+        };
+        let p = FeedPlan::new(&bounded, &wide, Utc::now());
+        assert_eq!(p.not_modified(None, None, vec![]).interval, 3 * HOUR);
+        // The tenth failure in a row backs off to the cap, not to a day.
+        let failed = p.failed(&FeedFailure::Parse("x".into()), p.polled_at());
+        let wait = secs(p.polled_at(), failed.next_poll_at);
+        assert!((3 * 3600 * 9 / 10..=3 * 3600).contains(&wait), "{wait}");
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! an article goes among stored stories is [`crate::dedup`]'s decision;
 //! this module carries it out.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::articles::{self, Place};
+use super::site_blocks;
 use super::stories::{SqliteStories, repoint};
 use super::timestamp;
 use crate::dedup::fingerprint::Profile;
@@ -71,17 +72,39 @@ pub fn apply_poll(
     stories: &mut Stories,
     poll: &FeedPoll,
 ) -> Result<Applied, rusqlite::Error> {
+    let mut applied = apply_entries(conn, stories, poll.feed_id, poll.polled_at, &poll.entries)?;
+    update_feed(conn, poll)?;
+    if let Some(moved_to) = &poll.moved_to {
+        conn.prepare_cached(
+            "UPDATE feeds SET fetch_url = ?2 WHERE id = ?1 AND fetch_url IS NOT ?2",
+        )?
+        .execute(params![poll.feed_id, moved_to.as_str()])?;
+    }
+    applied.next_poll_at = Some(next_poll_at(conn, poll)?);
+    Ok(applied)
+}
+
+/// Writes a part of a long poll's entries ahead of the poll itself (see
+/// `poll::resume`): each entry's rows are whole, so a restart finds them
+/// stored; the feed's state and validators wait for the poll's end.
+pub fn apply_entries(
+    conn: &Connection,
+    stories: &mut Stories,
+    feed_id: i64,
+    polled_at: DateTime<Utc>,
+    entries: &[EntryWrite],
+) -> Result<Applied, rusqlite::Error> {
     let mut applied = Applied::default();
-    for entry in &poll.entries {
+    for entry in entries {
         match entry {
             EntryWrite::Article { source, article } => {
-                store_article(conn, stories, poll.feed_id, source, article, &mut applied)?
+                store_article(conn, stories, feed_id, source, article, &mut applied)?
             }
             EntryWrite::Sighting { source, article_id } => {
-                if insert_source(conn, *article_id, poll.feed_id, source)? {
+                if insert_source(conn, *article_id, feed_id, source)? {
                     applied.new_sources += 1;
                 }
-                clear_pending(conn, poll.feed_id, &source.entry_id)?;
+                clear_pending(conn, feed_id, &source.entry_id)?;
             }
             EntryWrite::Pending {
                 source,
@@ -100,39 +123,85 @@ pub fn apply_poll(
                         last_error = excluded.last_error",
                 )?
                 .execute(params![
-                    poll.feed_id,
+                    feed_id,
                     source.entry_id,
                     source.entry_url,
                     entry_json,
                     attempts,
                     next_attempt_at.map(timestamp),
                     error,
-                    timestamp(poll.polled_at),
+                    timestamp(polled_at),
                 ])?;
                 applied.pending += 1;
             }
+            EntryWrite::Filtered {
+                source,
+                title,
+                reason,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO filtered_entries(feed_id, entry_id, entry_url, title, reason, filtered_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT(feed_id, entry_id) DO NOTHING",
+                )?
+                .execute(params![
+                    feed_id,
+                    source.entry_id,
+                    source.entry_url,
+                    title,
+                    reason,
+                    timestamp(polled_at),
+                ])?;
+                // A retry whose page text the filter dropped waits no more.
+                clear_pending(conn, feed_id, &source.entry_id)?;
+                applied.filtered += 1;
+            }
         }
-    }
-    update_feed(conn, poll)?;
-    if let Some(moved_to) = &poll.moved_to {
-        conn.prepare_cached(
-            "UPDATE feeds SET fetch_url = ?2 WHERE id = ?1 AND fetch_url IS NOT ?2",
-        )?
-        .execute(params![poll.feed_id, moved_to.as_str()])?;
     }
     Ok(applied)
 }
 
+/// The feed's next poll as stored: the plan's, brought forward after a
+/// success to its earliest pending entry's retry. Entries waiting to be
+/// resumed or retried are work the feed owes, and it must not wait for
+/// the feed's own interval (hours, for a slow feed) to be done; a failing
+/// feed keeps its backoff, as a retry needs the feed to answer.
+fn next_poll_at(conn: &Connection, poll: &FeedPoll) -> Result<DateTime<Utc>, rusqlite::Error> {
+    if poll.outcome.error().is_none() {
+        conn.prepare_cached(
+            "UPDATE feeds SET next_poll_at = min(next_poll_at, coalesce(
+                 (SELECT min(next_attempt_at) FROM pending_entries WHERE feed_id = ?1), next_poll_at))
+             WHERE id = ?1",
+        )?
+        .execute([poll.feed_id])?;
+    }
+    let at: Option<String> = conn
+        .prepare_cached("SELECT next_poll_at FROM feeds WHERE id = ?1")?
+        .query_row([poll.feed_id], |r| r.get(0))?;
+    Ok(at
+        .as_deref()
+        .and_then(super::parse_timestamp)
+        .unwrap_or(poll.next_poll_at))
+}
+
 /// Stores an entry's article where the duplicate decision puts it, and
-/// records where it was seen.
+/// records where it was seen. Its site's learned boilerplate is dropped
+/// from its text first, and a new page teaches its site's boilerplate
+/// ([`site_blocks`]).
 fn store_article(
     conn: &Connection,
     stories: &mut Stories,
     feed_id: i64,
     source: &EntrySource,
-    article: &ArticleRecord,
+    extracted: &ArticleRecord,
     applied: &mut Applied,
 ) -> Result<(), rusqlite::Error> {
+    let cleaned =
+        site_blocks::clean(conn, &extracted.url, &extracted.text)?.map(|text| ArticleRecord {
+            text,
+            ..extracted.clone()
+        });
+    let article = cleaned.as_ref().unwrap_or(extracted);
     let profile = Profile::of(&article.text);
     let fp = &profile.fingerprint;
     let mut lookup = SqliteStories(conn);
@@ -182,6 +251,9 @@ fn store_article(
             stories.remember(id, fp);
             applied.new_articles += 1;
             insert_source(conn, id, feed_id, source)?;
+            if extracted.extraction.is_extracted() {
+                site_blocks::learn(conn, stories, id, &extracted.url, &extracted.text)?;
+            }
         }
     }
     clear_pending(conn, feed_id, &source.entry_id)

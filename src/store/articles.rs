@@ -26,7 +26,7 @@ pub(crate) use OnRefresh::{KeepIfNull, Replace};
 
 /// The columns an article's content fills, in the order of
 /// [`Content::params`].
-pub(crate) const CONTENT: [(&str, OnRefresh); 15] = [
+pub(crate) const CONTENT: [(&str, OnRefresh); 23] = [
     ("url", Replace),
     ("title", KeepIfNull),
     ("byline", KeepIfNull),
@@ -42,10 +42,19 @@ pub(crate) const CONTENT: [(&str, OnRefresh); 15] = [
     ("site_name", KeepIfNull),
     ("description", KeepIfNull),
     ("image_url", KeepIfNull),
+    // Markdown goes with `text`: a stand-in text must not keep the page's.
+    ("markdown", Replace),
+    ("summary", KeepIfNull),
+    ("tags", KeepIfNull),
+    ("enclosures", KeepIfNull),
+    ("authors", KeepIfNull),
+    ("contributors", KeepIfNull),
+    ("comments_url", KeepIfNull),
+    ("feed_lang", KeepIfNull),
 ];
 
-/// A new row also gets its place: `?16` canonical_url, `?17` url_key,
-/// `?18` duplicate_of, `?19` created_at (= updated_at).
+/// A new row also gets its place after the content: canonical_url, url_key,
+/// duplicate_of, created_at (= updated_at).
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     let n = CONTENT.len();
     let columns: Vec<&str> = CONTENT
@@ -70,7 +79,7 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// A refresh keeps the row's place: `?16` updated_at, `?17` id.
+/// A refresh keeps the row's place; updated_at and id follow the content.
 static UPDATE: LazyLock<String> = LazyLock::new(|| {
     let n = CONTENT.len();
     let sets: Vec<String> = CONTENT
@@ -142,6 +151,10 @@ struct Content<'a> {
     content_hash: String,
     minhash: Option<Vec<u8>>,
     extract_status: Cow<'static, str>,
+    tags: Option<String>,
+    enclosures: Option<String>,
+    authors: Option<String>,
+    contributors: Option<String>,
 }
 
 impl<'a> Content<'a> {
@@ -155,6 +168,10 @@ impl<'a> Content<'a> {
             content_hash: fp.content_hash.to_string(),
             minhash: fp.sketch.map(|s| s.to_bytes().to_vec()),
             extract_status: article.extraction.as_sql(),
+            tags: json_array(&article.details.tags),
+            enclosures: json_array(&article.details.enclosures),
+            authors: json_array(&article.details.authors),
+            contributors: json_array(&article.details.contributors),
         }
     }
 
@@ -176,14 +193,32 @@ impl<'a> Content<'a> {
             &a.site_name,
             &a.description,
             &a.image_url,
+            &a.markdown,
+            &a.details.summary,
+            &self.tags,
+            &self.enclosures,
+            &self.authors,
+            &self.contributors,
+            &a.details.comments_url,
+            &a.details.language,
         ]
     }
+}
+
+/// A list as its JSON column: NULL when empty, so `json_each` on the column
+/// yields nothing and `IS NULL` means "the feed said nothing".
+pub(crate) fn json_array<T: serde::Serialize>(items: &[T]) -> Option<String> {
+    if items.is_empty() {
+        return None;
+    }
+    // Plain data structs and strings always serialise.
+    serde_json::to_string(items).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Extraction;
+    use crate::model::{Enclosure, EntryDetails, Extraction, Person};
 
     fn db() -> Connection {
         let dir = std::env::temp_dir().join(format!("feedsift-articles-{}", std::process::id()));
@@ -211,6 +246,24 @@ mod tests {
             site_name: Some("News".into()),
             description: Some("The strike".into()),
             image_url: Some("https://news.example/a.jpg".into()),
+            markdown: Some("Dockers [walked out](https://news.example/s) on Monday.".into()),
+            details: EntryDetails {
+                summary: Some("Dockers walked out.".into()),
+                tags: vec!["Labour".into(), "Ports".into()],
+                enclosures: vec![Enclosure {
+                    url: "https://news.example/a.mp3".into(),
+                    media_type: Some("audio/mpeg".into()),
+                    length: Some(1234),
+                }],
+                authors: vec![Person {
+                    name: Some("A. Writer".into()),
+                    email: None,
+                    uri: None,
+                }],
+                contributors: Vec::new(),
+                comments_url: Some("https://news.example/a.html#comments".into()),
+                language: Some("en-GB".into()),
+            },
         }
     }
 
@@ -267,6 +320,15 @@ mod tests {
                 s("News"),
                 s("The strike"),
                 s("https://news.example/a.jpg"),
+                s("Dockers [walked out](https://news.example/s) on Monday."),
+                s("Dockers walked out."),
+                s(r#"["Labour","Ports"]"#),
+                s(r#"[{"url":"https://news.example/a.mp3","type":"audio/mpeg","length":1234}]"#),
+                s(r#"[{"name":"A. Writer","email":null,"uri":null}]"#),
+                // No contributors: NULL, not an empty array.
+                None,
+                s("https://news.example/a.html#comments"),
+                s("en-GB"),
                 s("https://news.example/a.html"),
                 s("news.example/a.html"),
                 None,
@@ -288,6 +350,8 @@ mod tests {
             site_name: None,
             description: None,
             image_url: None,
+            markdown: None,
+            details: EntryDetails::default(),
             ..article()
         };
         let fp = Fingerprint::of(&stand_in.text);
@@ -298,6 +362,8 @@ mod tests {
         expected[7] = s(&fp.word_count.to_string());
         expected[8] = s(&fp.content_hash.to_string());
         expected[9] = s("fetch_failed: HTTP 503");
+        // The page's Markdown goes with its text; the entry's details stay.
+        expected[14] = None;
         assert_eq!(row(&conn, id), expected);
     }
 }

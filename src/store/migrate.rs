@@ -41,6 +41,18 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_interval_adapted",
         include_str!("../../migrations/0008_interval_adapted.sql"),
     ),
+    (
+        "0009_entry_details_markdown",
+        include_str!("../../migrations/0009_entry_details_markdown.sql"),
+    ),
+    (
+        "0011_filtered_entries",
+        include_str!("../../migrations/0011_filtered_entries.sql"),
+    ),
+    (
+        "0012_site_blocks",
+        include_str!("../../migrations/0012_site_blocks.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@ mod apply;
 pub(crate) mod articles;
 pub mod backend;
 mod location;
+pub mod lock;
 pub mod migrate;
 pub mod postgres;
 pub mod query;
@@ -16,6 +17,7 @@ pub mod read;
 pub mod reader;
 pub mod reading;
 pub mod retention;
+pub mod site_blocks;
 pub mod stories;
 pub mod writer;
 
@@ -93,6 +95,15 @@ pub enum StoreError {
         "the database has schema version {found}; this command needs version {needs}. Start this feedsift version's daemon (or run `feedsift poll --all`) once to upgrade it"
     )]
     TooOld { found: i64, needs: i64 },
+    #[error(
+        "{} is being written by another feedsift ({}); one writer per database: stop it first, or leave the polling to it",
+        database.display(),
+        holder.as_deref().unwrap_or("its pid is unknown")
+    )]
+    InUse {
+        database: PathBuf,
+        holder: Option<String>,
+    },
 }
 
 /// Opens the writing connection: creates the file if needed (never its

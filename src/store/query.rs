@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{StoreError, parse_timestamp, timestamp};
-use crate::model::FeedStatus;
+use crate::model::{Enclosure, FeedStatus, Person};
 
 // ---- status
 
@@ -282,11 +282,22 @@ pub struct ExportedStory {
     pub site_name: Option<String>,
     pub description: Option<String>,
     pub image_url: Option<String>,
+    /// What the feed's entry says (README, "Schema"); lists are empty and
+    /// the others null when it says nothing.
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub enclosures: Vec<Enclosure>,
+    pub authors: Vec<Person>,
+    pub contributors: Vec<Person>,
+    pub comments_url: Option<String>,
+    pub feed_lang: Option<String>,
     pub word_count: Option<i64>,
     pub extract_status: Option<String>,
     /// When retention removed the text (`text` is then null).
     pub purged_at: Option<String>,
     pub text: Option<String>,
+    /// The text as Markdown, when `[settings] markdown` was on.
+    pub markdown: Option<String>,
     /// Ids of the articles folded into this story as copies. A reader that
     /// stored one of them as a story earlier should fold it in too: it was
     /// found to copy this one.
@@ -327,27 +338,14 @@ pub fn export_stories(
 ) -> Result<usize, ExportError> {
     let snapshot = conn.unchecked_transaction().map_err(StoreError::from)?;
     let mut stories = snapshot
-        .prepare(
-            "SELECT change_seq, id, url, canonical_url, title, byline, published_at, modified_at, created_at,
-                    fetched_at, lang, site_name, description, image_url, word_count, extract_status,
-                    purged_at, text
-             FROM articles
+        .prepare(&format!(
+            "SELECT {STORY_COLUMNS} FROM articles
              WHERE duplicate_of IS NULL AND change_seq > ?1
                AND (?2 IS NULL OR coalesce(published_at, created_at) >= ?2)
-             ORDER BY change_seq",
-        )
+             ORDER BY change_seq"
+        ))
         .map_err(StoreError::from)?;
-    let mut copies = snapshot
-        .prepare(
-            "SELECT id FROM articles WHERE coalesce(duplicate_of, id) = ?1 AND id != ?1 ORDER BY id",
-        )
-        .map_err(StoreError::from)?;
-    let mut sources = snapshot
-        .prepare(
-            "SELECT article_id, is_copy, article_url, entry_url, feed_id, feed_url, feed_name, first_seen_at
-             FROM story_sources WHERE story_id = ?1 ORDER BY first_seen_at, article_id, feed_id",
-        )
-        .map_err(StoreError::from)?;
+    let mut parts = StoryParts::prepare(&snapshot)?;
     let after = filter.after_seq.unwrap_or(i64::MIN);
     let since = filter.since.map(timestamp);
     let mut rows = stories
@@ -355,51 +353,149 @@ pub fn export_stories(
         .map_err(StoreError::from)?;
     let mut sent = 0;
     while let Some(r) = rows.next().map_err(StoreError::from)? {
-        let mut read = || -> Result<ExportedStory, rusqlite::Error> {
-            let id: i64 = r.get(1)?;
-            Ok(ExportedStory {
-                change_seq: r.get(0)?,
-                id,
-                url: r.get(2)?,
-                canonical_url: r.get(3)?,
-                title: r.get(4)?,
-                byline: r.get(5)?,
-                published_at: r.get(6)?,
-                modified_at: r.get(7)?,
-                created_at: r.get(8)?,
-                fetched_at: r.get(9)?,
-                lang: r.get(10)?,
-                site_name: r.get(11)?,
-                description: r.get(12)?,
-                image_url: r.get(13)?,
-                word_count: r.get(14)?,
-                extract_status: r.get(15)?,
-                purged_at: r.get(16)?,
-                text: r.get(17)?,
-                copies: copies
-                    .query_map([id], |c| c.get(0))?
-                    .collect::<Result<_, _>>()?,
-                sources: sources
-                    .query_map([id], |s| {
-                        Ok(ExportedSource {
-                            article_id: s.get(0)?,
-                            is_copy: s.get(1)?,
-                            article_url: s.get(2)?,
-                            entry_url: s.get(3)?,
-                            feed_id: s.get(4)?,
-                            feed_url: s.get(5)?,
-                            feed_name: s.get(6)?,
-                            first_seen_at: s.get(7)?,
-                        })
-                    })?
-                    .collect::<Result<_, _>>()?,
-            })
-        };
-        let story = read().map_err(StoreError::from)?;
+        let story = parts.read(r).map_err(StoreError::from)?;
         sink(&story)?;
         sent += 1;
     }
     Ok(sent)
+}
+
+/// One story in the export's shape; `None` when `id` is not a story (no
+/// such article, or a copy of another).
+pub fn story(conn: &Connection, id: i64) -> Result<Option<ExportedStory>, StoreError> {
+    let snapshot = conn.unchecked_transaction()?;
+    let mut parts = StoryParts::prepare(&snapshot)?;
+    let mut stmt = snapshot.prepare_cached(&format!(
+        "SELECT {STORY_COLUMNS} FROM articles WHERE id = ?1 AND duplicate_of IS NULL"
+    ))?;
+    Ok(stmt.query_row([id], |r| parts.read(r)).optional()?)
+}
+
+/// Stories (root articles) stored with an id above `after_id`, in id order,
+/// and the highest article id stored: where to continue from.
+pub fn stories_after(conn: &Connection, after_id: i64) -> Result<(Vec<i64>, i64), StoreError> {
+    let snapshot = conn.unchecked_transaction()?;
+    let ids = snapshot
+        .prepare_cached(
+            "SELECT id FROM articles WHERE id > ?1 AND duplicate_of IS NULL ORDER BY id",
+        )?
+        .query_map([after_id], |r| r.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
+    let last: i64 = snapshot.query_row("SELECT coalesce(max(id), 0) FROM articles", [], |r| {
+        r.get(0)
+    })?;
+    Ok((ids, last.max(after_id)))
+}
+
+/// The highest article id stored (0 when none): new stories come above it.
+pub fn last_article_id(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM articles", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The feeds (as configured URLs) a story or one of its copies was seen in.
+pub fn story_feeds(conn: &Connection, id: i64) -> Result<Vec<String>, StoreError> {
+    let feeds = conn
+        .prepare_cached("SELECT DISTINCT feed_url FROM story_sources WHERE story_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(feeds)
+}
+
+/// The columns [`StoryParts::read`] reads, in its order (and PostgreSQL's
+/// export, the same SQL).
+pub(crate) const STORY_COLUMNS: &str =
+    "change_seq, id, url, canonical_url, title, byline, published_at,
+    modified_at, created_at, fetched_at, lang, site_name, description, image_url, word_count,
+    extract_status, purged_at, text, summary, tags, enclosures, authors, contributors,
+    comments_url, feed_lang, markdown";
+
+/// The per-story queries of an export: its copies and its sources.
+struct StoryParts<'c> {
+    copies: rusqlite::Statement<'c>,
+    sources: rusqlite::Statement<'c>,
+}
+
+impl<'c> StoryParts<'c> {
+    fn prepare(conn: &'c Connection) -> Result<StoryParts<'c>, StoreError> {
+        Ok(StoryParts {
+            copies: conn.prepare(
+                "SELECT id FROM articles WHERE coalesce(duplicate_of, id) = ?1 AND id != ?1 ORDER BY id",
+            )?,
+            sources: conn.prepare(
+                "SELECT article_id, is_copy, article_url, entry_url, feed_id, feed_url, feed_name, first_seen_at
+                 FROM story_sources WHERE story_id = ?1 ORDER BY first_seen_at, article_id, feed_id",
+            )?,
+        })
+    }
+
+    /// A row of [`STORY_COLUMNS`] with its copies and sources.
+    fn read(&mut self, r: &rusqlite::Row) -> Result<ExportedStory, rusqlite::Error> {
+        let id: i64 = r.get(1)?;
+        Ok(ExportedStory {
+            change_seq: r.get(0)?,
+            id,
+            url: r.get(2)?,
+            canonical_url: r.get(3)?,
+            title: r.get(4)?,
+            byline: r.get(5)?,
+            published_at: r.get(6)?,
+            modified_at: r.get(7)?,
+            created_at: r.get(8)?,
+            fetched_at: r.get(9)?,
+            lang: r.get(10)?,
+            site_name: r.get(11)?,
+            description: r.get(12)?,
+            image_url: r.get(13)?,
+            word_count: r.get(14)?,
+            extract_status: r.get(15)?,
+            purged_at: r.get(16)?,
+            text: r.get(17)?,
+            summary: r.get(18)?,
+            tags: json_list(r.get(19)?),
+            enclosures: json_list(r.get(20)?),
+            authors: json_list(r.get(21)?),
+            contributors: json_list(r.get(22)?),
+            comments_url: r.get(23)?,
+            feed_lang: r.get(24)?,
+            markdown: r.get(25)?,
+            copies: self
+                .copies
+                .query_map([id], |c| c.get(0))?
+                .collect::<Result<_, _>>()?,
+            sources: self
+                .sources
+                .query_map([id], |s| {
+                    Ok(ExportedSource {
+                        article_id: s.get(0)?,
+                        is_copy: s.get(1)?,
+                        article_url: s.get(2)?,
+                        entry_url: s.get(3)?,
+                        feed_id: s.get(4)?,
+                        feed_url: s.get(5)?,
+                        feed_name: s.get(6)?,
+                        first_seen_at: s.get(7)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// A JSON array column as its items; NULL is none. A value this build did
+/// not write (edited by hand) is reported and read as none rather than
+/// stopping the export.
+pub(crate) fn json_list<T: serde::de::DeserializeOwned>(column: Option<String>) -> Vec<T> {
+    let Some(text) = column else {
+        return Vec::new();
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, value = %text, "unreadable JSON list in articles; exported as []");
+        Vec::new()
+    })
 }
 
 /// Database-wide figures for the foot of `feedsift status`.

@@ -64,6 +64,9 @@ pub fn entry_statuses(
         "SELECT j.key, s.article_id, s.entry_updated_at,
                 CASE WHEN s.article_id IS NULL THEN EXISTS (
                     SELECT 1 FROM pending_entries p WHERE p.feed_id = ?1 AND p.entry_id = j.value)
+                END,
+                CASE WHEN s.article_id IS NULL THEN EXISTS (
+                    SELECT 1 FROM filtered_entries x WHERE x.feed_id = ?1 AND x.entry_id = j.value)
                 END
          FROM json_each(?2) j
          LEFT JOIN article_sources s ON s.feed_id = ?1 AND s.entry_id = j.value",
@@ -71,7 +74,9 @@ pub fn entry_statuses(
     let mut statuses = vec![EntryStatus::New; entry_ids.len()];
     let mut rows = stmt.query(params![feed_id, ids])?;
     while let Some(r) = rows.next()? {
+        let filtered = r.get::<_, Option<bool>>(4)? == Some(true);
         let status = match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<bool>>(3)?) {
+            (None, _) if filtered => EntryStatus::Filtered,
             (Some(article_id), _) => EntryStatus::Stored {
                 article_id,
                 entry_updated_at: r
@@ -193,7 +198,9 @@ mod tests {
              INSERT INTO article_sources(article_id, feed_id, entry_id, first_seen_at, entry_updated_at)
                  VALUES (10, 1, 'e1', 'x', '2026-03-02T08:00:00Z'), (11, 2, 'e2', 'x', NULL), (11, 1, 'e3', 'x', NULL);
              INSERT INTO pending_entries(feed_id, entry_id, entry_json, attempts, last_error, first_seen_at)
-                 VALUES (1, 'e3', '{}', 1, 'HTTP 503', 'x'), (1, 'e4', '{}', 1, 'HTTP 404', 'x');",
+                 VALUES (1, 'e3', '{}', 1, 'HTTP 503', 'x'), (1, 'e4', '{}', 1, 'HTTP 404', 'x');
+             INSERT INTO filtered_entries(feed_id, entry_id, reason, filtered_at)
+                 VALUES (1, 'f1', 'matched no include rule', 'x'), (2, 'f2', 'matched no include rule', 'x');",
         )
         .expect("fixture rows");
         conn
@@ -202,7 +209,8 @@ mod tests {
     #[test]
     fn entry_statuses_answer_a_whole_document_in_its_order() {
         let conn = db("statuses");
-        let got = entry_statuses(&conn, 1, &["e4", "e1", "e2", "e3", "e1", "new"]).expect("read");
+        let got = entry_statuses(&conn, 1, &["e4", "e1", "e2", "e3", "e1", "new", "f1", "f2"])
+            .expect("read");
         let stored = |article_id, at: Option<&str>| EntryStatus::Stored {
             article_id,
             entry_updated_at: at.and_then(parse_timestamp),
@@ -217,6 +225,9 @@ mod tests {
                 // Stored (from the feed's content) and its page retried.
                 stored(11, None),
                 stored(10, Some("2026-03-02T08:00:00Z")),
+                EntryStatus::New,
+                EntryStatus::Filtered,
+                // Filtered by another feed's rules, new to this one.
                 EntryStatus::New,
             ]
         );

@@ -68,6 +68,21 @@ impl Reader {
         }
     }
 
+    /// What is known of a document's entries, by key.
+    pub fn entry_statuses(
+        &self,
+        feed_id: i64,
+        keys: &[&str],
+    ) -> Result<Vec<EntryStatus>, StoreError> {
+        match self {
+            Reader::Sqlite(p) => p.with(|c| read::entry_statuses(c, feed_id, keys)),
+            Reader::Postgres { pool, .. } => {
+                let keys = owned(keys);
+                pool.with(move |c| pg::entry_statuses(c, feed_id, &keys))
+            }
+        }
+    }
+
     pub fn stored_pages(&self, keys: &[&str]) -> Result<HashMap<String, i64>, StoreError> {
         match self {
             Reader::Sqlite(p) => p.with(|c| read::stored_pages(c, keys)),

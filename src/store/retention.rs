@@ -138,7 +138,8 @@ pub fn purge_batch(
     now: DateTime<Utc>,
 ) -> Result<usize, rusqlite::Error> {
     conn.prepare_cached(
-        "UPDATE articles SET text = NULL, purged_at = ?1
+        // The Markdown is the text again: it goes with it.
+        "UPDATE articles SET text = NULL, markdown = NULL, purged_at = ?1
          WHERE id IN (SELECT id FROM articles WHERE text IS NOT NULL AND created_at < ?2
                       ORDER BY created_at LIMIT ?3)",
     )?

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::dedup::fingerprint::{ContentHash, Fingerprint, Sketch};
+use crate::dedup::fingerprint::{ContentHash, Fingerprint, SKETCH_BYTES, Sketch};
 use crate::dedup::lookup::{StoredCandidate, StoredPage, StoryLookup};
 use crate::dedup::root::StoredMatch;
 use crate::dedup::stories::Stories;
@@ -13,7 +13,10 @@ use crate::model::Extraction;
 
 /// The stories index over the articles stored within the last
 /// `window_days` (`dedup_window_days`), by when they were first stored.
+/// Sketches stored by an older build (another length) are recomputed from
+/// their text first.
 pub fn load(conn: &Connection, window_days: u32) -> Result<Stories, rusqlite::Error> {
+    upgrade_sketches(conn)?;
     let window_secs = i64::from(window_days) * 86_400;
     let now = Utc::now().timestamp();
     let mut stmt = conn.prepare(
@@ -34,6 +37,36 @@ pub fn load(conn: &Connection, window_days: u32) -> Result<Stories, rusqlite::Er
             Err(_) => None,
         });
     Ok(Stories::rebuild(window_secs, now, rows))
+}
+
+/// Recomputes the `minhash` of rows whose sketch has another length than
+/// this build's (the 96-byte sketches of 24 values before issue 15), from
+/// their text, in one transaction. A row whose text was purged keeps its
+/// old sketch: it is no longer a near-duplicate candidate (its exact
+/// content hash still matches), since a purged row is normally older than
+/// the window anyway.
+fn upgrade_sketches(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let stale: Vec<(i64, String)> = conn
+        .prepare(
+            "SELECT id, text FROM articles
+             WHERE minhash IS NOT NULL AND length(minhash) != ?1 AND text IS NOT NULL",
+        )?
+        .query_map([SKETCH_BYTES as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut update = tx.prepare("UPDATE articles SET minhash = ?2 WHERE id = ?1")?;
+        for (id, text) in &stale {
+            let sketch = Fingerprint::of(text).sketch.map(|s| s.to_bytes().to_vec());
+            update.execute(params![id, sketch])?;
+        }
+    }
+    tx.commit()?;
+    tracing::info!(rows = stale.len(), "near-duplicate sketches recomputed");
+    Ok(())
 }
 
 /// Makes `new_root` the story of `old_root` and of all its copies, in the
@@ -102,7 +135,7 @@ impl StoryLookup for SqliteStories<'_> {
     fn candidate(&mut self, id: i64) -> Result<Option<StoredCandidate>, Self::Error> {
         self.0
             .prepare_cached(
-                "SELECT duplicate_of, text, word_count, content_hash, minhash FROM articles WHERE id = ?1",
+                "SELECT duplicate_of, text, word_count, content_hash, minhash, url FROM articles WHERE id = ?1",
             )?
             .query_row([id], |r| {
                 Ok(StoredCandidate {
@@ -111,6 +144,7 @@ impl StoryLookup for SqliteStories<'_> {
                         duplicate_of: r.get(0)?,
                     },
                     text: r.get(1)?,
+                    url: r.get(5)?,
                     fingerprint: Fingerprint {
                         word_count: r
                             .get::<_, Option<i64>>(2)?

@@ -16,13 +16,15 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 
 use super::StoreError;
-use super::apply::{apply_poll, save_robots, sync_feeds};
+use super::apply::{apply_entries, apply_poll, save_robots, sync_feeds};
+use super::lock::WriterLock;
 use super::retention::{self, Outcome, Step};
 use crate::dedup::stories::Stories;
-use crate::model::{Applied, FeedListing, FeedPoll, StoredRobots};
+use crate::metrics::METRICS;
+use crate::model::{Applied, EntryBatch, FeedListing, FeedPoll, StoredRobots};
 
 /// Commands waiting for the writer; senders wait when it is full, which
 /// slows fetching down to what the disk can take.
@@ -51,8 +53,9 @@ pub enum WriteError {
     /// the rest of its batch was committed.
     #[error("{0}")]
     Rejected(SharedError),
-    /// The batch's commit failed: nothing of it was stored.
-    #[error("commit failed: {0}")]
+    /// The batch's transaction failed (its commit, or a statement after
+    /// which the database rolled it back): nothing of it was stored.
+    #[error("{0}")]
     Commit(SharedError),
 }
 
@@ -70,6 +73,8 @@ impl WriteError {
 /// backend's writer ([`Backend`]) carries them out.
 pub enum Command {
     Poll(Box<FeedPoll>, oneshot::Sender<Result<Applied, WriteError>>),
+    /// A part of a long poll, committed ahead of it.
+    Entries(EntryBatch, oneshot::Sender<Result<Applied, WriteError>>),
     SaveRobots(String, StoredRobots),
     SyncFeeds(
         Vec<FeedListing>,
@@ -81,9 +86,13 @@ pub enum Command {
 }
 
 /// A database behind the writer thread: applies one batch of commands,
-/// answering each sender.
+/// answering each sender, and returns whether the batch committed.
 pub trait Backend: Send + 'static {
-    fn apply_batch(&mut self, batch: Vec<Command>, health: &WriterHealth);
+    fn apply_batch(&mut self, batch: Vec<Command>, health: &WriterHealth)
+    -> Result<(), WriteError>;
+
+    /// Called once when the writer stops, after its last batch.
+    fn close(&mut self) {}
 }
 
 /// The sending side; cheap to clone, one per poll task.
@@ -92,6 +101,7 @@ pub struct WriterHandle {
     tx: mpsc::Sender<Command>,
     health: Arc<WriterHealth>,
     polls: Arc<Semaphore>,
+    commits: watch::Receiver<u64>,
 }
 
 /// A poll's place among the [`POLLS_UNDER_WAY`]; held until it is applied.
@@ -158,12 +168,24 @@ impl Drop for StoppedOnDrop {
 }
 
 impl WriterHandle {
-    fn new(tx: mpsc::Sender<Command>, health: Arc<WriterHealth>) -> WriterHandle {
+    fn new(
+        tx: mpsc::Sender<Command>,
+        health: Arc<WriterHealth>,
+        commits: watch::Receiver<u64>,
+    ) -> WriterHandle {
         WriterHandle {
             tx,
             health,
             polls: Arc::new(Semaphore::new(POLLS_UNDER_WAY)),
+            commits,
         }
+    }
+
+    /// Counts committed batches: changes after each commit, and closes when
+    /// the writer has finished. What reacts to new rows (webhooks) waits
+    /// on it instead of polling the database.
+    pub fn commits(&self) -> watch::Receiver<u64> {
+        self.commits.clone()
     }
 
     /// Waits until fewer than [`POLLS_UNDER_WAY`] polls are under way: a
@@ -182,6 +204,17 @@ impl WriterHandle {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Command::Poll(Box::new(poll), reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(answer.await.map_err(|_| StoreError::WriterGone)??)
+    }
+
+    /// Commits a part of a poll's entries now, ahead of the poll (see
+    /// `poll::resume`); resolves once it is committed.
+    pub async fn apply_entries(&self, batch: EntryBatch) -> Result<Applied, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Entries(batch, reply))
             .await
             .map_err(|_| StoreError::WriterGone)?;
         Ok(answer.await.map_err(|_| StoreError::WriterGone)??)
@@ -226,34 +259,66 @@ impl WriterHandle {
 /// Starts the writer thread on the SQLite writing connection and the
 /// stories' index loaded from it.
 pub fn spawn(conn: Connection, stories: Stories) -> (WriterHandle, JoinHandle<()>) {
-    spawn_backend(Writer { conn, stories })
+    spawn_backend(Writer { conn, stories }, None)
+}
+
+/// [`spawn`] for the holder of the database's [`WriterLock`]: the writer
+/// keeps it, and records in it when the store fails and when it works
+/// again, for `status` to show.
+pub fn spawn_locked(
+    conn: Connection,
+    stories: Stories,
+    lock: WriterLock,
+) -> (WriterHandle, JoinHandle<()>) {
+    spawn_backend(Writer { conn, stories }, Some(lock))
 }
 
 /// Starts the writer thread on `backend`. It stops when every
 /// [`WriterHandle`] is dropped, after committing what it was sent.
-pub fn spawn_backend(backend: impl Backend) -> (WriterHandle, JoinHandle<()>) {
+pub fn spawn_backend(
+    backend: impl Backend,
+    lock: Option<WriterLock>,
+) -> (WriterHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::new());
-    let thread_health = health.clone();
+    let (commits, commits_rx) = watch::channel(0);
     let thread = std::thread::Builder::new()
         .name("feedsift-writer".into())
-        .spawn(move || run(backend, rx, thread_health));
+        .spawn({
+            let health = health.clone();
+            move || {
+                let mut store = StoreHealth {
+                    lock,
+                    failing: false,
+                    commits,
+                };
+                run(backend, rx, &health, &mut store)
+            }
+        });
     match thread {
-        Ok(join) => (WriterHandle::new(tx, health), join),
+        Ok(join) => (WriterHandle::new(tx, health, commits_rx), join),
         // Without a thread there is no writer: hand back a handle whose
         // sends fail with WriterGone, and a thread that ends at once.
         Err(e) => {
             tracing::error!(error = %e, "cannot start the database writer thread");
             health.stopped.store(true, Ordering::Release);
             let (tx, _) = mpsc::channel(1);
-            (WriterHandle::new(tx, health), std::thread::spawn(|| ()))
+            (
+                WriterHandle::new(tx, health, commits_rx),
+                std::thread::spawn(|| ()),
+            )
         }
     }
 }
 
 /// The writer thread's loop: takes what is queued, up to [`MAX_BATCH`]
 /// commands, and hands it to the backend as one batch.
-fn run(mut backend: impl Backend, mut rx: mpsc::Receiver<Command>, health: Arc<WriterHealth>) {
+fn run(
+    mut backend: impl Backend,
+    mut rx: mpsc::Receiver<Command>,
+    health: &Arc<WriterHealth>,
+    store: &mut StoreHealth,
+) {
     let _stopped = StoppedOnDrop(health.clone());
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
@@ -264,10 +329,47 @@ fn run(mut backend: impl Backend, mut rx: mpsc::Receiver<Command>, health: Arc<W
             }
         }
         health.set_busy(true);
-        backend.apply_batch(batch, &health);
+        let commit = backend.apply_batch(batch, health);
+        store.record(commit.as_ref().err());
+        if commit.is_ok() {
+            store.commits.send_modify(|n| *n += 1);
+        }
         health.set_busy(false);
     }
+    backend.close();
     tracing::debug!("database writer finished");
+}
+
+/// What the writer publishes about the store between batches.
+struct StoreHealth {
+    /// SQLite's one-writer lock, which `status` reads the health from.
+    lock: Option<WriterLock>,
+    /// The last batch failed to commit (see [`StoreHealth::record`]).
+    failing: bool,
+    commits: watch::Sender<u64>,
+}
+
+impl StoreHealth {
+    /// Publishes the store's health when it changes: a batch that could
+    /// not commit (full disk, I/O error, a lock held past the busy
+    /// timeout, a lost server) until one commits again.
+    fn record(&mut self, error: Option<&WriteError>) {
+        if self.failing == error.is_some() {
+            return;
+        }
+        self.failing = error.is_some();
+        let cause = error.map(WriteError::to_string);
+        match &cause {
+            Some(cause) => {
+                tracing::error!(error = %cause, "the database is not taking writes; polls are redone when it does")
+            }
+            None => tracing::info!("the database takes writes again"),
+        }
+        METRICS.set_store_error(cause.as_deref());
+        if let Some(lock) = &self.lock {
+            lock.store_health(cause.as_deref());
+        }
+    }
 }
 
 /// The SQLite writer: the writing connection and the stories' index.
@@ -277,37 +379,67 @@ struct Writer {
 }
 
 impl Backend for Writer {
-    fn apply_batch(&mut self, batch: Vec<Command>, health: &WriterHealth) {
+    fn apply_batch(
+        &mut self,
+        batch: Vec<Command>,
+        health: &WriterHealth,
+    ) -> Result<(), WriteError> {
         let mut replies = Vec::with_capacity(batch.len());
         let mut maintenance = Vec::new();
-        let result = (|| -> Result<(), rusqlite::Error> {
+        let result = (|| -> Result<(), SharedError> {
             let stories = &mut self.stories;
-            let mut tx = self.conn.transaction()?;
-            for cmd in batch {
+            let mut tx = self.conn.transaction().map_err(shared)?;
+            let mut batch = batch.into_iter();
+            while let Some(cmd) = batch.next() {
                 health.progress();
-                match cmd {
+                let failed = match cmd {
                     Command::Poll(poll, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| apply_poll(sp, stories, &poll));
-                        replies.push(Reply::Poll(reply, outcome.map_err(WriteError::rejected)));
+                        Reply::Poll(reply, outcome.map_err(shared)).push(&mut replies)
+                    }
+                    Command::Entries(batch, reply) => {
+                        let outcome = in_savepoint(&mut tx, |sp| {
+                            apply_entries(
+                                sp,
+                                stories,
+                                batch.feed_id,
+                                batch.polled_at,
+                                &batch.entries,
+                            )
+                        });
+                        Reply::Poll(reply, outcome.map_err(shared)).push(&mut replies)
                     }
                     Command::SaveRobots(origin, robots) => {
-                        if let Err(e) =
-                            in_savepoint(&mut tx, |sp| save_robots(sp, &origin, &robots))
-                        {
+                        let outcome = in_savepoint(&mut tx, |sp| save_robots(sp, &origin, &robots));
+                        outcome.err().map(|e| {
                             tracing::warn!(%origin, error = %e, "robots.txt not cached");
-                        }
+                            shared(e)
+                        })
                     }
                     Command::SyncFeeds(feeds, reply) => {
                         let outcome = in_savepoint(&mut tx, |sp| sync_feeds(sp, &feeds));
-                        replies.push(Reply::Sync(reply, outcome.map_err(WriteError::rejected)));
+                        Reply::Sync(reply, outcome.map_err(shared)).push(&mut replies)
                     }
-                    Command::Retain(step, reply) => maintenance.push((step, reply)),
+                    Command::Retain(step, reply) => {
+                        maintenance.push((step, reply));
+                        None
+                    }
+                };
+                // Some errors (a full disk, I/O) make SQLite roll the whole
+                // transaction back itself: what the batch did so far is gone,
+                // and the cause is this error, not the "no transaction is
+                // active" a commit would now report.
+                if let Some(cause) = failed.filter(|_| tx.is_autocommit()) {
+                    for rest in batch.by_ref() {
+                        Reply::unanswered(rest, &cause, &mut replies, &mut maintenance);
+                    }
+                    return Err(cause);
                 }
             }
             health.progress();
-            tx.commit()
+            tx.commit().map_err(shared)
         })();
-        let commit = result.map_err(WriteError::commit);
+        let commit = result.map_err(WriteError::Commit);
         for reply in replies {
             reply.send(&commit);
         }
@@ -316,32 +448,87 @@ impl Backend for Writer {
             let _ =
                 reply.send(retention::apply(&mut self.conn, &step).map_err(WriteError::rejected));
         }
+        commit
+    }
+
+    fn close(&mut self) {
+        self.checkpoint();
     }
 }
+
+impl Writer {
+    /// Moves everything committed from the WAL into the database file and
+    /// empties the WAL. Readers' connections may outlive the writer, and a
+    /// read-only connection cannot checkpoint when it closes, so without
+    /// this the last polls lived only in `-wal` after feedsift exited: the
+    /// `.db` file copied alone (a backup, a move) lacked them.
+    fn checkpoint(&mut self) {
+        let done = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            });
+        match done {
+            Ok(0) => {}
+            // 1: a reader inside a transaction kept part of the WAL; the
+            // next open checkpoints it. Nothing is lost either way.
+            Ok(_) => tracing::debug!("the final checkpoint was partial (a reader was active)"),
+            Err(e) => {
+                tracing::warn!(error = %e, "final WAL checkpoint failed; the data is safe in the -wal file")
+            }
+        }
+    }
+}
+
+/// A database error as every sender of its batch shares it.
+pub fn shared(e: impl std::error::Error + Send + Sync + 'static) -> SharedError {
+    Arc::new(e)
+}
+
+type Own<T> = Result<T, SharedError>;
 
 /// A sender waiting for its command's outcome, and that outcome as far as
 /// the batch's own statements go.
 pub enum Reply {
-    Poll(
-        oneshot::Sender<Result<Applied, WriteError>>,
-        Result<Applied, WriteError>,
-    ),
-    Sync(
-        oneshot::Sender<Result<Vec<i64>, WriteError>>,
-        Result<Vec<i64>, WriteError>,
-    ),
+    Poll(oneshot::Sender<Result<Applied, WriteError>>, Own<Applied>),
+    Sync(oneshot::Sender<Result<Vec<i64>, WriteError>>, Own<Vec<i64>>),
 }
 
 impl Reply {
+    /// Queues the answer; returns the command's own error, if it failed.
+    pub fn push(self, replies: &mut Vec<Reply>) -> Option<SharedError> {
+        let error = match &self {
+            Reply::Poll(_, Err(e)) | Reply::Sync(_, Err(e)) => Some(e.clone()),
+            _ => None,
+        };
+        replies.push(self);
+        error
+    }
+
+    /// A command of a batch that SQLite rolled back before reaching it:
+    /// it fails with the batch's cause.
+    pub fn unanswered(
+        cmd: Command,
+        cause: &SharedError,
+        replies: &mut Vec<Reply>,
+        maintenance: &mut Vec<(Step, oneshot::Sender<Result<Outcome, WriteError>>)>,
+    ) {
+        match cmd {
+            Command::Poll(_, reply) | Command::Entries(_, reply) => {
+                replies.push(Reply::Poll(reply, Err(cause.clone())))
+            }
+            Command::SyncFeeds(_, reply) => replies.push(Reply::Sync(reply, Err(cause.clone()))),
+            Command::SaveRobots(..) => {}
+            Command::Retain(step, reply) => maintenance.push((step, reply)),
+        }
+    }
+
     /// Answers the sender: its own outcome if the batch committed, else the
     /// commit error. A sender that stopped waiting is not an error.
     pub fn send(self, commit: &Result<(), WriteError>) {
-        fn answer<T>(
-            own: Result<T, WriteError>,
-            commit: &Result<(), WriteError>,
-        ) -> Result<T, WriteError> {
+        fn answer<T>(own: Own<T>, commit: &Result<(), WriteError>) -> Result<T, WriteError> {
             commit.clone()?;
-            own
+            own.map_err(WriteError::Rejected)
         }
         match self {
             Reply::Poll(tx, own) => {

@@ -8,7 +8,7 @@ use base64::Engine as _;
 
 use super::entities::xml_forbidden;
 use super::tags::{Attr, Open, StartTag, take_attr, xml_base_unusable};
-use super::{MAX_DEPTH, MAX_ITEM_DEPTH, Scanner, local_name, prefix_of};
+use super::{CaptureKind, Dialect, MAX_DEPTH, MAX_ITEM_DEPTH, Scanner, local_name, prefix_of};
 
 pub(super) const ATOM03_NS: &str = "http://purl.org/atom/ns#";
 pub(super) const ATOM10_NS: &str = "http://www.w3.org/2005/Atom";
@@ -36,26 +36,6 @@ pub(super) const KNOWN_PREFIXES: &[(&str, &str)] = &[
     ("feedburner", "http://rssnamespace.org/feedburner/ext/1.0"),
     ("thr", "http://purl.org/syndication/thread/1.0"),
 ];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Dialect {
-    Other,
-    Atom10,
-    Atom03,
-    /// Microsoft's Channel Definition Format (IE4 "channels"): upper-case
-    /// `<CHANNEL>`/`<ITEM HREF>`/`<TITLE>`/`<ABSTRACT>`, rewritten as RSS.
-    Cdf,
-}
-
-/// What an element's collected text becomes when it closes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum CaptureKind {
-    /// Atom 0.3 `mode="base64"`: decoded, then escaped.
-    Base64,
-    /// Atom `<link>` with its URL as text instead of `href` (an RSS habit):
-    /// the text becomes the `href`.
-    LinkHref,
-}
 
 impl Scanner<'_> {
     /// An `xmlns`/`xmlns:p` attribute: the value to keep (None: drop the

@@ -46,7 +46,6 @@ mod tests;
 
 use std::collections::{BTreeSet, HashMap};
 
-use dialect::{CaptureKind, Dialect};
 use report::Counts;
 use tags::Open;
 
@@ -58,6 +57,27 @@ const MAX_DEPTH: usize = 256;
 /// Element depth at which an `<item>`/`<entry>` may sit: rss>channel>item
 /// is 3, rdf:RDF>item and feed>entry are 2. Deeper ones are content.
 const MAX_ITEM_DEPTH: usize = 3;
+
+/// The dialect a document's root declared (see [`dialect`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Other,
+    Atom10,
+    Atom03,
+    /// Microsoft's Channel Definition Format (IE4 "channels"): upper-case
+    /// `<CHANNEL>`/`<ITEM HREF>`/`<TITLE>`/`<ABSTRACT>`, rewritten as RSS.
+    Cdf,
+}
+
+/// What an element's collected text becomes when it closes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CaptureKind {
+    /// Atom 0.3 `mode="base64"`: decoded, then escaped.
+    Base64,
+    /// Atom `<link>` with its URL as text instead of `href` (an RSS habit):
+    /// the text becomes the `href`.
+    LinkHref,
+}
 
 /// What the scan found and did.
 #[derive(Debug, Default)]

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::dialect::{Dialect, KNOWN_PREFIXES};
+use super::Dialect;
+use super::dialect::KNOWN_PREFIXES;
 use super::{Scan, Scanner};
 
 /// Counters behind the repair messages; a message is emitted only for a

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::dialect::CaptureKind;
+use super::CaptureKind;
 use super::{
     Capture, ItemSpan, MAX_DEPTH, MAX_ITEM_DEPTH, Scanner, is_name_start, is_space, local_name,
     prefix_of,
@@ -350,7 +350,7 @@ impl<'a> Scanner<'a> {
         self.repair_attributes(&mut tag, raw.attrs);
         let capture = self.rewrite_dialect(&mut tag);
         self.note_structure(&tag);
-        if self.dialect == super::dialect::Dialect::Cdf {
+        if self.dialect == super::Dialect::Cdf {
             self.emit_cdf_start(name, &tag.values, tag.self_closing);
             return;
         }

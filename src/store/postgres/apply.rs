@@ -6,11 +6,12 @@
 
 use std::sync::LazyLock;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 
 use super::big;
 use super::db::Db;
+use super::site_blocks;
 use super::stories::{PgStories, repoint};
 use crate::dedup::fingerprint::{Fingerprint, Profile};
 use crate::dedup::stories::{Decision, Stories};
@@ -18,8 +19,8 @@ use crate::model::{
     Applied, ArticleRecord, EntrySource, EntryWrite, FeedListing, FeedPoll, FeedStatus,
     PollOutcome, StoredRobots, Validators,
 };
-use crate::store::articles::{CONTENT, KeepIfNull, Replace};
-use crate::store::timestamp;
+use crate::store::articles::{CONTENT, KeepIfNull, Replace, json_array};
+use crate::store::{parse_timestamp, timestamp};
 
 type Result<T> = std::result::Result<T, postgres::Error>;
 
@@ -72,17 +73,43 @@ pub fn apply_poll(
     poll: &FeedPoll,
     node: &str,
 ) -> Result<Applied> {
+    let mut applied = apply_entries(db, stories, poll.feed_id, poll.polled_at, &poll.entries)?;
+    update_feed(db, poll)?;
+    if let Some(moved_to) = &poll.moved_to {
+        db.execute(
+            "UPDATE feeds SET fetch_url = $2 WHERE id = $1 AND fetch_url IS DISTINCT FROM $2",
+            &[&poll.feed_id, &moved_to.as_str()],
+        )?;
+    }
+    applied.next_poll_at = Some(next_poll_at(db, poll)?);
+    db.execute(
+        "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
+        &[&poll.feed_id, &node],
+    )?;
+    Ok(applied)
+}
+
+/// Writes a part of a long poll's entries ahead of the poll itself (see
+/// `poll::resume`): each entry's rows are whole, so a restart finds them
+/// stored; the feed's state, validators and lease wait for the poll's end.
+pub fn apply_entries(
+    db: &mut Db,
+    stories: &mut Stories,
+    feed_id: i64,
+    polled_at: DateTime<Utc>,
+    entries: &[EntryWrite],
+) -> Result<Applied> {
     let mut applied = Applied::default();
-    for entry in &poll.entries {
+    for entry in entries {
         match entry {
             EntryWrite::Article { source, article } => {
-                store_article(db, stories, poll.feed_id, source, article, &mut applied)?
+                store_article(db, stories, feed_id, source, article, &mut applied)?
             }
             EntryWrite::Sighting { source, article_id } => {
-                if insert_source(db, *article_id, poll.feed_id, source)? {
+                if insert_source(db, *article_id, feed_id, source)? {
                     applied.new_sources += 1;
                 }
-                clear_pending(db, poll.feed_id, &source.entry_id)?;
+                clear_pending(db, feed_id, &source.entry_id)?;
             }
             EntryWrite::Pending {
                 source,
@@ -100,43 +127,90 @@ pub fn apply_poll(
                         attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
                         last_error = excluded.last_error",
                     &[
-                        &poll.feed_id,
+                        &feed_id,
                         &source.entry_id,
                         &source.entry_url,
                         &entry_json,
                         &i64::from(*attempts),
                         &next_attempt_at.map(timestamp),
                         &error,
-                        &timestamp(poll.polled_at),
+                        &timestamp(polled_at),
                     ],
                 )?;
                 applied.pending += 1;
             }
+            EntryWrite::Filtered {
+                source,
+                title,
+                reason,
+            } => {
+                db.execute(
+                    "INSERT INTO filtered_entries(feed_id, entry_id, entry_url, title, reason, filtered_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT(feed_id, entry_id) DO NOTHING",
+                    &[
+                        &feed_id,
+                        &source.entry_id,
+                        &source.entry_url,
+                        title,
+                        reason,
+                        &timestamp(polled_at),
+                    ],
+                )?;
+                // A retry whose page text the filter dropped waits no more.
+                clear_pending(db, feed_id, &source.entry_id)?;
+                applied.filtered += 1;
+            }
         }
     }
-    update_feed(db, poll)?;
-    if let Some(moved_to) = &poll.moved_to {
-        db.execute(
-            "UPDATE feeds SET fetch_url = $2 WHERE id = $1 AND fetch_url IS DISTINCT FROM $2",
-            &[&poll.feed_id, &moved_to.as_str()],
-        )?;
-    }
-    db.execute(
-        "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
-        &[&poll.feed_id, &node],
-    )?;
     Ok(applied)
 }
 
-/// Stores an entry's article where the duplicate decision puts it.
+/// The feed's next poll as stored: the plan's, brought forward after a
+/// success to its earliest pending entry's retry, as on SQLite. Entries
+/// waiting to be resumed or retried are work the feed owes, and it must not
+/// wait for the feed's own interval (hours, for a slow feed) to be done; a
+/// failing feed keeps its backoff, as a retry needs the feed to answer.
+fn next_poll_at(db: &mut Db, poll: &FeedPoll) -> Result<DateTime<Utc>> {
+    if poll.outcome.error().is_none() {
+        // `least` ignores the NULL of a feed without pending retries.
+        db.execute(
+            "UPDATE feeds SET next_poll_at = least(next_poll_at,
+                 (SELECT min(next_attempt_at) FROM pending_entries WHERE feed_id = $1))
+             WHERE id = $1",
+            &[&poll.feed_id],
+        )?;
+    }
+    let at: Option<String> = db
+        .query_opt(
+            "SELECT next_poll_at FROM feeds WHERE id = $1",
+            &[&poll.feed_id],
+        )?
+        .and_then(|r| r.get(0));
+    Ok(at
+        .as_deref()
+        .and_then(parse_timestamp)
+        .unwrap_or(poll.next_poll_at))
+}
+
+/// Stores an entry's article where the duplicate decision puts it, and
+/// records where it was seen. Its site's learned boilerplate is dropped
+/// from its text first, and a new page teaches its site's boilerplate
+/// ([`site_blocks`]).
 fn store_article(
     db: &mut Db,
     stories: &mut Stories,
     feed_id: i64,
     source: &EntrySource,
-    article: &ArticleRecord,
+    extracted: &ArticleRecord,
     applied: &mut Applied,
 ) -> Result<()> {
+    let cleaned =
+        site_blocks::clean(db, &extracted.url, &extracted.text)?.map(|text| ArticleRecord {
+            text,
+            ..extracted.clone()
+        });
+    let article = cleaned.as_ref().unwrap_or(extracted);
     let profile = Profile::of(&article.text);
     let fp = &profile.fingerprint;
     let decision = stories.decide(&mut PgStories(db), feed_id, source, article, &profile)?;
@@ -192,6 +266,9 @@ fn store_article(
             applied.new_articles += 1;
             insert_source(db, id, feed_id, source)?;
             settle_claims(db, id, url_key, article)?;
+            if extracted.extraction.is_extracted() {
+                site_blocks::learn(db, stories, id, &extracted.url, &extracted.text)?;
+            }
         }
     }
     clear_pending(db, feed_id, &source.entry_id)
@@ -273,6 +350,10 @@ struct Content<'a> {
     content_hash: String,
     minhash: Option<Vec<u8>>,
     extract_status: String,
+    tags: Option<String>,
+    enclosures: Option<String>,
+    authors: Option<String>,
+    contributors: Option<String>,
 }
 
 impl<'a> Content<'a> {
@@ -286,6 +367,10 @@ impl<'a> Content<'a> {
             content_hash: fp.content_hash.to_string(),
             minhash: fp.sketch.map(|s| s.to_bytes().to_vec()),
             extract_status: article.extraction.as_sql().into_owned(),
+            tags: json_array(&article.details.tags),
+            enclosures: json_array(&article.details.enclosures),
+            authors: json_array(&article.details.authors),
+            contributors: json_array(&article.details.contributors),
         }
     }
 
@@ -307,6 +392,14 @@ impl<'a> Content<'a> {
             &a.site_name,
             &a.description,
             &a.image_url,
+            &a.markdown,
+            &a.details.summary,
+            &self.tags,
+            &self.enclosures,
+            &self.authors,
+            &self.contributors,
+            &a.details.comments_url,
+            &a.details.language,
         ]
     }
 }
@@ -421,4 +514,100 @@ fn update_feed(db: &mut Db, poll: &FeedPoll) -> Result<()> {
         &[&poll.feed_id, &i64::from(poll.interval_adapted)],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EntryDetails, Extraction, Person};
+
+    fn article() -> ArticleRecord {
+        ArticleRecord {
+            url: "https://news.example/a.html".into(),
+            canonical_url: "https://news.example/a.html".into(),
+            url_key: "news.example/a.html".into(),
+            syndicated_from: None,
+            own_address: None,
+            title: Some("Harbour strike".into()),
+            byline: None,
+            published_at: None,
+            fetched_at: None,
+            lang: Some("en".into()),
+            text: "Dockers walked out on Monday.".into(),
+            extraction: Extraction::Extracted,
+            modified_at: None,
+            site_name: None,
+            description: None,
+            image_url: None,
+            markdown: Some("Dockers *walked out* on Monday.".into()),
+            details: EntryDetails {
+                summary: Some("Dockers walked out.".into()),
+                tags: vec!["Labour".into(), "Ports".into()],
+                enclosures: Vec::new(),
+                authors: vec![Person {
+                    name: Some("A. Writer".into()),
+                    email: None,
+                    uri: None,
+                }],
+                contributors: Vec::new(),
+                comments_url: Some("https://news.example/a.html#comments".into()),
+                language: Some("en-GB".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn each_content_column_is_bound_to_its_own_value() {
+        let a = article();
+        let fp = Fingerprint::of(&a.text);
+        let content = Content::of(&a, &fp);
+        let params = content.params();
+        assert_eq!(params.len(), CONTENT.len());
+        let bound = |column: &str| {
+            let i = CONTENT
+                .iter()
+                .position(|(c, _)| *c == column)
+                .unwrap_or_else(|| panic!("{column} is not a content column"));
+            format!("{:?}", params[i])
+        };
+        let some = |v: &str| format!("Some({v:?})");
+        assert_eq!(bound("text"), format!("{:?}", a.text));
+        assert_eq!(bound("markdown"), some("Dockers *walked out* on Monday."));
+        assert_eq!(bound("summary"), some("Dockers walked out."));
+        // The JSON of SQLite's columns (src/store/articles.rs), NULL for
+        // an empty list.
+        assert_eq!(bound("tags"), some(r#"["Labour","Ports"]"#));
+        assert_eq!(
+            bound("authors"),
+            some(r#"[{"name":"A. Writer","email":null,"uri":null}]"#)
+        );
+        assert_eq!(bound("enclosures"), "None");
+        assert_eq!(bound("contributors"), "None");
+        assert_eq!(
+            bound("comments_url"),
+            some("https://news.example/a.html#comments")
+        );
+        assert_eq!(bound("feed_lang"), some("en-GB"));
+    }
+
+    #[test]
+    fn the_statements_have_a_placeholder_for_each_value() {
+        let n = CONTENT.len();
+        // Content, then canonical_url, url_key, duplicate_of, created_at
+        // (used twice, as updated_at too).
+        assert!(
+            INSERT.contains(&format!("${}, ${})", n + 4, n + 4)),
+            "{}",
+            *INSERT
+        );
+        assert!(!INSERT.contains(&format!("${}", n + 5)), "{}", *INSERT);
+        // Content, then updated_at and id.
+        assert!(
+            UPDATE.ends_with(&format!("WHERE id = ${}", n + 2)),
+            "{}",
+            *UPDATE
+        );
+        assert!(UPDATE.contains("markdown = $16,"), "{}", *UPDATE);
+        assert!(UPDATE.contains("tags = coalesce($18, tags)"), "{}", *UPDATE);
+    }
 }

@@ -10,10 +10,16 @@ use postgres::Client;
 use super::super::StoreError;
 
 /// Every migration, in order; `MIGRATIONS[i]` brings the schema to `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_details_filters_site_blocks",
+        include_str!("../../../migrations/postgres/0002_details_filters_site_blocks.sql"),
+    ),
+];
 
 /// The advisory lock key migrations hold (any constant no other program on
 /// the server is likely to pick; "fsmg" in ASCII).

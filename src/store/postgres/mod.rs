@@ -19,6 +19,7 @@ pub mod migrate;
 pub mod pool;
 pub mod query;
 pub mod read;
+pub mod site_blocks;
 pub mod stories;
 pub mod writer;
 

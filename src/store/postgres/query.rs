@@ -3,12 +3,12 @@
 //! PostgreSQL's own full-text search (`articles_fts`, GIN), ranked with
 //! `ts_rank` with the title weighted as on SQLite.
 
-use postgres::{Client, IsolationLevel, Row};
+use postgres::{Client, IsolationLevel, Row, Statement, Transaction};
 
 use crate::model::FeedStatus;
 use crate::store::query::{
     ExportError, ExportFilter, ExportedSource, ExportedStory, FeedHealth, Highlight, SNIPPET_WORDS,
-    SearchError, SearchHit, TITLE_WEIGHT, Totals,
+    STORY_COLUMNS, SearchError, SearchHit, TITLE_WEIGHT, Totals, json_list,
 };
 use crate::store::{StoreError, parse_timestamp, timestamp};
 
@@ -157,6 +157,16 @@ pub fn search(
     Ok(hits)
 }
 
+/// A read-only snapshot: what an export reads is consistent whatever the
+/// writers commit meanwhile.
+fn snapshot(client: &mut Client) -> Result<Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+}
+
 /// Streams matching stories in `change_seq` order from one snapshot (a
 /// repeatable-read transaction), a batch of rows at a time.
 pub fn export_stories(
@@ -164,32 +174,16 @@ pub fn export_stories(
     filter: ExportFilter,
     mut sink: impl FnMut(&ExportedStory) -> std::io::Result<()>,
 ) -> Result<usize, ExportError> {
-    let mut tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(StoreError::from)?;
+    let mut tx = snapshot(client).map_err(StoreError::from)?;
     let stories = tx
-        .prepare(
-            "SELECT change_seq, id, url, canonical_url, title, byline, published_at, modified_at, created_at,
-                    fetched_at, lang, site_name, description, image_url, word_count, extract_status,
-                    purged_at, text
-             FROM articles
+        .prepare(&format!(
+            "SELECT {STORY_COLUMNS} FROM articles
              WHERE duplicate_of IS NULL AND change_seq > $1
                AND ($2::text IS NULL OR coalesce(published_at, created_at) >= $2)
-             ORDER BY change_seq",
-        )
+             ORDER BY change_seq"
+        ))
         .map_err(StoreError::from)?;
-    let copies = tx
-        .prepare("SELECT id FROM articles WHERE coalesce(duplicate_of, id) = $1 AND id <> $1 ORDER BY id")
-        .map_err(StoreError::from)?;
-    let sources = tx
-        .prepare(
-            "SELECT article_id, is_copy, article_url, entry_url, feed_id, feed_url, feed_name, first_seen_at
-             FROM story_sources WHERE story_id = $1 ORDER BY first_seen_at, article_id, feed_id",
-        )
-        .map_err(StoreError::from)?;
+    let parts = StoryParts::prepare(&mut tx).map_err(StoreError::from)?;
     let after = filter.after_seq.unwrap_or(i64::MIN);
     let since = filter.since.map(timestamp);
     let portal = tx
@@ -204,53 +198,84 @@ pub fn export_stories(
             break;
         }
         for r in &rows {
-            let id: i64 = r.get(1);
-            let copy_ids = tx
-                .query(&copies, &[&id])
-                .map_err(StoreError::from)?
-                .iter()
-                .map(|c| c.get(0))
-                .collect();
-            let seen = tx
-                .query(&sources, &[&id])
-                .map_err(StoreError::from)?
-                .iter()
-                .map(|s| ExportedSource {
-                    article_id: s.get(0),
-                    is_copy: s.get(1),
-                    article_url: s.get(2),
-                    entry_url: s.get(3),
-                    feed_id: s.get(4),
-                    feed_url: s.get(5),
-                    feed_name: s.get(6),
-                    first_seen_at: s.get(7),
-                })
-                .collect();
-            let story = ExportedStory {
-                change_seq: r.get(0),
-                id,
-                url: r.get(2),
-                canonical_url: r.get(3),
-                title: r.get(4),
-                byline: r.get(5),
-                published_at: r.get(6),
-                modified_at: r.get(7),
-                created_at: r.get(8),
-                fetched_at: r.get(9),
-                lang: r.get(10),
-                site_name: r.get(11),
-                description: r.get(12),
-                image_url: r.get(13),
-                word_count: r.get(14),
-                extract_status: r.get(15),
-                purged_at: r.get(16),
-                text: r.get(17),
-                copies: copy_ids,
-                sources: seen,
-            };
+            let story = parts.read(&mut tx, r).map_err(StoreError::from)?;
             sink(&story)?;
             sent += 1;
         }
     }
     Ok(sent)
+}
+
+/// The per-story queries of an export: its copies and its sources.
+struct StoryParts {
+    copies: Statement,
+    sources: Statement,
+}
+
+impl StoryParts {
+    fn prepare(tx: &mut Transaction) -> Result<StoryParts, postgres::Error> {
+        Ok(StoryParts {
+            copies: tx.prepare(
+                "SELECT id FROM articles WHERE coalesce(duplicate_of, id) = $1 AND id <> $1 ORDER BY id",
+            )?,
+            sources: tx.prepare(
+                "SELECT article_id, is_copy, article_url, entry_url, feed_id, feed_url, feed_name, first_seen_at
+                 FROM story_sources WHERE story_id = $1 ORDER BY first_seen_at, article_id, feed_id",
+            )?,
+        })
+    }
+
+    /// A row of [`STORY_COLUMNS`] with its copies and sources.
+    fn read(&self, tx: &mut Transaction, r: &Row) -> Result<ExportedStory, postgres::Error> {
+        let id: i64 = r.get(1);
+        let copies = tx
+            .query(&self.copies, &[&id])?
+            .iter()
+            .map(|c| c.get(0))
+            .collect();
+        let sources = tx
+            .query(&self.sources, &[&id])?
+            .iter()
+            .map(|s| ExportedSource {
+                article_id: s.get(0),
+                is_copy: s.get(1),
+                article_url: s.get(2),
+                entry_url: s.get(3),
+                feed_id: s.get(4),
+                feed_url: s.get(5),
+                feed_name: s.get(6),
+                first_seen_at: s.get(7),
+            })
+            .collect();
+        Ok(ExportedStory {
+            change_seq: r.get(0),
+            id,
+            url: r.get(2),
+            canonical_url: r.get(3),
+            title: r.get(4),
+            byline: r.get(5),
+            published_at: r.get(6),
+            modified_at: r.get(7),
+            created_at: r.get(8),
+            fetched_at: r.get(9),
+            lang: r.get(10),
+            site_name: r.get(11),
+            description: r.get(12),
+            image_url: r.get(13),
+            word_count: r.get(14),
+            extract_status: r.get(15),
+            purged_at: r.get(16),
+            text: r.get(17),
+            summary: r.get(18),
+            tags: json_list(r.get(19)),
+            enclosures: json_list(r.get(20)),
+            authors: json_list(r.get(21)),
+            contributors: json_list(r.get(22)),
+            comments_url: r.get(23),
+            feed_lang: r.get(24),
+            markdown: r.get(25),
+            copies,
+            sources,
+        })
+    }
 }

@@ -63,6 +63,9 @@ pub fn entry_statuses(
         "SELECT j.ord - 1, s.article_id, s.entry_updated_at,
                 CASE WHEN s.article_id IS NULL THEN EXISTS (
                     SELECT 1 FROM pending_entries p WHERE p.feed_id = $1 AND p.entry_id = j.value)
+                END,
+                CASE WHEN s.article_id IS NULL THEN EXISTS (
+                    SELECT 1 FROM filtered_entries x WHERE x.feed_id = $1 AND x.entry_id = j.value)
                 END
          FROM unnest($2::text[]) WITH ORDINALITY AS j(value, ord)
          LEFT JOIN article_sources s ON s.feed_id = $1 AND s.entry_id = j.value",
@@ -70,7 +73,9 @@ pub fn entry_statuses(
     )?;
     let mut statuses = vec![EntryStatus::New; entry_ids.len()];
     for r in rows {
+        let filtered = r.get::<_, Option<bool>>(4) == Some(true);
         let status = match (r.get::<_, Option<i64>>(1), r.get::<_, Option<bool>>(3)) {
+            (None, _) if filtered => EntryStatus::Filtered,
             (Some(article_id), _) => EntryStatus::Stored {
                 article_id,
                 entry_updated_at: r

@@ -13,7 +13,8 @@
 use chrono::Utc;
 
 use super::db::Db;
-use crate::dedup::fingerprint::{ContentHash, Fingerprint, Sketch};
+use super::writer::WRITE_LOCK;
+use crate::dedup::fingerprint::{ContentHash, Fingerprint, SKETCH_BYTES, Sketch};
 use crate::dedup::lookup::{StoredCandidate, StoredPage, StoryLookup};
 use crate::dedup::root::StoredMatch;
 use crate::dedup::stories::Stories;
@@ -23,8 +24,10 @@ use crate::store::parse_timestamp;
 type Result<T> = std::result::Result<T, postgres::Error>;
 
 /// The stories index over the window, and the change cursor it is
-/// complete up to.
+/// complete up to. Sketches stored by an older build (another length) are
+/// recomputed from their text first.
 pub fn load(db: &mut Db, window_days: u32) -> Result<(Stories, i64)> {
+    upgrade_sketches(db)?;
     let window_secs = i64::from(window_days) * 86_400;
     let now = Utc::now().timestamp();
     let cursor: i64 = db
@@ -42,6 +45,43 @@ pub fn load(db: &mut Db, window_days: u32) -> Result<(Stories, i64)> {
         rows.iter().filter_map(|r| sketch_row(r, now)),
     );
     Ok((stories, cursor))
+}
+
+/// Recomputes the `minhash` of rows whose sketch has another length than
+/// this build's (the 96-byte sketches of 24 values before issue 15), from
+/// their text, in the caller's transaction, as on SQLite. A row whose text
+/// was purged keeps its old sketch: it is no longer a near-duplicate
+/// candidate (its exact content hash still matches). The rewrite takes the
+/// cluster's writing lock, so nodes starting together do it once; the new
+/// sketches take new change numbers, which other nodes' indexes catch up.
+fn upgrade_sketches(db: &mut Db) -> Result<()> {
+    if stale_sketches(db)?.is_empty() {
+        return Ok(());
+    }
+    db.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    let stale = stale_sketches(db)?;
+    for (id, text) in &stale {
+        let sketch = Fingerprint::of(text).sketch.map(|s| s.to_bytes().to_vec());
+        db.execute(
+            "UPDATE articles SET minhash = $2 WHERE id = $1",
+            &[id, &sketch],
+        )?;
+    }
+    tracing::info!(rows = stale.len(), "near-duplicate sketches recomputed");
+    Ok(())
+}
+
+/// Rows with a sketch of another length than this build's, and their text.
+fn stale_sketches(db: &mut Db) -> Result<Vec<(i64, String)>> {
+    Ok(db
+        .query(
+            "SELECT id, text FROM articles
+             WHERE minhash IS NOT NULL AND length(minhash) <> $1 AND text IS NOT NULL",
+            &[&(SKETCH_BYTES as i32)],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
 }
 
 /// Adds the stories changed since `cursor` (by other nodes: this node's own
@@ -137,7 +177,7 @@ impl StoryLookup for PgStories<'_, '_, '_> {
 
     fn candidate(&mut self, id: i64) -> Result<Option<StoredCandidate>> {
         let row = self.0.query_opt(
-            "SELECT duplicate_of, text, word_count, content_hash, minhash FROM articles WHERE id = $1",
+            "SELECT duplicate_of, text, word_count, content_hash, minhash, url FROM articles WHERE id = $1",
             &[&id],
         )?;
         Ok(row.map(|r| StoredCandidate {
@@ -146,6 +186,7 @@ impl StoryLookup for PgStories<'_, '_, '_> {
                 duplicate_of: r.get(0),
             },
             text: r.get(1),
+            url: r.get(5),
             fingerprint: Fingerprint {
                 word_count: r
                     .get::<_, Option<i64>>(2)

@@ -13,12 +13,12 @@
 
 use chrono::Utc;
 
-use super::apply::{apply_poll, save_robots, sync_feeds};
+use super::apply::{apply_entries, apply_poll, save_robots, sync_feeds};
 use super::db::{Conn, Db};
 use super::stories::{catch_up, current_cursor};
 use crate::dedup::stories::Stories;
 use crate::store::retention::{Outcome, PURGE_BATCH, Step};
-use crate::store::writer::{Backend, Command, Reply, WriteError, WriterHealth};
+use crate::store::writer::{Backend, Command, Reply, WriteError, WriterHealth, shared};
 use crate::store::{StoreError, timestamp};
 
 /// The advisory lock every node's writing transaction takes ("fswr").
@@ -63,10 +63,15 @@ impl PgWriter {
 }
 
 impl Backend for PgWriter {
-    fn apply_batch(&mut self, batch: Vec<Command>, health: &WriterHealth) {
+    fn apply_batch(
+        &mut self,
+        batch: Vec<Command>,
+        health: &WriterHealth,
+    ) -> Result<(), WriteError> {
         if let Err(e) = self.conn() {
-            answer_all(batch, &WriteError::commit(e));
-            return;
+            let e = WriteError::commit(e);
+            answer_all(batch, &e);
+            return Err(e);
         }
         let PgWriter {
             conn,
@@ -76,8 +81,9 @@ impl Backend for PgWriter {
             ..
         } = self;
         let Some(conn) = conn.as_mut() else {
-            answer_all(batch, &WriteError::commit(StoreError::WriterGone));
-            return;
+            let e = WriteError::commit(StoreError::WriterGone);
+            answer_all(batch, &e);
+            return Err(e);
         };
         let mut replies = Vec::with_capacity(batch.len());
         let mut retention = Vec::new();
@@ -92,7 +98,20 @@ impl Backend for PgWriter {
                     Command::Poll(poll, reply) => {
                         let own = db.savepoint(|sp| apply_poll(sp, stories, &poll, node));
                         log_rejected(&own);
-                        replies.push(Reply::Poll(reply, own.map_err(WriteError::rejected)));
+                        Reply::Poll(reply, own.map_err(shared)).push(&mut replies);
+                    }
+                    Command::Entries(batch, reply) => {
+                        let own = db.savepoint(|sp| {
+                            apply_entries(
+                                sp,
+                                stories,
+                                batch.feed_id,
+                                batch.polled_at,
+                                &batch.entries,
+                            )
+                        });
+                        log_rejected(&own);
+                        Reply::Poll(reply, own.map_err(shared)).push(&mut replies);
                     }
                     Command::SaveRobots(origin, robots) => {
                         if let Err(e) = db.savepoint(|sp| save_robots(sp, &origin, &robots)) {
@@ -101,7 +120,7 @@ impl Backend for PgWriter {
                     }
                     Command::SyncFeeds(feeds, reply) => {
                         let own = db.savepoint(|sp| sync_feeds(sp, &feeds));
-                        replies.push(Reply::Sync(reply, own.map_err(WriteError::rejected)));
+                        Reply::Sync(reply, own.map_err(shared)).push(&mut replies);
                     }
                     Command::Retain(step, reply) => retention.push((step, reply)),
                 }
@@ -132,6 +151,7 @@ impl Backend for PgWriter {
                 .map_err(WriteError::commit);
             let _ = reply.send(outcome);
         }
+        commit
     }
 }
 
@@ -145,7 +165,7 @@ fn log_rejected<T>(own: &Result<T, postgres::Error>) {
 fn answer_all(batch: Vec<Command>, e: &WriteError) {
     for cmd in batch {
         match cmd {
-            Command::Poll(_, reply) => {
+            Command::Poll(_, reply) | Command::Entries(_, reply) => {
                 let _ = reply.send(Err(e.clone()));
             }
             Command::SyncFeeds(_, reply) => {
@@ -166,7 +186,8 @@ fn retain(client: &mut postgres::Client, step: &Step) -> Result<Outcome, postgre
     match step {
         Step::Purge { cutoff } => {
             let n = client.execute(
-                "UPDATE articles SET text = NULL, purged_at = $1
+                // The Markdown is the text again: it goes with it.
+                "UPDATE articles SET text = NULL, markdown = NULL, purged_at = $1
                  WHERE id IN (SELECT id FROM articles WHERE text IS NOT NULL AND created_at < $2
                               ORDER BY created_at LIMIT $3)",
                 &[

@@ -1,0 +1,371 @@
+//! One test per extraction rule family, on small pages written for the
+//! purpose in the shapes the rules are about (blog platforms, video posts,
+//! link round-ups, comment threads, other languages, recipes, teaser lists).
+//! Each page also carries the boilerplate the rule must not let back in.
+
+use feedsift::extract::{ExtractStatus, PageContext, extract};
+
+fn text_of(html: &str) -> String {
+    let got = extract(html, &PageContext::default());
+    assert_eq!(got.status, ExtractStatus::Ok, "no article in:\n{html}");
+    got.text
+}
+
+/// A blog page: header with navigation, `main` around the post, a sidebar
+/// with widgets, a footer.
+fn blog_page(post: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><title>A small blog</title></head><body>\
+         <div id=header><h1 class=site-title><a href=/>A small blog</a></h1>\
+         <ul class=menu><li><a href=/>Home</a></li><li><a href=/about/>About</a></li></ul></div>\
+         <div id=wrap><div id=main class=col-left>{post}</div>\
+         <div id=sidebar class=widget-area><h3>Archives</h3><ul>\
+         <li><a href=/2012/10/>October 2012</a></li><li><a href=/2012/09/>September 2012</a></li></ul>\
+         <h3>Blogroll</h3><ul><li><a href=http://one.example/>One friend's weblog</a></li>\
+         <li><a href=http://two.example/>Another friend's weblog</a></li></ul></div></div>\
+         <div id=footer><p>Powered by a blogging platform. Theme by somebody.</p></div>\
+         </body></html>"
+    )
+}
+
+fn assert_has(text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(text.contains(n), "missing {n:?} in:\n{text}");
+    }
+}
+
+fn assert_lacks(text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(!text.contains(n), "kept {n:?} in:\n{text}");
+    }
+}
+
+/// Cleaning may shrink the chosen article, never empty it: a video post
+/// (two embeds, no commas) and a link round-up (mostly link text) are the
+/// article although the conditional clean reads them as widgets.
+#[test]
+fn cleaning_never_removes_the_article_itself() {
+    let video_post = blog_page(
+        "<div class=post-wrap><h2>Two clips from the harbour festival</h2>\
+         <div class=post-inner><p>The first clip shows the boats coming in at dawn while the band plays on the pier</p>\
+         <iframe src=https://video.example/embed/1></iframe>\
+         <p>The second one is the fireworks seen from the old lighthouse at midnight</p>\
+         <iframe src=https://video.example/embed/2></iframe>\
+         <p>Both were filmed with a phone held by a very patient friend of ours</p></div>\
+         <div class=sharepost><a href=https://social.example/share>Share</a></div></div>",
+    );
+    let text = text_of(&video_post);
+    assert_has(
+        &text,
+        &[
+            "The first clip shows the boats",
+            "fireworks seen from the old lighthouse",
+            "a very patient friend",
+        ],
+    );
+    assert_lacks(&text, &["October 2012", "Powered by"]);
+
+    let links: String = (1..=8)
+        .map(|i| {
+            format!(
+                "<p><a href=https://site{i}.example/story>A long and well written piece number {i} on city planning</a> \
+                 from site {i}.</p>"
+            )
+        })
+        .collect();
+    let roundup = blog_page(&format!(
+        "<div class=entry><h2>Weekend reading</h2>{links}</div>"
+    ));
+    let text = text_of(&roundup);
+    assert_has(
+        &text,
+        &[
+            "A long and well written piece number 1 on city planning",
+            "piece number 8 on city planning",
+        ],
+    );
+    assert_lacks(&text, &["Another friend's weblog"]);
+}
+
+/// The page's own declaration of its body wins: here the article sits in
+/// a share-widget wrapper (a boilerplate name) and next to it a boxed
+/// promotion of a white paper reads as the better candidate by the vote.
+#[test]
+fn declared_article_body_wins_over_the_vote() {
+    let paragraphs: String = [
+        "The council met on Tuesday evening to settle the question of the harbour lights.",
+        "Residents had asked for warmer lamps, fewer of them, and none pointing at the water.",
+        "The engineers said the old poles could carry the new fittings without any digging.",
+        "A vote is expected next month, after a trial on the eastern quay during the winter.",
+    ]
+    .iter()
+    .map(|p| format!("<p>{p}</p>"))
+    .collect();
+    let html = format!(
+        "<html><body><div id=top><a href=/>Home</a> <a href=/news>News</a></div>\
+         <div class=layout><div class=share_wrapper><div class=share_tools><a href=/s>Share</a></div>\
+         <div class=story><h1>Harbour lights</h1><div itemprop=articleBody>{paragraphs}</div></div></div>\
+         <div class=right-col><div class=resources-text>\
+         <p>Free white paper, 40 pages, with charts, tables, checklists, and a buyer's guide, for you.</p>\
+         <p>Download it now, read it later, share it with your team, your boss, and your friends.</p>\
+         <p>No signup, no spam, no catch, just a form with your name, e-mail, phone, and company.</p>\
+         </div></div></div></body></html>"
+    );
+    let text = text_of(&html);
+    assert_has(
+        &text,
+        &["The council met on Tuesday", "a trial on the eastern quay"],
+    );
+    assert_lacks(&text, &["white paper", "No signup"]);
+
+    // The same with a body class instead of microdata, and a lead set in a
+    // <div> just before the body.
+    let html = html
+        .replace("share_wrapper", "wrapper")
+        .replace(
+            "<div itemprop=articleBody>",
+            "<div class=summary>Warmer lamps and fewer of them: the council will vote next month on the harbour lights.</div>\
+             <div class=\"entry-content clearfix\">",
+        );
+    let text = text_of(&html);
+    assert_has(
+        &text,
+        &[
+            "Warmer lamps and fewer of them",
+            "The council met on Tuesday",
+            "a trial on the eastern quay",
+        ],
+    );
+    assert_lacks(&text, &["white paper"]);
+}
+
+/// Reader comments are never the article and never part of its text, even
+/// when the thread outweighs the post: written as plain siblings after a
+/// "Comments" heading (older blog engines), as a named list (WordPress),
+/// or under a heading that only says so, in another language.
+#[test]
+fn comment_threads_are_not_the_article() {
+    let post = "<h2>Knitting in the heat</h2>\
+        <p>It is still far too warm for wool, but the holiday list will not knit itself.</p>\
+        <p>So the plan is small things first: two hats, a cowl, and the mittens for my sister.</p>\
+        <p class=posted>Posted by the author at 9:01 AM</p>";
+    let comment_texts: Vec<String> = (1..=8)
+        .map(|i| {
+            format!(
+                "Reader {i} here, and I completely agree with you, it has been a long, hot, sticky summer, \
+                 and my needles have been idle since June, so I am only starting on the list now."
+            )
+        })
+        .collect();
+
+    let siblings: String = comment_texts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "<div id=c{i}><p>{c}</p></div><p class=posted>Posted by: Reader {i} at 11:40 AM</p>"
+            )
+        })
+        .collect();
+    let engine = blog_page(&format!(
+        "<div class=blogbody>{post}<h2 id=comments>Comments</h2>{siblings}\
+         <h2>Post a comment</h2><p>Name:</p></div>"
+    ));
+    let list: String = comment_texts
+        .iter()
+        .map(|c| {
+            format!(
+                "<li class=\"comment even depth-1\"><div class=comment-body><p>{c}</p></div></li>"
+            )
+        })
+        .collect();
+    let wordpress = blog_page(&format!(
+        "<div class=blogbody>{post}</div><ol class=commentlist>{list}</ol>"
+    ));
+    let worded: String = comment_texts
+        .iter()
+        .map(|c| format!("<div class=entry><p>{c}</p></div>"))
+        .collect();
+    let german = blog_page(&format!(
+        "<div class=blogbody>{post}<div class=box><h3>8 Kommentare</h3></div>{worded}</div>"
+    ));
+    for page in [engine, wordpress, german] {
+        let text = text_of(&page);
+        assert_has(
+            &text,
+            &["far too warm for wool", "the mittens for my sister"],
+        );
+        assert_lacks(&text, &["Reader 1 here", "Reader 8 here", "my needles"]);
+    }
+}
+
+/// The lead (standfirst) is article text although the page sets it apart:
+/// inside the article's `<header>` with the headline, byline and date, or
+/// in its own block before the body. The header's other lines stay out.
+#[test]
+fn the_lead_is_kept_with_the_body() {
+    let body: String = [
+        "The tunnel under the river was opened in 1911 and has been closed to cars since the war.",
+        "Engineers found the brick lining in good order, but the lifts need a complete overhaul.",
+        "Work will start in the spring and the tunnel should reopen to walkers the following year.",
+        "Until then a ferry will run every twenty minutes from the old pier, free of charge.",
+        "The council will pay for the ferry from the money set aside for the repairs.",
+        "A public meeting about the works is planned for the first week of April.",
+    ]
+    .iter()
+    .map(|p| format!("<p>{p}</p>"))
+    .collect();
+    let lead = "The old foot tunnel will close for two years of repairs, the city said on Monday, \
+                after a survey of its lifts and of the spiral stairs at both ends.";
+    let in_header = format!(
+        "<html><body><nav><a href=/>Home</a></nav><main><article>\
+         <header><span class=kicker>City</span><h1>Foot tunnel to close</h1>\
+         <p class=intro>{lead}</p><p class=byline>By Sam Writer</p><time>12 March 2024</time></header>\
+         <div class=article-body>{body}</div></article>\
+         <aside><h3>Most read</h3><ul><li><a href=/a>Another story</a></li></ul></aside></main></body></html>"
+    );
+    let in_block = format!(
+        "<html><body><nav><a href=/>Home</a></nav><div class=news-single><div class=article>\
+         <h1>Foot tunnel to close</h1><div class=row><div class=col><div class=teaser><p>{lead}</p></div></div></div>\
+         <div class=news-text>{body}</div></div></div></body></html>"
+    );
+    // A standfirst set as a subheading, the body deep inside layout
+    // columns.
+    let in_named_header = format!(
+        "<html><body><nav><a href=/>Home</a></nav><div class=page><article class=story>\
+         <header><h1>Foot tunnel to close</h1><h2 class=excerpt>{lead}</h2>\
+         <p class=byline>By Sam Writer</p></header>\
+         <div class=layout><div class=row><div class=col-8><div class=col-inner>\
+         <div class=article-body>{body}</div></div></div></div></div></article>\
+         <aside><h3>Most read</h3><ul><li><a href=/a>Another story</a></li></ul></aside></div></body></html>"
+    );
+    for page in [in_header, in_block, in_named_header] {
+        let text = text_of(&page);
+        assert_has(
+            &text,
+            &[
+                "The old foot tunnel will close for two years",
+                "opened in 1911",
+                "reopen to walkers",
+            ],
+        );
+        assert!(
+            text.find("The old foot tunnel") < text.find("opened in 1911"),
+            "lead after body:\n{text}"
+        );
+        assert_lacks(&text, &["By Sam Writer", "12 March 2024", "Another story"]);
+    }
+}
+
+/// Lists and tables that carry the article stay, even with some links in
+/// them (ingredients linked to a glossary, a schedule with venue links, a
+/// round-up of other sites' pieces); a list of teasers for the site's own
+/// articles goes, by its structure alone: short items, each led by a link
+/// to an article-like address on the same host. No wording is involved,
+/// so the heading can say anything in any language.
+#[test]
+fn content_lists_stay_and_teaser_lists_go() {
+    let html = r#"<html><head><link rel=canonical href="https://kitchen.example/2024/03/spring-pea-risotto"></head><body>
+        <nav><a href=/>Home</a> <a href=/recipes/>Recipes</a></nav>
+        <article><h1>Spring pea risotto</h1>
+        <p>This risotto is the first green thing we cook every spring, and it takes half an hour at most.</p>
+        <h2>Ingredients</h2><ul>
+        <li>300 g <a href="/glossary/arborio">arborio rice</a>, not rinsed</li>
+        <li>1 litre hot vegetable stock, kept at a simmer</li>
+        <li>200 g fresh peas, or frozen ones thawed in a sieve</li>
+        <li>1 small onion, chopped fine, and a knob of butter</li></ul>
+        <h2>Method</h2><ol>
+        <li>Soften the onion in the butter over a low heat for ten minutes.</li>
+        <li>Stir in the rice until every grain is coated and glossy.</li>
+        <li>Add the stock a ladle at a time, stirring, until the rice is just tender.</li>
+        <li>Fold in the peas for the last three minutes and season to taste.</li></ol>
+        <h2>Cookery classes this spring</h2>
+        <table><tr><th>Date</th><th>Venue</th></tr>
+        <tr><td>12 April, evening class for beginners</td><td><a href="https://hall.example/">Town hall</a></td></tr>
+        <tr><td>26 April, risotto and other rice dishes</td><td>Market kitchen on the square</td></tr></table>
+        <p>Other cooks have written well about rice:</p><ul>
+        <li><a href="https://one.example/2023/why-risotto-needs-no-stirring">Why risotto needs no stirring</a>, a skeptic tests the old rule</li>
+        <li><a href="https://two.example/rice/carnaroli-or-arborio">Carnaroli or arborio?</a> A long comparison, with tables</li>
+        <li><a href="https://three.example/p/12345">The stock matters most</a>, from a chef's notebook</li></ul>
+        <h3>Weiterlesen</h3><ul>
+        <li>Weeknight dinners <a href="/2024/03/five-suppers-from-one-pan">five suppers from one pan</a> (12 March)</li>
+        <li>For the freezer <a href="/2024/02/batch-cooking-stock">batch-cooked stock</a> in an afternoon</li>
+        <li>Slow Sundays <a href="/2024/02/slow-braised-beans">braised beans with sage</a> and bread</li>
+        <li>Quick lunches <a href="/2024/01/twelve-minute-noodles">twelve-minute noodles</a> for one</li></ul>
+        </article></body></html>"#;
+    let text = text_of(html);
+    assert_has(
+        &text,
+        &[
+            "300 g arborio rice, not rinsed",
+            "Fold in the peas for the last three minutes",
+            "12 April, evening class for beginners | Town hall",
+            "Why risotto needs no stirring, a skeptic tests the old rule",
+            "The stock matters most, from a chef's notebook",
+        ],
+    );
+    assert_lacks(
+        &text,
+        &[
+            "five suppers from one pan",
+            "batch-cooked stock",
+            "braised beans with sage",
+            "twelve-minute noodles",
+        ],
+    );
+}
+
+/// Chinese and Japanese are written without spaces: their paragraphs are
+/// short in characters and one "word" long when split at spaces. Counted
+/// in language-neutral units, a post of short Chinese paragraphs still
+/// outweighs an English box of the same page, and a linked Chinese
+/// sentence is prose, not a teaser headline.
+#[test]
+fn cjk_text_is_counted_without_spaces() {
+    let html = "<html><body><div id=top><a href=/>首页</a> <a href=/blog/>博客</a></div>\
+        <div class=wrap><div class=col-a>\
+        <h2>周末去山里看红叶</h2>\
+        <p>这个周末我们一早出发，开车两个小时到了山脚下。</p>\
+        <p>山上的枫叶已经红了一大半，路边到处是拍照的人。</p>\
+        <p>中午在农家吃了炖鸡和野菜，价格也很公道。</p>\
+        <p>下午我们沿着小溪走到瀑布，水比夏天的时候小了很多。</p>\
+        <p>孩子们在石头上跳来跳去，一点也不觉得累。</p>\
+        <p>我们在半山腰的小亭子里休息，喝了自己带的热茶。</p>\
+        <p>有一位老人在那里卖柿子，又甜又便宜，我们买了一大袋。</p>\
+        <p>下山的时候天快黑了，<a href=\"/2023/10/shan-li-de-lu\">回城的路比来的时候还要堵</a>。</p>\
+        </div><div class=col-b><div class=about-box>\
+        <p>About this blog: a family from the city, out on weekends.</p>\
+        </div></div></div></body></html>";
+    let text = text_of(html);
+    assert_has(
+        &text,
+        &[
+            "这个周末我们一早出发",
+            "中午在农家吃了炖鸡和野菜",
+            "回城的路比来的时候还要堵",
+        ],
+    );
+    assert_lacks(&text, &["About this blog"]);
+}
+
+/// A name that promises text (`box-text`, `module-content`) is believed
+/// only as far as the element's text backs it: a two-line shop notice in
+/// the sidebar must not outscore a short post in its `entry-content`.
+#[test]
+fn a_content_name_does_not_outweigh_the_text() {
+    let archive: String = (1..=12)
+        .map(|m| format!("<li><a href=/2012/{m:02}/>Month {m} of 2012</a></li>"))
+        .collect();
+    let html = format!(
+        "<html><body><div id=top><a href=/>Home</a> <a href=/crafts/>Crafts</a></div>\
+         <div class=wrap><div class=col-a><h2>Pressed leaves</h2>\
+         <div class=entry-content><p>We pressed the red maple leaves from the garden between \
+         two sheets of wax paper, and they kept their colour all winter long.</p></div></div>\
+         <div class=col-b><div class=box-text><p>Our shop sells paper, glue and paint for all ages.</p>\
+         <p>Open every day but Sunday, from nine to five.</p></div>\
+         <ul class=archive>{archive}</ul></div></div></body></html>"
+    );
+    let text = text_of(&html);
+    assert_has(&text, &["We pressed the red maple leaves"]);
+    assert_lacks(&text, &["Our shop sells paper", "Open every day"]);
+}
