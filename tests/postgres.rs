@@ -151,6 +151,30 @@ fn poll_all_on_postgres_keeps_the_contract_and_the_reading_commands_work() {
     let sites = sites();
     let config = config(&dir, &url, &sites.feeds());
 
+    // Webhooks are SQLite's for now: refused by name, before anything is
+    // written (the schema is not even created).
+    let toml = std::fs::read_to_string(&config).expect("read feeds.toml");
+    let hooked = dir.join("hooked.toml");
+    std::fs::write(
+        &hooked,
+        format!("{toml}\n[webhook]\nurl = \"http://127.0.0.1:9/hook\"\n"),
+    )
+    .expect("write hooked.toml");
+    let refused = feedsift(&hooked, &["poll", "--all"]);
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{error}");
+    assert!(
+        error.contains("[webhook] announces stories from a SQLite database only"),
+        "{error}"
+    );
+    assert_eq!(
+        one(
+            &mut server.client("contract"),
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'articles'"
+        ),
+        0
+    );
+
     let first = feedsift(&config, &["poll", "--all"]);
     let summary = ok(&first);
     let log = String::from_utf8_lossy(&first.stderr);
