@@ -16,7 +16,7 @@
 //! | [`feed`] | feed parsing, with repairs for broken feeds |
 //! | [`extract`] | the article text and metadata of a page |
 //! | [`dedup`] | canonical URLs, fingerprints, the duplicate decision |
-//! | [`store`] | SQLite: migrations, the single writer, reads and queries |
+//! | [`store`] | SQLite (or PostgreSQL): migrations, the writer, reads and queries |
 //! | [`poll`] | the poll of one feed: pure plan, thin I/O |
 //! | [`filter`] | per-feed include/exclude rules on entries |
 //! | [`metrics`] | process-wide counters |
@@ -42,3 +42,16 @@ pub mod model;
 pub mod poll;
 pub mod store;
 pub mod webhook;
+
+/// An error with its causes: some crates' own message is only the outer
+/// step ("error sending request", "error performing TLS handshake").
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

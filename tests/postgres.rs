@@ -796,3 +796,67 @@ fn sketches_of_an_older_build_are_recomputed_when_the_writer_opens() {
         96
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(has_postgres),
+    ignore = "PostgreSQL server binaries not found: apt-get install postgresql"
+)]
+fn tls_is_used_and_verified_when_the_url_asks_for_it() {
+    let (server, root) = PgServer::start_tls("tls");
+    let plain = server.create_db("tls");
+    let root = root.to_string_lossy().into_owned();
+    let in_tls = |client: &mut postgres::Client| -> bool {
+        client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .expect("pg_stat_ssl")
+            .get(0)
+    };
+    // The certificate checked against sslrootcert, name included.
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let url = format!("{plain}?sslmode={mode}&sslrootcert={root}");
+        let mut client = pg::connect(&url).unwrap_or_else(|e| panic!("{mode}: {e}"));
+        assert!(in_tls(&mut client), "{mode}");
+    }
+    // Without sslrootcert the system's roots do not know this certificate:
+    // refused, never downgraded to plain text.
+    let refused = pg::connect(&format!("{plain}?sslmode=require"))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.contains("cannot connect to") && refused.contains("invalid peer certificate"),
+        "{refused}"
+    );
+    // By name: a certificate for 127.0.0.1 and localhost is not one for
+    // another name of the same server.
+    // (hostaddr: connect to 127.0.0.1, check the name in `host`).
+    let other_name = plain.replace("127.0.0.1", "db.example");
+    let wrong_name = pg::connect(&format!(
+        "{other_name}?hostaddr=127.0.0.1&sslmode=require&sslrootcert={root}"
+    ))
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(wrong_name.contains("not valid for name"), "{wrong_name}");
+    // `prefer` (the default) stays plain text.
+    let mut client = pg::connect(&plain).expect("plain");
+    assert!(!in_tls(&mut client));
+
+    // The whole pipeline over TLS: a poll stores its articles and `status`
+    // reads them back on the same URL.
+    let dir = scratch("pg-tls");
+    let sites = sites();
+    let url = format!("{plain}?sslmode=verify-full&sslrootcert={root}");
+    let config = config(&dir, &url, &sites.feeds());
+    ok(&feedsift(&config, &["poll", "--all"]));
+    assert_eq!(
+        one(&mut server.client("tls"), "SELECT count(*) FROM articles"),
+        4
+    );
+    let status = ok(&feedsift(&config, &["status"]));
+    assert!(status.contains("articles"), "{status}");
+}

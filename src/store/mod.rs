@@ -75,11 +75,9 @@ pub enum StoreError {
         url: String,
         source: ::postgres::Error,
     },
-    #[error(
-        "{url}: this build connects to PostgreSQL without TLS; use sslmode=disable or prefer on a trusted network, or a tunnel"
-    )]
-    PostgresTls { url: String },
-    #[error("cannot connect to {url}: {source}")]
+    #[error("{url}: cannot use TLS: {reason}")]
+    PostgresTls { url: String, reason: String },
+    #[error("cannot connect to {url}: {}", crate::error_chain(source))]
     PostgresConnect {
         url: String,
         source: ::postgres::Error,

@@ -155,20 +155,7 @@ impl Target {
                 None,
                 format!("no answer within {:?}", self.config.timeout),
             ),
-            Err(e) => (Answer::Retry, None, error_chain(&e)),
+            Err(e) => (Answer::Retry, None, crate::error_chain(&e)),
         }
     }
-}
-
-/// An error with its causes: reqwest's own message is only "error sending
-/// request".
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

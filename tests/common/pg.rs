@@ -56,6 +56,27 @@ impl PgServer {
     /// Initialises and starts a server; panics (failing the test) when it
     /// cannot.
     pub fn start(name: &str) -> PgServer {
+        PgServer::start_with(name, None)
+    }
+
+    /// A server that also accepts TLS, with a certificate for 127.0.0.1
+    /// and localhost signed by nobody (its own root); returns the
+    /// certificate's PEM file too, for `sslrootcert`.
+    pub fn start_tls(name: &str) -> (PgServer, PathBuf) {
+        let cert = rcgen::generate_simple_self_signed(vec![
+            "127.0.0.1".to_string(),
+            "localhost".to_string(),
+        ])
+        .expect("a self-signed certificate");
+        let pem = cert.cert.pem();
+        let key = cert.signing_key.serialize_pem();
+        let server = PgServer::start_with(name, Some((&pem, &key)));
+        let root = server.data.with_extension("root.pem");
+        std::fs::write(&root, pem).expect("write the root certificate");
+        (server, root)
+    }
+
+    fn start_with(name: &str, tls: Option<(&str, &str)>) -> PgServer {
         let bin = bin_dir();
         let as_postgres = is_root();
         let data = std::env::temp_dir().join(format!(
@@ -86,10 +107,15 @@ impl PgServer {
                 "--no-sync",
             ],
         );
-        let options = format!(
+        let mut options = format!(
             "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c max_connections=100",
             server.port
         );
+        if let Some((cert, key)) = tls {
+            server.write_private("server.crt", cert);
+            server.write_private("server.key", key);
+            options.push_str(" -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key");
+        }
         let log = format!("{data}/server.log");
         server.run(
             "pg_ctl",
@@ -99,6 +125,23 @@ impl PgServer {
         );
         server.wait_ready();
         server
+    }
+
+    /// A file in the data directory that only the server's user may read
+    /// (the server refuses a key others can read).
+    fn write_private(&self, name: &str, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.data.join(name);
+        std::fs::write(&path, text).expect("write into the data directory");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+        if self.as_postgres {
+            let done = Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&path)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(done, "chown {} to postgres", path.display());
+        }
     }
 
     fn command(&self, tool: &str) -> Command {
