@@ -42,19 +42,25 @@ for i in $(seq "$NODES"); do
 done
 T0=$(date +%s.%N)
 sleep "$KILL_AFTER"
-# Kill node 1 while it fetches: the moment it holds a feed's lease.
-VICTIM=${pids[0]}
-for _ in $(seq 300); do
-    HELD=$(psql "SELECT string_agg(url, ' ') FROM feeds WHERE lease_owner LIKE '%:$VICTIM:%'" 2>/dev/null || true)
-    [ -n "$HELD" ] && break
-    sleep 0.1
+# Kill a node while it fetches: the first moment one holds a feed's lease
+# (whichever node it is: the first to start may take every feed). Owners
+# read `host:pid:nonce`.
+VICTIM=""; HELD=""
+for _ in $(seq 600); do
+    ROW=$(psql "SELECT lease_owner || '|' || string_agg(url, ' ') FROM feeds WHERE lease_owner IS NOT NULL GROUP BY lease_owner LIMIT 1" 2>/dev/null || true)
+    if [ -n "$ROW" ]; then
+        VICTIM=$(echo "${ROW%%|*}" | awk -F: '{print $(NF-1)}'); HELD=${ROW#*|}
+        break
+    fi
+    sleep 0.05
 done
+VICTIM=${VICTIM:-${pids[0]}}
 kill -KILL "$VICTIM"
 TKILL=$(date +%s.%N)
-echo "started $NODES nodes at $T0; SIGKILLed node 1 (pid $VICTIM) at +$(echo "$TKILL - $T0" | bc) s holding: ${HELD:-nothing}"
+echo "started $NODES nodes at $T0; SIGKILLed node pid $VICTIM at +$(echo "$TKILL - $T0" | bc) s holding: ${HELD:-nothing}"
 sleep "$RUN_S"
-for p in "${pids[@]:1}"; do kill -TERM "$p"; done
-wait "${pids[@]:1}" || true
+for p in "${pids[@]}"; do [ "$p" != "$VICTIM" ] && kill -TERM "$p"; done
+wait "${pids[@]}" 2>/dev/null || true
 
 python3 "$TOOLS/pg_contract_to_sqlite.py" "$URL" "$W/copy.db" --psql "$PGBIN/psql"
 python3 "$SHARED/newsroom/check.py" --manifest "$W/manifest.json" --db "$W/copy.db" \
