@@ -452,7 +452,7 @@ struct Cycle {
 /// cycle leases the feeds no other node has taken yet.
 fn make_all_due() -> Result<(), String> {
     let url = database();
-    if !feedsift::store::backend::is_postgres_url(&url) {
+    if !feedsift::config::is_postgres_url(&url) {
         return Ok(());
     }
     let mut client = feedsift::store::postgres::connect(&url).map_err(|e| e.to_string())?;

@@ -338,6 +338,16 @@ pub fn format_duration(d: Duration) -> String {
 /// (1.05-1.09x its bytes on the evaluation sets), which only pipelines
 /// that want its structure should pay for.
 pub const MARKDOWN: bool = false;
+/// The URL schemes that select PostgreSQL, as libpq accepts them.
+const POSTGRES_SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
+
+/// A `database` value naming a PostgreSQL server rather than a file (see
+/// `store::Location`).
+pub fn is_postgres_url(database: &str) -> bool {
+    let lower = database.trim_start().to_ascii_lowercase();
+    POSTGRES_SCHEMES.iter().any(|s| lower.starts_with(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -416,9 +416,12 @@ impl RawSettings {
         // A PostgreSQL URL is not a path: nothing to resolve it against.
         let database = non_empty(self.database, "database", problems).map_or_else(
             || base.join(defaults::DATABASE),
-            |db| match crate::store::backend::is_postgres_url(&db) {
-                true => PathBuf::from(db),
-                false => base.join(db),
+            |db| {
+                if super::is_postgres_url(&db) {
+                    PathBuf::from(db)
+                } else {
+                    base.join(db)
+                }
             },
         );
         let user_agent = non_empty(self.user_agent, "user_agent", problems)

@@ -4,8 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The URL schemes that select PostgreSQL, as libpq accepts them.
-const POSTGRES_SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
+use crate::config::is_postgres_url;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -21,12 +20,6 @@ impl Location {
             _ => Location::Sqlite(database.to_path_buf()),
         }
     }
-}
-
-/// A `database` value naming a PostgreSQL server rather than a file.
-pub fn is_postgres_url(database: &str) -> bool {
-    let lower = database.trim_start().to_ascii_lowercase();
-    POSTGRES_SCHEMES.iter().any(|s| lower.starts_with(s))
 }
 
 /// The URL without its password, for logs and messages.

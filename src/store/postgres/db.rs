@@ -48,6 +48,9 @@ impl Conn {
 pub type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 /// Statements run inside one transaction (or savepoint).
+/// The advisory lock every node's writing transaction takes ("fswr").
+const WRITE_LOCK: i64 = 0x6673_7772;
+
 pub struct Db<'t, 'c> {
     pub tx: &'t mut Transaction<'c>,
     statements: &'t mut Statements,
@@ -85,6 +88,14 @@ impl<'t, 'c> Db<'t, 'c> {
     pub fn query_one(&mut self, sql: &str, params: Params) -> Result<Row, postgres::Error> {
         let s = self.statement(sql)?;
         self.tx.query_one(&s, params)
+    }
+
+    /// Takes the cluster's writing lock until this transaction ends: every
+    /// node's writing transaction does, before it reads what it decides on
+    /// (see [`super::writer`]).
+    pub fn take_write_lock(&mut self) -> Result<(), postgres::Error> {
+        self.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+            .map(|_| ())
     }
 
     /// Runs `f` in a savepoint: kept when it succeeds, rolled back (and

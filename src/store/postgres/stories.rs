@@ -13,7 +13,6 @@
 use chrono::Utc;
 
 use super::db::Db;
-use super::writer::WRITE_LOCK;
 use crate::dedup::fingerprint::{ContentHash, Fingerprint, SKETCH_BYTES, Sketch};
 use crate::dedup::lookup::{StoredCandidate, StoredPage, StoryLookup};
 use crate::dedup::root::StoredMatch;
@@ -58,7 +57,7 @@ fn upgrade_sketches(db: &mut Db) -> Result<()> {
     if stale_sketches(db)?.is_empty() {
         return Ok(());
     }
-    db.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    db.take_write_lock()?;
     let stale = stale_sketches(db)?;
     for (id, text) in &stale {
         let sketch = Fingerprint::of(text).sketch.map(|s| s.to_bytes().to_vec());

@@ -21,9 +21,6 @@ use crate::store::retention::{Outcome, PURGE_BATCH, Step};
 use crate::store::writer::{Backend, Command, Reply, WriteError, WriterHealth, shared};
 use crate::store::{StoreError, timestamp};
 
-/// The advisory lock every node's writing transaction takes ("fswr").
-pub const WRITE_LOCK: i64 = 0x6673_7772;
-
 pub struct PgWriter {
     url: String,
     conn: Option<Conn>,
@@ -90,7 +87,7 @@ impl Backend for PgWriter {
         let committed = (|| -> Result<i64, postgres::Error> {
             let mut tx = conn.client.transaction()?;
             let mut db = Db::new(&mut tx, &mut conn.statements);
-            db.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            db.take_write_lock()?;
             catch_up(&mut db, stories, *cursor)?;
             for cmd in batch {
                 health.progress();
