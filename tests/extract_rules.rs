@@ -369,3 +369,25 @@ fn a_content_name_does_not_outweigh_the_text() {
     assert_has(&text, &["We pressed the red maple leaves"]);
     assert_lacks(&text, &["Our shop sells paper", "Open every day"]);
 }
+
+/// A BEM modifier says how a block is styled, not what it is: a review
+/// part modified `--ads` (it has ad slots between its paragraphs) is still
+/// the review, while the ad slot inside it goes.
+#[test]
+fn a_style_modifier_does_not_name_the_block() {
+    let html = "<html><body><main><article class=review><h1>A bicycle lamp on test</h1>\
+         <section class=review__part><p>We rode with the lamp for a month, on country lanes, \
+         in city traffic and on a forest track after dark.</p>\
+         <p>The beam is bright and even, although the edges fade quickly, so the verge is hard \
+         to see on bends.</p></section>\
+         <section class=\"review__part review__part--ads\"><p>The battery lasted four evenings \
+         of riding between charges, and a full charge took about three hours.</p>\
+         <div class=ad-slot>Anzeige: lamps and helmets at low prices this week</div></section>\
+         <section class=review__part><p>Mounting takes a minute, since the rubber strap fits any \
+         handlebar and holds the lamp firmly on cobblestones.</p>\
+         <p>In short: a reliable lamp for commuters, with a long battery life and a fair price, \
+         if you ride mostly on lit roads.</p></section></article></main></body></html>";
+    let text = text_of(html);
+    assert_has(&text, &["The battery lasted four evenings", "In short"]);
+    assert_lacks(&text, &["lamps and helmets"]);
+}
