@@ -391,3 +391,31 @@ fn a_style_modifier_does_not_name_the_block() {
     assert_has(&text, &["The battery lasted four evenings", "In short"]);
     assert_lacks(&text, &["lamps and helmets"]);
 }
+
+/// The article's `<header>` goes but for its lead; a `<header>` inside a
+/// list item heads that item (an accordion's question) and stays.
+#[test]
+fn a_list_item_header_is_not_the_article_header() {
+    let html = "<html><body><div class=article-body><header><h1>Your library card</h1>\
+         <p class=byline>By Jane Doe</p></header>\
+         <p>A library card lets you borrow books, films and games from every branch in the city, \
+         and it costs nothing for residents of any age.</p><ul class=faq>\
+         <li><header><h3>Who can get a card?</h3></header><div><p>Anyone who lives, works or \
+         studies in the city can register at a desk with a photo ID, and children need a \
+         parent's signature on the form.</p></div></li>\
+         <li><header><h3>How many books can I borrow at once?</h3></header><div><p>You can take \
+         up to twenty items at a time, for three weeks each, and renew them online twice unless \
+         someone else has reserved them.</p></div></li></ul>\
+         <p>Lost cards are replaced for a small fee at any branch, and the items on the old card \
+         move over to the new one the same day.</p></div></body></html>";
+    let text = text_of(html);
+    assert_has(
+        &text,
+        &[
+            "Who can get a card?",
+            "How many books can I borrow at once?",
+            "Lost cards are replaced",
+        ],
+    );
+    assert_lacks(&text, &["By Jane Doe"]);
+}

@@ -139,8 +139,10 @@ fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32) -> bool {
             return true;
         }
         // An article's header goes whatever its size; `removed_nodes`
-        // keeps its lead paragraphs.
-        Tag::Header => return true,
+        // keeps its lead paragraphs. A header inside a list item heads
+        // that item (an accordion panel's question, a step's title): it is
+        // judged like any other block.
+        Tag::Header if !is_item_header(flat, i) => return true,
         Tag::Form
             if (n.paragraph_chars as f32)
                 < NAMED_BOILERPLATE_MAX_SHARE * total_paragraph_chars as f32 =>
@@ -179,6 +181,18 @@ fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32) -> bool {
         return conditionally_removed(flat, i, major);
     }
     false
+}
+
+/// A `<header>` whose parent is a list item: the header of that item, not
+/// of the article (`<li><header><h3>Question</h3></header><div>Answer`).
+/// Keeping these (other rules still apply) gave multilingual must_contain
+/// 1340 -> 1341; DEV, promo and dragnet-dev unchanged. Teaser cards built
+/// the same way go with their list (`teasers`, link density).
+fn is_item_header(flat: &Flat, i: u32) -> bool {
+    let parent = flat.nodes[i as usize].parent;
+    flat.nodes
+        .get(parent as usize)
+        .is_some_and(|p| p.tag == Tag::Li)
 }
 
 /// Readability's `cleanConditionally`, on precomputed counts. A `major`
