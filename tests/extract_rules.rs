@@ -419,3 +419,23 @@ fn a_list_item_header_is_not_the_article_header() {
     );
     assert_lacks(&text, &["By Jane Doe"]);
 }
+
+/// A layer over the page (here an out-of-date-browser notice, longer and
+/// with more commas than the short news item) is not the article.
+#[test]
+fn an_overlay_is_not_the_article() {
+    let html = "<html><body><div id=browser-overlay><div class=wrapper>\
+         <h1>Please update your browser</h1><p>This site works best in a recent browser. The \
+         version you are using is old, it misses security updates, and several parts of these \
+         pages, such as maps, forms and videos, will not show correctly in it.</p>\
+         <p>Please update your browser, or install another one, and reload the page. Until then, \
+         some buttons may do nothing, and pictures may load slowly, or not at all.</p></div></div>\
+         <section class=news><h1>Bridge closed for repairs</h1><p>The old stone bridge over the \
+         river will be closed to cars for two weeks in May, because cracks were found in two of \
+         its arches.</p><p>Cyclists and walkers can still cross on the footpath.</p>\
+         <p>A bus will run every twenty minutes to the other bank while the work goes on.</p>\
+         </section></body></html>";
+    let text = text_of(html);
+    assert_has(&text, &["old stone bridge", "A bus will run"]);
+    assert_lacks(&text, &["recent browser", "reload the page"]);
+}
