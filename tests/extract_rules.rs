@@ -439,3 +439,48 @@ fn an_overlay_is_not_the_article() {
     assert_has(&text, &["old stone bridge", "A bus will run"]);
     assert_lacks(&text, &["recent browser", "reload the page"]);
 }
+
+/// Captions are side notes and go, unless they carry the post: in a slide
+/// show the words sit under the pictures.
+#[test]
+fn a_gallery_keeps_its_captions() {
+    let slide = |n: u32, caption: &str| {
+        format!(
+            "<figure class=slide><img src=/img/{n}.jpg alt=''>\
+             <figcaption><p>{caption}</p></figcaption></figure>"
+        )
+    };
+    let gallery = format!(
+        "<html><body><article class=gallery><h1>A walk through an old garden</h1>\
+         <p>Spring is the best time to visit, and here is what you will see.</p>{}{}{}\
+         </article></body></html>",
+        slide(
+            1,
+            "The rose arch by the gate was planted by the first owner, and it still flowers twice each summer."
+        ),
+        slide(
+            2,
+            "Behind the greenhouse, a row of old apple trees shelters the vegetable beds from the wind off the hills."
+        ),
+        slide(
+            3,
+            "The pond at the bottom of the garden was dug by hand, and frogs, newts and dragonflies moved in within a year."
+        ),
+    );
+    let text = text_of(&gallery);
+    assert_has(&text, &["The rose arch", "old apple trees", "dug by hand"]);
+
+    let article = format!(
+        "<html><body><article><h1>Harbour lights</h1>\
+         <p>The council voted on Monday to replace the old harbour lights with new lamps, \
+         which use a third of the power and can be dimmed late at night.</p>{}\
+         <p>Work starts in spring and should be finished before the summer season, the \
+         harbour master said, and the old lamps will be sold to collectors.</p>\
+         <p>Residents had asked for softer light for years, because the old lamps shone \
+         straight into the bedrooms of the houses along the quay.</p></article></body></html>",
+        slide(1, "The old lamps on the quay at dusk, before the vote."),
+    );
+    let text = text_of(&article);
+    assert_has(&text, &["The council voted", "Residents had asked"]);
+    assert_lacks(&text, &["before the vote"]);
+}
