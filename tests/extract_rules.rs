@@ -484,3 +484,33 @@ fn a_gallery_keeps_its_captions() {
     assert_has(&text, &["The council voted", "Residents had asked"]);
     assert_lacks(&text, &["before the vote"]);
 }
+
+/// A page that builds its post with JavaScript and ships it for browsers
+/// without scripts in `<noscript>`: when the DOM gives no text, that
+/// fallback markup is the article. A page with text of its own ignores
+/// its `<noscript>` notice.
+#[test]
+fn a_script_built_page_falls_back_to_its_noscript_markup() {
+    let shell = "<html><body><div class=blog><div class=post><h2>Keeping keys safe</h2>\
+         <div class=post-body><script>renderPost(42)</script><noscript>\
+         <p>We store every signing key in hardware now, and no single engineer can use one \
+         alone, because two people must approve each request.</p>\
+         <p>Old keys are retired after a year, and the logs of their use are kept for audits, \
+         so a leak could be traced back to the request that caused it.</p>\
+         </noscript></div></div></div></body></html>";
+    let text = text_of(shell);
+    assert_has(
+        &text,
+        &["We store every signing key", "Old keys are retired"],
+    );
+
+    let page = "<html><body><noscript><p>Please turn on JavaScript to see the comments \
+         and the photo gallery of this page, which need it to load.</p></noscript>\
+         <article><p>The market square gets new benches this spring, made from the oak trees \
+         that had to be felled along the canal last winter.</p>\
+         <p>The carpenters expect to finish before the first market day in April, weather \
+         permitting, and the old benches go to the schools.</p></article></body></html>";
+    let text = text_of(page);
+    assert_has(&text, &["The market square gets new benches"]);
+    assert_lacks(&text, &["turn on JavaScript"]);
+}
