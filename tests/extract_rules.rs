@@ -369,3 +369,148 @@ fn a_content_name_does_not_outweigh_the_text() {
     assert_has(&text, &["We pressed the red maple leaves"]);
     assert_lacks(&text, &["Our shop sells paper", "Open every day"]);
 }
+
+/// A BEM modifier says how a block is styled, not what it is: a review
+/// part modified `--ads` (it has ad slots between its paragraphs) is still
+/// the review, while the ad slot inside it goes.
+#[test]
+fn a_style_modifier_does_not_name_the_block() {
+    let html = "<html><body><main><article class=review><h1>A bicycle lamp on test</h1>\
+         <section class=review__part><p>We rode with the lamp for a month, on country lanes, \
+         in city traffic and on a forest track after dark.</p>\
+         <p>The beam is bright and even, although the edges fade quickly, so the verge is hard \
+         to see on bends.</p></section>\
+         <section class=\"review__part review__part--ads\"><p>The battery lasted four evenings \
+         of riding between charges, and a full charge took about three hours.</p>\
+         <div class=ad-slot>Anzeige: lamps and helmets at low prices this week</div></section>\
+         <section class=review__part><p>Mounting takes a minute, since the rubber strap fits any \
+         handlebar and holds the lamp firmly on cobblestones.</p>\
+         <p>In short: a reliable lamp for commuters, with a long battery life and a fair price, \
+         if you ride mostly on lit roads.</p></section></article></main></body></html>";
+    let text = text_of(html);
+    assert_has(&text, &["The battery lasted four evenings", "In short"]);
+    assert_lacks(&text, &["lamps and helmets"]);
+}
+
+/// The article's `<header>` goes but for its lead; a `<header>` inside a
+/// list item heads that item (an accordion's question) and stays.
+#[test]
+fn a_list_item_header_is_not_the_article_header() {
+    let html = "<html><body><div class=article-body><header><h1>Your library card</h1>\
+         <p class=byline>By Jane Doe</p></header>\
+         <p>A library card lets you borrow books, films and games from every branch in the city, \
+         and it costs nothing for residents of any age.</p><ul class=faq>\
+         <li><header><h3>Who can get a card?</h3></header><div><p>Anyone who lives, works or \
+         studies in the city can register at a desk with a photo ID, and children need a \
+         parent's signature on the form.</p></div></li>\
+         <li><header><h3>How many books can I borrow at once?</h3></header><div><p>You can take \
+         up to twenty items at a time, for three weeks each, and renew them online twice unless \
+         someone else has reserved them.</p></div></li></ul>\
+         <p>Lost cards are replaced for a small fee at any branch, and the items on the old card \
+         move over to the new one the same day.</p></div></body></html>";
+    let text = text_of(html);
+    assert_has(
+        &text,
+        &[
+            "Who can get a card?",
+            "How many books can I borrow at once?",
+            "Lost cards are replaced",
+        ],
+    );
+    assert_lacks(&text, &["By Jane Doe"]);
+}
+
+/// A layer over the page (here an out-of-date-browser notice, longer and
+/// with more commas than the short news item) is not the article.
+#[test]
+fn an_overlay_is_not_the_article() {
+    let html = "<html><body><div id=browser-overlay><div class=wrapper>\
+         <h1>Please update your browser</h1><p>This site works best in a recent browser. The \
+         version you are using is old, it misses security updates, and several parts of these \
+         pages, such as maps, forms and videos, will not show correctly in it.</p>\
+         <p>Please update your browser, or install another one, and reload the page. Until then, \
+         some buttons may do nothing, and pictures may load slowly, or not at all.</p></div></div>\
+         <section class=news><h1>Bridge closed for repairs</h1><p>The old stone bridge over the \
+         river will be closed to cars for two weeks in May, because cracks were found in two of \
+         its arches.</p><p>Cyclists and walkers can still cross on the footpath.</p>\
+         <p>A bus will run every twenty minutes to the other bank while the work goes on.</p>\
+         </section></body></html>";
+    let text = text_of(html);
+    assert_has(&text, &["old stone bridge", "A bus will run"]);
+    assert_lacks(&text, &["recent browser", "reload the page"]);
+}
+
+/// Captions are side notes and go, unless they carry the post: in a slide
+/// show the words sit under the pictures.
+#[test]
+fn a_gallery_keeps_its_captions() {
+    let slide = |n: u32, caption: &str| {
+        format!(
+            "<figure class=slide><img src=/img/{n}.jpg alt=''>\
+             <figcaption><p>{caption}</p></figcaption></figure>"
+        )
+    };
+    let gallery = format!(
+        "<html><body><article class=gallery><h1>A walk through an old garden</h1>\
+         <p>Spring is the best time to visit, and here is what you will see.</p>{}{}{}\
+         </article></body></html>",
+        slide(
+            1,
+            "The rose arch by the gate was planted by the first owner, and it still flowers twice each summer."
+        ),
+        slide(
+            2,
+            "Behind the greenhouse, a row of old apple trees shelters the vegetable beds from the wind off the hills."
+        ),
+        slide(
+            3,
+            "The pond at the bottom of the garden was dug by hand, and frogs, newts and dragonflies moved in within a year."
+        ),
+    );
+    let text = text_of(&gallery);
+    assert_has(&text, &["The rose arch", "old apple trees", "dug by hand"]);
+
+    let article = format!(
+        "<html><body><article><h1>Harbour lights</h1>\
+         <p>The council voted on Monday to replace the old harbour lights with new lamps, \
+         which use a third of the power and can be dimmed late at night.</p>{}\
+         <p>Work starts in spring and should be finished before the summer season, the \
+         harbour master said, and the old lamps will be sold to collectors.</p>\
+         <p>Residents had asked for softer light for years, because the old lamps shone \
+         straight into the bedrooms of the houses along the quay.</p></article></body></html>",
+        slide(1, "The old lamps on the quay at dusk, before the vote."),
+    );
+    let text = text_of(&article);
+    assert_has(&text, &["The council voted", "Residents had asked"]);
+    assert_lacks(&text, &["before the vote"]);
+}
+
+/// A page that builds its post with JavaScript and ships it for browsers
+/// without scripts in `<noscript>`: when the DOM gives no text, that
+/// fallback markup is the article. A page with text of its own ignores
+/// its `<noscript>` notice.
+#[test]
+fn a_script_built_page_falls_back_to_its_noscript_markup() {
+    let shell = "<html><body><div class=blog><div class=post><h2>Keeping keys safe</h2>\
+         <div class=post-body><script>renderPost(42)</script><noscript>\
+         <p>We store every signing key in hardware now, and no single engineer can use one \
+         alone, because two people must approve each request.</p>\
+         <p>Old keys are retired after a year, and the logs of their use are kept for audits, \
+         so a leak could be traced back to the request that caused it.</p>\
+         </noscript></div></div></div></body></html>";
+    let text = text_of(shell);
+    assert_has(
+        &text,
+        &["We store every signing key", "Old keys are retired"],
+    );
+
+    let page = "<html><body><noscript><p>Please turn on JavaScript to see the comments \
+         and the photo gallery of this page, which need it to load.</p></noscript>\
+         <article><p>The market square gets new benches this spring, made from the oak trees \
+         that had to be felled along the canal last winter.</p>\
+         <p>The carpenters expect to finish before the first market day in April, weather \
+         permitting, and the old benches go to the schools.</p></article></body></html>";
+    let text = text_of(page);
+    assert_has(&text, &["The market square gets new benches"]);
+    assert_lacks(&text, &["turn on JavaScript"]);
+}

@@ -130,6 +130,13 @@ pub fn extract(html: &str, ctx: &PageContext) -> Extracted {
 /// Extracts from an already parsed document (the daemon parses once when it
 /// also needs the page for something else; the bench separates the costs).
 pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
+    extract_tree(doc, ctx, true)
+}
+
+/// [`extract_parsed`]; `fallback` allows one look into the page's
+/// `<noscript>` markup when the DOM gives no text (the fallback's own
+/// extraction does not look again).
+fn extract_tree(doc: &Html, ctx: &PageContext, fallback: bool) -> Extracted {
     let flat = dom::Flat::build(doc);
     let meta = metadata::collect(&flat, ctx.url);
     let mut out = Extracted::empty(ExtractStatus::NoContent);
@@ -183,6 +190,16 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
             }
         }
     }
+    // Pages that build their article with JavaScript may ship it for
+    // browsers without scripts inside <noscript>, which the parser keeps
+    // as raw markup and the walk skips. When the DOM gave no text at all,
+    // that markup is the page (empty pages only: the normal path does not
+    // pay for this).
+    if out.text.is_empty() && fallback {
+        if let Some(text) = noscript_text(doc, ctx) {
+            out.text = text;
+        }
+    }
     if !out.text.is_empty() {
         out.status = ExtractStatus::Ok;
     }
@@ -196,6 +213,24 @@ pub fn extract_parsed(doc: &Html, ctx: &PageContext) -> Extracted {
     out.description = meta.description;
     out.image_url = meta.image_url;
     out
+}
+
+/// The article text of the longest `<noscript>` in the body, its raw
+/// markup parsed as a page of its own; `None` when it has none.
+fn noscript_text(doc: &Html, ctx: &PageContext) -> Option<String> {
+    let selector = Selector::parse("body noscript").ok()?;
+    let markup = doc
+        .select(&selector)
+        .map(|el| el.text().collect::<String>())
+        .max_by_key(String::len)?;
+    // The same guards as for the page itself: no markup, or nesting deep
+    // enough to make the parser quadratic, is not parsed.
+    if !markup.contains('<') || nests_deeper_than(&markup, MAX_NESTING) {
+        return None;
+    }
+    let fallback = Html::parse_document(&markup);
+    let text = extract_tree(&fallback, ctx, false).text;
+    (!text.is_empty()).then_some(text)
 }
 
 /// The JSON-LD `articleBody` replaces the DOM's text only when it is at
