@@ -113,6 +113,38 @@ impl ErrorKind {
     }
 }
 
+/// What became of a story sent to a webhook receiver (see
+/// [`crate::webhook`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookEvent {
+    /// A receiver accepted the story (2xx).
+    Delivered,
+    /// An attempt failed and will be tried again.
+    Retried,
+    /// Given up on after its retries, or refused (4xx).
+    Failed,
+    /// Never sent: its target's queue was full.
+    Dropped,
+}
+
+impl WebhookEvent {
+    pub const ALL: [WebhookEvent; 4] = [
+        WebhookEvent::Delivered,
+        WebhookEvent::Retried,
+        WebhookEvent::Failed,
+        WebhookEvent::Dropped,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            WebhookEvent::Delivered => "delivered",
+            WebhookEvent::Retried => "retried",
+            WebhookEvent::Failed => "failed",
+            WebhookEvent::Dropped => "dropped",
+        }
+    }
+}
+
 /// A latency histogram with [`LATENCY_BUCKETS`].
 pub struct Histogram {
     /// Non-cumulative counts per bucket; the last one is `+Inf`.
@@ -171,6 +203,7 @@ pub struct Metrics {
     sightings: AtomicU64,
     articles_updated: AtomicU64,
     entries_filtered: AtomicU64,
+    webhook: [AtomicU64; WebhookEvent::ALL.len()],
     fetch_seconds: [Histogram; Target::ALL.len()],
     extract_seconds: Histogram,
     // Gauges the scheduler keeps current.
@@ -199,6 +232,7 @@ impl Metrics {
             sightings: AtomicU64::new(0),
             articles_updated: AtomicU64::new(0),
             entries_filtered: AtomicU64::new(0),
+            webhook: [const { AtomicU64::new(0) }; WebhookEvent::ALL.len()],
             fetch_seconds: [Histogram::new(), Histogram::new()],
             extract_seconds: Histogram::new(),
             feeds: AtomicU64::new(0),
@@ -207,6 +241,10 @@ impl Metrics {
             articles_at_start: AtomicU64::new(0),
             store_error: std::sync::Mutex::new(None),
         }
+    }
+
+    pub fn webhook(&self, event: WebhookEvent) {
+        self.webhook[event as usize].fetch_add(1, Relaxed);
     }
 
     /// The store's failure while it lasts (`None` once a batch commits
@@ -299,6 +337,21 @@ impl Metrics {
             ("feedsift_errors_total", "counter"),
             "Failed feed and page fetches, by resource and kind.",
             &errors,
+        );
+        let webhook: Vec<(String, u64)> = WebhookEvent::ALL
+            .iter()
+            .map(|e| {
+                (
+                    format!("{{event=\"{}\"}}", e.label()),
+                    self.webhook[*e as usize].load(Relaxed),
+                )
+            })
+            .collect();
+        family(
+            &mut out,
+            ("feedsift_webhook_events_total", "counter"),
+            "Stories sent to webhook receivers, by what became of them (retried counts attempts).",
+            &webhook,
         );
         let plain: [(&str, &str, &str, &AtomicU64); 8] = [
             (

@@ -850,9 +850,13 @@ fn metrics_endpoint_serves_prometheus_text() {
     let server = Server::start("127.0.0.1");
     let feed = serve_feed(&server, "m", 2, |r| r);
     server.route("/missing.xml", Reply::status(404));
+    server.route("/hook", Reply::ok("text/plain", "thanks"));
     let config = write_feeds(
         &dir,
-        "metrics_listen = \"127.0.0.1:0\"",
+        &format!(
+            "metrics_listen = \"127.0.0.1:0\"\n\n[webhook]\nurl = \"{}\"",
+            server.url("/hook")
+        ),
         &[(&feed, None), (&server.url("/missing.xml"), None)],
     );
     let daemon = Daemon::start(&config, &["--log-format", "json"], &[]);
@@ -871,6 +875,11 @@ fn metrics_endpoint_serves_prometheus_text() {
             .is_some()
     );
 
+    // Both new stories are announced after their commit.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.hits("/hook") < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let answer = http_get(&addr, "/metrics");
     let (head, body) = answer.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
@@ -891,6 +900,8 @@ fn metrics_endpoint_serves_prometheus_text() {
         "feedsift_fetch_duration_seconds_count{resource=\"page\"} 2\n",
         "feedsift_fetch_duration_seconds_bucket{resource=\"page\",le=\"+Inf\"} 2\n",
         "feedsift_extract_duration_seconds_count 2\n",
+        "feedsift_webhook_events_total{event=\"delivered\"} 2\n",
+        "feedsift_webhook_events_total{event=\"failed\"} 0\n",
         "# TYPE feedsift_extract_duration_seconds histogram\n",
     ] {
         assert!(body.contains(expected), "missing {expected:?} in\n{body}");

@@ -32,6 +32,7 @@ pub use deliver::EVENT_NEW_STORY;
 pub use route::{FIRST_RETRY_WAIT, Routes};
 
 use crate::config::{Config, WebhookConfig};
+use crate::metrics::{METRICS, WebhookEvent};
 use crate::store::{ReadPool, StoreError, query};
 
 /// How long a stopping process waits for queued stories to go out; the
@@ -75,16 +76,21 @@ impl Stats {
             dropped: get(&self.dropped),
         }
     }
+    // Each count goes to /metrics too (process-wide, across reloads).
     fn add_delivered(&self) {
+        METRICS.webhook(WebhookEvent::Delivered);
         self.delivered.fetch_add(1, Ordering::Relaxed);
     }
     fn add_retried(&self) {
+        METRICS.webhook(WebhookEvent::Retried);
         self.retried.fetch_add(1, Ordering::Relaxed);
     }
     fn add_failed(&self) {
+        METRICS.webhook(WebhookEvent::Failed);
         self.failed.fetch_add(1, Ordering::Relaxed);
     }
     fn add_dropped(&self) -> u64 {
+        METRICS.webhook(WebhookEvent::Dropped);
         self.dropped.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
