@@ -22,7 +22,7 @@ pub(crate) enum OnRefresh {
     KeepIfNull,
 }
 
-pub(crate) use OnRefresh::{KeepIfNull, Replace};
+use OnRefresh::{KeepIfNull, Replace};
 
 /// The columns an article's content fills, in the order of
 /// [`Content::params`].
@@ -55,7 +55,16 @@ pub(crate) const CONTENT: [(&str, OnRefresh); 23] = [
 
 /// A new row also gets its place after the content: canonical_url, url_key,
 /// duplicate_of, created_at (= updated_at).
-static INSERT: LazyLock<String> = LazyLock::new(|| {
+static INSERT: LazyLock<String> = LazyLock::new(|| insert_sql('?'));
+
+/// A refresh keeps the row's place; updated_at and id follow the content.
+static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql('?'));
+
+/// The insert of a new article with numbered parameters written
+/// `{mark}N` (`?N` for SQLite, `$N` for PostgreSQL): the [`CONTENT`]
+/// columns, then canonical_url, url_key, duplicate_of and created_at
+/// (= updated_at).
+pub(crate) fn insert_sql(mark: char) -> String {
     let n = CONTENT.len();
     let columns: Vec<&str> = CONTENT
         .iter()
@@ -70,33 +79,34 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
         .collect();
     let values: Vec<String> = (1..=n + 4)
         .chain([n + 4])
-        .map(|i| format!("?{i}"))
+        .map(|i| format!("{mark}{i}"))
         .collect();
     format!(
         "INSERT INTO articles({}) VALUES ({}) RETURNING id",
         columns.join(", "),
         values.join(", ")
     )
-});
+}
 
-/// A refresh keeps the row's place; updated_at and id follow the content.
-static UPDATE: LazyLock<String> = LazyLock::new(|| {
+/// The refresh of a stored article, parameters as in [`insert_sql`]: the
+/// [`CONTENT`] columns as each [`OnRefresh`] says, then updated_at and id.
+pub(crate) fn update_sql(mark: char) -> String {
     let n = CONTENT.len();
     let sets: Vec<String> = CONTENT
         .iter()
         .enumerate()
         .map(|(i, (column, on_refresh))| match on_refresh {
-            Replace => format!("{column} = ?{}", i + 1),
-            KeepIfNull => format!("{column} = coalesce(?{}, {column})", i + 1),
+            Replace => format!("{column} = {mark}{}", i + 1),
+            KeepIfNull => format!("{column} = coalesce({mark}{}, {column})", i + 1),
         })
         .collect();
     format!(
-        "UPDATE articles SET {}, updated_at = ?{} WHERE id = ?{}",
+        "UPDATE articles SET {}, updated_at = {mark}{} WHERE id = {mark}{}",
         sets.join(", "),
         n + 1,
         n + 2
     )
-});
+}
 
 /// Where a new row goes among stories.
 pub struct Place<'a> {

@@ -19,7 +19,7 @@ use crate::model::{
     Applied, ArticleRecord, EntrySource, EntryWrite, FeedListing, FeedPoll, FeedStatus,
     PollOutcome, StoredRobots, Validators,
 };
-use crate::store::articles::{CONTENT, KeepIfNull, Replace, json_array};
+use crate::store::articles::{insert_sql, json_array, update_sql};
 use crate::store::{parse_timestamp, timestamp};
 
 type Result<T> = std::result::Result<T, postgres::Error>;
@@ -285,51 +285,10 @@ fn settle_claims(db: &mut Db, id: i64, url_key: &str, article: &ArticleRecord) -
     Ok(())
 }
 
-/// [`crate::store::articles`]'s insert, in PostgreSQL placeholders: the
-/// content columns, then canonical_url, url_key, duplicate_of and
-/// created_at (= updated_at).
-static INSERT: LazyLock<String> = LazyLock::new(|| {
-    let n = CONTENT.len();
-    let columns: Vec<&str> = CONTENT
-        .iter()
-        .map(|(c, _)| *c)
-        .chain([
-            "canonical_url",
-            "url_key",
-            "duplicate_of",
-            "created_at",
-            "updated_at",
-        ])
-        .collect();
-    let values: Vec<String> = (1..=n + 4)
-        .chain([n + 4])
-        .map(|i| format!("${i}"))
-        .collect();
-    format!(
-        "INSERT INTO articles({}) VALUES ({}) RETURNING id",
-        columns.join(", "),
-        values.join(", ")
-    )
-});
-
-/// The refresh of a stored row: its place stays.
-static UPDATE: LazyLock<String> = LazyLock::new(|| {
-    let n = CONTENT.len();
-    let sets: Vec<String> = CONTENT
-        .iter()
-        .enumerate()
-        .map(|(i, (column, on_refresh))| match on_refresh {
-            Replace => format!("{column} = ${}", i + 1),
-            KeepIfNull => format!("{column} = coalesce(${}, {column})", i + 1),
-        })
-        .collect();
-    format!(
-        "UPDATE articles SET {}, updated_at = ${} WHERE id = ${}",
-        sets.join(", "),
-        n + 1,
-        n + 2
-    )
-});
+/// [`crate::store::articles`]'s insert and refresh, in PostgreSQL's
+/// placeholders.
+static INSERT: LazyLock<String> = LazyLock::new(|| insert_sql('$'));
+static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql('$'));
 
 fn update_article(db: &mut Db, id: i64, article: &ArticleRecord, fp: &Fingerprint) -> Result<()> {
     let content = Content::of(article, fp);
@@ -340,7 +299,8 @@ fn update_article(db: &mut Db, id: i64, article: &ArticleRecord, fp: &Fingerprin
     Ok(())
 }
 
-/// The values of [`CONTENT`], in its order, as PostgreSQL types.
+/// The values of [`crate::store::articles::CONTENT`], in its order, as
+/// PostgreSQL types.
 struct Content<'a> {
     article: &'a ArticleRecord,
     published_at: Option<String>,
@@ -520,6 +480,7 @@ fn update_feed(db: &mut Db, poll: &FeedPoll) -> Result<()> {
 mod tests {
     use super::*;
     use crate::model::{EntryDetails, Extraction, Person};
+    use crate::store::articles::CONTENT;
 
     fn article() -> ArticleRecord {
         ArticleRecord {
