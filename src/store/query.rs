@@ -40,18 +40,17 @@ pub struct FeedHealth {
     pub gave_up: i64,
 }
 
-/// Every feed the database knows, configured or removed, in the order they
-/// were first added.
-pub fn feed_health(conn: &Connection) -> Result<Vec<FeedHealth>, StoreError> {
-    let mut stmt = conn.prepare(
-        "WITH counts AS (
+/// Each feed's row and counts, in SQL both SQLite (3.30+, bundled) and
+/// PostgreSQL read: the status page of either store.
+pub(crate) const FEED_HEALTH_SQL: &str = "WITH counts AS (
              SELECT s.feed_id,
                     count(DISTINCT s.article_id) AS articles,
                     count(DISTINCT CASE WHEN a.duplicate_of IS NOT NULL THEN a.id END) AS duplicates
              FROM article_sources s JOIN articles a ON a.id = s.article_id
              GROUP BY s.feed_id),
          pend AS (
-             SELECT feed_id, sum(next_attempt_at IS NOT NULL) AS waiting, sum(next_attempt_at IS NULL) AS gave_up
+             SELECT feed_id, count(*) FILTER (WHERE next_attempt_at IS NOT NULL) AS waiting,
+                    count(*) FILTER (WHERE next_attempt_at IS NULL) AS gave_up
              FROM pending_entries GROUP BY feed_id)
          SELECT f.id, f.url, f.fetch_url, f.name, f.title, f.state, f.state_reason, f.last_polled_at,
                 f.last_success_at, f.next_poll_at, f.interval_secs, f.error_count, f.last_error,
@@ -59,8 +58,12 @@ pub fn feed_health(conn: &Connection) -> Result<Vec<FeedHealth>, StoreError> {
          FROM feeds f
          LEFT JOIN counts c ON c.feed_id = f.id
          LEFT JOIN pend p ON p.feed_id = f.id
-         ORDER BY f.id",
-    )?;
+         ORDER BY f.id";
+
+/// Every feed the database knows, configured or removed, in the order they
+/// were first added.
+pub fn feed_health(conn: &Connection) -> Result<Vec<FeedHealth>, StoreError> {
+    let mut stmt = conn.prepare(FEED_HEALTH_SQL)?;
     let time = |v: Option<String>| v.as_deref().and_then(parse_timestamp);
     let rows = stmt
         .query_map([], |r| {

@@ -7,8 +7,9 @@ use postgres::{Client, IsolationLevel, Row, Statement, Transaction};
 
 use crate::model::FeedStatus;
 use crate::store::query::{
-    ExportError, ExportFilter, ExportedSource, ExportedStory, FeedHealth, Highlight, SNIPPET_WORDS,
-    STORY_COLUMNS, SearchError, SearchHit, TITLE_WEIGHT, Totals, json_list,
+    ExportError, ExportFilter, ExportedSource, ExportedStory, FEED_HEALTH_SQL, FeedHealth,
+    Highlight, SNIPPET_WORDS, STORY_COLUMNS, SearchError, SearchHit, TITLE_WEIGHT, Totals,
+    json_list,
 };
 use crate::store::{StoreError, parse_timestamp, timestamp};
 
@@ -17,26 +18,7 @@ use crate::store::{StoreError, parse_timestamp, timestamp};
 const EXPORT_FETCH: i32 = 256;
 
 pub fn feed_health(client: &mut Client) -> Result<Vec<FeedHealth>, StoreError> {
-    let rows = client.query(
-        "WITH counts AS (
-             SELECT s.feed_id,
-                    count(DISTINCT s.article_id) AS articles,
-                    count(DISTINCT CASE WHEN a.duplicate_of IS NOT NULL THEN a.id END) AS duplicates
-             FROM article_sources s JOIN articles a ON a.id = s.article_id
-             GROUP BY s.feed_id),
-         pend AS (
-             SELECT feed_id, count(*) FILTER (WHERE next_attempt_at IS NOT NULL) AS waiting,
-                    count(*) FILTER (WHERE next_attempt_at IS NULL) AS gave_up
-             FROM pending_entries GROUP BY feed_id)
-         SELECT f.id, f.url, f.fetch_url, f.name, f.title, f.state, f.state_reason, f.last_polled_at,
-                f.last_success_at, f.next_poll_at, f.interval_secs, f.error_count, f.last_error,
-                coalesce(c.articles, 0), coalesce(c.duplicates, 0), coalesce(p.waiting, 0), coalesce(p.gave_up, 0)
-         FROM feeds f
-         LEFT JOIN counts c ON c.feed_id = f.id
-         LEFT JOIN pend p ON p.feed_id = f.id
-         ORDER BY f.id",
-        &[],
-    )?;
+    let rows = client.query(FEED_HEALTH_SQL, &[])?;
     let time = |r: &Row, i| {
         r.get::<_, Option<String>>(i)
             .as_deref()
