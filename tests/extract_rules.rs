@@ -514,3 +514,135 @@ fn a_script_built_page_falls_back_to_its_noscript_markup() {
     assert_has(&text, &["The market square gets new benches"]);
     assert_lacks(&text, &["turn on JavaScript"]);
 }
+
+/// A body container named the other way round (`content-article`) is a
+/// declared body like `article-content`; nested in a wider one
+/// (`id=content_article` around `entry-content`), the tighter one that
+/// holds nearly all the prose draws the boundary.
+#[test]
+fn a_body_name_read_either_way_and_the_tighter_one_wins() {
+    let page = "<html><body><main>\
+        <article><section class=\"content content-article\">\
+        <p>The map shows which of the small parties stand for election in how many of the states.</p>\
+        <p>Some of them only stand in a few states with a list of their own, most in none at all, \
+        and only the largest ones are drawn.</p>\
+        </section></article>\
+        <div class=author><div class=content><p>Born in a small town by the sea, he has drawn maps \
+        for this magazine for years, mostly about elections, borders, rivers and the people between them. \
+        Before that he studied geography, history and the art of printing.</p></div></div>\
+        </main></body></html>";
+    let text = text_of(page);
+    assert_has(
+        &text,
+        &["which of the small parties", "most in none at all"],
+    );
+    assert_lacks(&text, &["Born in a small town"]);
+
+    let nested = "<html><body><div id=content_article>\
+        <div class=\"entry-content\"><p>The first long paragraph of the essay sets out the question it asks, \
+        and why the answer matters to the people who live with it every day.</p>\
+        <p>The second long paragraph gives the answer, with the evidence for it and the doubts that remain, \
+        written out at length for the patient reader.</p><p>A third paragraph closes the argument with a \
+        look at what comes next, and who will decide it in the end.</p><p>A postscript adds the letters \
+        that reached the editors after the first version of this essay, and the replies to them.</p></div>\
+        <div class=tail-note>To comment on this essay, write to the editors.</div>\
+        </div></body></html>";
+    let text = text_of(nested);
+    assert_has(&text, &["sets out the question", "who will decide it"]);
+    assert_lacks(&text, &["To comment on this essay"]);
+}
+
+/// A page builder frames every block in the same weakly named class
+/// (`builder-widget`): the frames that together hold the article are
+/// layout, not widgets, and stay; a real widget beside them still goes.
+#[test]
+fn page_builder_frames_are_layout_not_widgets() {
+    let block = |text: &str| {
+        format!(
+            "<div class=\"builder-element builder-widget\"><div class=builder-widget-container>\
+             <div class=text-editor><p>{text}</p></div></div></div>"
+        )
+    };
+    let page = format!(
+        "<html><body><article class=page>{}{}{}\
+         <div class=\"builder-element newsletter-signup\"><p>Sign up for our newsletter and never miss a \
+         story from us again, it only takes a moment.</p></div></article></body></html>",
+        block(
+            "After a first phase of articles and analyses, the network grew into a forum for political \
+             debate, with workshops, reading groups and a yearly conference for young members."
+        ),
+        block(
+            "The strategy hub of that year was the network's largest event so far, with participants from \
+             eleven countries, three days of talks and a final paper written together."
+        ),
+        block(
+            "One of the book project's key aims was to give the younger members a voice, in their own words, \
+             on the questions that shape the region's future."
+        ),
+    );
+    let text = text_of(&page);
+    assert_has(
+        &text,
+        &[
+            "forum for political debate",
+            "strategy hub of that year",
+            "book project's key aims",
+        ],
+    );
+    assert_lacks(&text, &["Sign up for our newsletter"]);
+}
+
+/// A page made of posts (a question and its answers, a forum thread) is
+/// all its posts, not the longest one; the page chrome around them and the
+/// reader comments under them stay out.
+#[test]
+fn a_page_of_posts_keeps_every_post() {
+    let post = |id: &str, text: &str| {
+        format!(
+            "<div class=post id={id}><div class=votes>12</div><div class=\"prose post-body\"><p>{text}</p></div>\
+             <div class=post-menu><a href=/s>Share</a> <a href=/e>Improve this post</a></div>\
+             <div class=user-card>asked 2 Jan at 9:14 <a href=/users/1>a user</a> 12.3k</div>\
+             <ul class=comment-list><li class=comment>Which novel was it? The register matters a lot here, \
+             older books often use forms that sound odd today. &ndash; <a href=/users/2>reader</a></li>\
+             <li class=comment>Good point, it was an old edition printed long before the spelling reform, \
+             so that may be the reason. &ndash; <a href=/users/1>a user</a></li></ul></div>"
+        )
+    };
+    let page = format!(
+        "<html><body><nav><a href=/>Questions</a> <a href=/tags>Tags</a></nav>\
+         <div id=mainbar><h1>Why is it werde and not wurde here?</h1>{}<div id=answers><h2>3 Answers</h2>{}{}</div></div>\
+         <div id=sidebar><div class=hot-network><a href=/q/9>Another hot question from elsewhere on the network</a></div></div>\
+         </body></html>",
+        post(
+            "question",
+            "How does one know which auxiliary to use in that context? I read both forms in a novel, \
+             and my teacher could not tell me why the one is right and the other one is not. \
+             Is there a rule for it, or does one simply have to learn it verb by verb?",
+        ),
+        post(
+            "answer-1",
+            "While werden has the meaning become, it is also the auxiliary of the passive voice, together \
+             with the past participle: the house is being built, das Haus wird gebaut, in the present tense, \
+             and in the past tense das Haus wurde gebaut. The same holds for many other verbs, too.",
+        ),
+        post(
+            "answer-2",
+            "Ich wurde ausgeraubt is the simple past of the passive: I was robbed. The perfect tense, \
+             ich bin ausgeraubt worden, says the same and is more common when you speak, \
+             while the novel's narrator keeps to the written simple past throughout.",
+        ),
+    );
+    let text = text_of(&page);
+    assert_has(
+        &text,
+        &[
+            "How does one know",
+            "auxiliary of the passive voice",
+            "Ich wurde ausgeraubt is the simple past",
+        ],
+    );
+    assert_lacks(
+        &text,
+        &["Another hot question", "Questions", "Which novel was it"],
+    );
+}

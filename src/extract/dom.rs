@@ -234,6 +234,9 @@ pub struct FNode<'a> {
     pub unlikely_name: bool,
     /// The class/id names a reader comment or comment thread.
     pub comment_name: bool,
+    /// The class/id's boilerplate words are all weak ones (see
+    /// [`hints::Hint::weak_boilerplate`]).
+    pub weak_boilerplate_name: bool,
     /// The element declares itself the article body: `itemprop=articleBody`
     /// or a body-container name (`entry-content`, `post-body`).
     pub body_signal: bool,
@@ -355,6 +358,7 @@ impl<'a> Flat<'a> {
                         boilerplate_name: hint.boilerplate,
                         unlikely_name: hint.unlikely,
                         comment_name: hint.comment,
+                        weak_boilerplate_name: hint.weak_boilerplate,
                         body_signal,
                         chars: 0,
                         link_chars: 0,
