@@ -646,3 +646,52 @@ fn a_page_of_posts_keeps_every_post() {
         &["Another hot question", "Questions", "Which novel was it"],
     );
 }
+
+/// A bookmark round-up is headline links and source lines, which the
+/// block rules read as teasers: when they would drop most of the chosen
+/// text, the links are the post and stay. Teasers cut short with an
+/// ellipsis still go.
+#[test]
+fn a_link_round_up_keeps_its_links() {
+    let item = |href: &str, title: &str, source: &str| {
+        format!(
+            "<li><p class=bookmark-link><a href=https://{href}/story>{title}</a></p>\
+             <p class=bookmark-note>via {source} <a href=https://{href}/>https://{href}/</a></p></li>"
+        )
+    };
+    let post = format!(
+        "<div class=\"post hentry\"><h2 class=entry-title>Links of the week</h2>\
+         <div class=entry-content><ul class=bookmarks>{}{}{}{}</ul>\
+         <p><a href=/more>Older stories from the archive cut short here ...</a></p></div></div>",
+        item(
+            "news.example",
+            "Press subsidies: a study doubts the state's support",
+            "News Daily"
+        ),
+        item(
+            "rights.example",
+            "Violence online: blaming victims instead of protecting them",
+            "Rights Watch"
+        ),
+        item(
+            "tech.example",
+            "Face recognition: the union weighs a ban in public places",
+            "Tech Weekly"
+        ),
+        item(
+            "work.example",
+            "Digital skills come too short in schools for apprentices",
+            "Work Report"
+        ),
+    );
+    let text = text_of(&blog_page(&post));
+    assert_has(
+        &text,
+        &[
+            "Press subsidies: a study doubts the state's support",
+            "via Rights Watch",
+            "Digital skills come too short",
+        ],
+    );
+    assert_lacks(&text, &["Older stories from the archive", "October 2012"]);
+}
