@@ -289,7 +289,10 @@ fn conditionally_removed(flat: &Flat, i: u32, major: bool) -> bool {
     let weight = n.hint;
     (!major && n.images > 1 && paragraphs / images < 0.5)
         || (!major && !is_list && n.list_items > n.paragraphs + LIST_ITEM_ALLOWANCE)
-        || (n.chars < SHORT_CONTAINER_CHARS && (n.images == 0 || n.images > 2) && n.chars > 0)
+        || (n.chars < SHORT_CONTAINER_CHARS
+            && (n.images == 0 || n.images > 2)
+            && n.chars > 0
+            && !holds_code(flat, i))
         || (weight < HINT_WEIGHT
             && ld
                 > if is_list_or_table {
@@ -300,6 +303,13 @@ fn conditionally_removed(flat: &Flat, i: u32, major: bool) -> bool {
         || (weight >= HINT_WEIGHT && ld > LINK_DENSITY_MAX_POSITIVE)
         || (n.embeds == 1 && n.chars < 75)
         || n.embeds > 1
+}
+
+/// A short container around a `<pre>` is a one-line command or snippet
+/// (`pip install x` in a copy-button frame), not an empty widget shell:
+/// multilingual must_contain +1, DEV, promo and dragnet-dev unchanged.
+fn holds_code(flat: &Flat, i: u32) -> bool {
+    (i..flat.nodes[i as usize].end).any(|j| flat.nodes[j as usize].tag == Tag::Pre)
 }
 
 /// Blocks longer than this are prose, whatever words they start with.
@@ -685,6 +695,22 @@ fn is_contact_line(lower: &str) -> bool {
 static SHORTCODE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"\[/[a-z_]+\]|\[[a-z_]+\s[^\]]*=").ok());
 
+static SHORTCODE_TAG: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\[/?[a-z_]+[^\]]*\]").ok());
+
+/// Words a leftover shortcode line may hold outside its tags: a button's
+/// label (`[button link=...]Buy now[/button]`). More is content the
+/// platform failed to render (`[sourcecode lang=bash]` around a script):
+/// multilingual must_contain +1, DEV, promo and dragnet-dev unchanged.
+const SHORTCODE_MAX_OTHER_WORDS: usize = 3;
+
+fn is_leftover_shortcode(lower: &str) -> bool {
+    SHORTCODE.as_ref().is_some_and(|r| r.is_match(lower))
+        && SHORTCODE_TAG.as_ref().is_some_and(|r| {
+            r.replace_all(lower, " ").split_whitespace().count() <= SHORTCODE_MAX_OTHER_WORDS
+        })
+}
+
 /// Promo wording anywhere in a short block.
 const PROMO_PHRASES: &[&str] = &[
     "share it with a friend",
@@ -835,7 +861,7 @@ pub fn is_boilerplate_block(block: &Block) -> bool {
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     if COUNTER.as_ref().is_some_and(|r| r.is_match(bare))
         || COMMENT_COUNT.as_ref().is_some_and(|r| r.is_match(lower))
-        || SHORTCODE.as_ref().is_some_and(|r| r.is_match(lower))
+        || is_leftover_shortcode(lower)
     {
         return true;
     }
@@ -849,7 +875,11 @@ pub fn is_boilerplate_block(block: &Block) -> bool {
     if words <= CREDIT_MAX_WORDS && is_credit(text, lower) {
         return true;
     }
-    if words <= DATELINE_MAX_WORDS && (is_dateline(lower) || is_contact_line(lower)) {
+    // A list item ending in a date is an entry of an agenda or a list of
+    // minutes, not the article's date line (multilingual must_contain +1,
+    // DEV, promo and dragnet-dev unchanged).
+    let dateline = is_dateline(lower) && block.kind != BlockKind::Item;
+    if words <= DATELINE_MAX_WORDS && (dateline || is_contact_line(lower)) {
         return true;
     }
     if words <= TEASER_MAX_WORDS

@@ -332,7 +332,13 @@ impl<'a> Flat<'a> {
                                 flat.itemprops.push(flat.nodes.len() as u32);
                             }
                             let tag = Tag::of(name);
-                            let mut hint = hints::weight(attrs.class, attrs.id, &mut hint_buf);
+                            // A subheading's generated anchor id
+                            // (`nav_the_heading__1`) says nothing of its
+                            // role (see [`hints::is_anchor_slug`]).
+                            let id = attrs.id.filter(|id| {
+                                !(matches!(tag, Tag::Heading(2..=6)) && hints::is_anchor_slug(id))
+                            });
+                            let mut hint = hints::weight(attrs.class, id, &mut hint_buf);
                             hint.body |= attrs.article_body;
                             (tag, hint)
                         }

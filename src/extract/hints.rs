@@ -285,6 +285,20 @@ fn without_modifier(name: &str) -> &str {
     name.split_once("--").map_or(name, |(base, _)| base)
 }
 
+/// An id made from a heading's text or a CMS counter (three or more
+/// joined parts, or three or more digits: `nav_nur_die_folie__1`,
+/// `module-header-1298672`) is a link anchor, not a role; a one- or
+/// two-word id (`comments`, `related-posts`) still names one. Read on
+/// subheadings only: multilingual must_contain +1 (a subheading whose
+/// anchor began with `nav`), DEV, promo and dragnet-dev unchanged;
+/// ignoring every subheading id instead lost two comment-thread headings
+/// (`id=comments`).
+pub fn is_anchor_slug(id: &str) -> bool {
+    let parts = id.split(['-', '_']).filter(|p| !p.is_empty()).count();
+    let digits = id.bytes().filter(u8::is_ascii_digit).count();
+    parts >= 3 || digits >= 3
+}
+
 /// The class/id hint of an element.
 pub fn weight(class: Option<&str>, id: Option<&str>, buf: &mut String) -> Hint {
     if class.is_none() && id.is_none() {
