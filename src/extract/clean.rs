@@ -757,26 +757,30 @@ fn is_cut_short(text: &str) -> bool {
 /// plus the link lines right after a dropped promo label ("You may also
 /// like", "DON'T MISS"), which are that widget's headlines.
 pub fn keep_article_blocks(blocks: &[Block]) -> Vec<&Block> {
+    let flags: Vec<bool> = blocks.iter().map(is_boilerplate_block).collect();
     // A link round-up: the headline links and source lines the block rules
     // would drop are the post itself. Only teasers cut with an ellipsis
     // (a teaser grid taken for the article) still go.
     let all: usize = blocks.iter().map(|b| b.text.len()).sum();
     let flagged: usize = blocks
         .iter()
-        .filter(|b| is_boilerplate_block(b))
-        .map(|b| b.text.len())
+        .zip(&flags)
+        .filter(|(_, f)| **f)
+        .map(|(b, _)| b.text.len())
         .sum();
     if all > 0 && flagged as f32 >= ROUND_UP_MIN_FLAGGED_SHARE * all as f32 {
         return blocks
             .iter()
-            .filter(|b| !(is_cut_short(b.text.trim()) && is_boilerplate_block(b)))
+            .zip(&flags)
+            .filter(|(b, f)| !(**f && is_cut_short(b.text.trim())))
+            .map(|(b, _)| b)
             .collect();
     }
     let mut kept = Vec::with_capacity(blocks.len());
     let mut after_label = false;
     let mut after_credit_label = false;
-    for b in blocks {
-        if is_boilerplate_block(b) {
+    for (b, &boilerplate) in blocks.iter().zip(&flags) {
+        if boilerplate {
             let lower = b.text.to_lowercase();
             after_label = b.words() <= LABEL_MAX_WORDS && is_promo_start(&lower);
             after_credit_label = is_credit_label(&lower);
