@@ -198,6 +198,9 @@ fn layout_classes<'a>(flat: &Flat<'a>, roots: &[u32], content: &[u32], total: u3
         .collect()
 }
 
+/// Whether the element `i` goes by its tag, name or Readability's
+/// conditional rules; `layout_name` says its class is one of the page's
+/// [`layout_classes`], so its boilerplate word is not held against it.
 fn should_remove(flat: &Flat, i: u32, total_paragraph_chars: u32, layout_name: bool) -> bool {
     let n = &flat.nodes[i as usize];
     if !n.tag.is_block() {

@@ -286,8 +286,8 @@ fn without_modifier(name: &str) -> &str {
 }
 
 /// An id made from a heading's text or a CMS counter (three or more
-/// joined parts, or three or more digits: `nav_nur_die_folie__1`,
-/// `module-header-1298672`) is a link anchor, not a role; a one- or
+/// joined parts, or three or more digits: `nav_the_heading__1`,
+/// `block-header-4711`) is a link anchor, not a role; a one- or
 /// two-word id (`comments`, `related-posts`) still names one. Read on
 /// subheadings only: multilingual must_contain +1 (a subheading whose
 /// anchor began with `nav`), DEV, promo and dragnet-dev unchanged;
