@@ -517,12 +517,7 @@ fn repeated_posts(
         {
             continue;
         }
-        while !flat.is_ancestor(lca, i) {
-            lca = flat.nodes[lca as usize].parent;
-            if lca == NONE || lca <= body {
-                return None;
-            }
-        }
+        lca = flat.common_ancestor(lca, i).filter(|&a| a > body)?;
         posts_prose += good[i as usize];
         peers += 1;
     }
@@ -679,12 +674,7 @@ fn json_ld_container(flat: &Flat, body: u32, top: u32, declared: &str) -> Option
     // The lowest common ancestor of the matched paragraphs.
     let mut lca = matched[0];
     for &m in &matched[1..] {
-        while !flat.is_ancestor(lca, m) {
-            lca = flat.nodes[lca as usize].parent;
-            if lca == NONE {
-                return None;
-            }
-        }
+        lca = flat.common_ancestor(lca, m)?;
     }
     (lca >= body).then_some(lca)
 }

@@ -513,6 +513,19 @@ impl<'a> Flat<'a> {
         let a = &self.nodes[ancestor as usize];
         ancestor <= node && node < a.end
     }
+
+    /// The nearest node that holds both `a` (or `a` itself) and `b`;
+    /// `None` when they are in different trees.
+    pub fn common_ancestor(&self, a: u32, b: u32) -> Option<u32> {
+        let mut lca = a;
+        while !self.is_ancestor(lca, b) {
+            lca = self.nodes[lca as usize].parent;
+            if lca == NONE {
+                return None;
+            }
+        }
+        Some(lca)
+    }
 }
 
 /// Chinese and Japanese script: written without spaces, one character
